@@ -1,0 +1,298 @@
+/* Operations on an open descriptor: read/write, seek, stat, flags, rights, prestat. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "fd_table.h"
+#include "guest_mem.h"
+#include "wasi_errno.h"
+#include "wasi_impl.h"
+#include "wasi_stat.h"
+
+static wasi_errno_t get(wasi_ctx *ctx, uint32_t fd, wasi_rights_t needed,
+                        struct wasi_fd_entry **e) {
+  return fd_table_get(ctx->fds, fd, needed, e);
+}
+
+/* Shared by fd_read/fd_write/fd_pread/fd_pwrite: decode iovecs, run the syscall, store n. */
+typedef ssize_t (*vector_io_fn)(int fd, const struct iovec *iov, int n, off_t off);
+static ssize_t do_readv(int fd, const struct iovec *v, int n, off_t o) {
+  (void)o;
+  return readv(fd, v, n);
+}
+static ssize_t do_writev(int fd, const struct iovec *v, int n, off_t o) {
+  (void)o;
+  return writev(fd, v, n);
+}
+
+static wasi_errno_t vector_io(wasi_ctx *ctx, uint32_t fd, wasi_rights_t needed, uint32_t iovs,
+                              uint32_t iovs_len, int64_t offset, vector_io_fn io,
+                              uint32_t n_out) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, needed, &e);
+  if (err)
+    return err;
+  if (e->filetype == WASI_FILETYPE_DIRECTORY)
+    return WASI_EISDIR;
+  struct iovec *v;
+  int count;
+  err = guest_mem_read_iovecs(ctx->memory, iovs, iovs_len, &v, &count);
+  if (err)
+    return err;
+  ssize_t n;
+  do
+    n = io(e->host_fd, v, count, (off_t)offset);
+  while (n < 0 && errno == EINTR);
+  err = n < 0 ? wasi_errno_last() : WASI_ESUCCESS;
+  free(v);
+  if (err)
+    return err;
+  return guest_mem_write_u32(ctx->memory, n_out, (uint32_t)n);
+}
+
+wasi_errno_t wasi_fd_read(wasi_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
+                          uint32_t nread_out) {
+  return vector_io(ctx, fd, WASI_RIGHT_FD_READ, iovs, iovs_len, 0, do_readv, nread_out);
+}
+
+wasi_errno_t wasi_fd_write(wasi_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
+                           uint32_t nwritten_out) {
+  return vector_io(ctx, fd, WASI_RIGHT_FD_WRITE, iovs, iovs_len, 0, do_writev, nwritten_out);
+}
+
+wasi_errno_t wasi_fd_pread(wasi_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
+                           uint64_t offset, uint32_t nread_out) {
+  if ((int64_t)offset < 0)
+    return WASI_EINVAL;
+  return vector_io(ctx, fd, WASI_RIGHT_FD_READ | WASI_RIGHT_FD_SEEK, iovs, iovs_len,
+                   (int64_t)offset, preadv, nread_out);
+}
+
+/* pwrite on an O_APPEND file appends on Linux; WASI says the offset is honoured, which
+ * pwritev2 with no flags does not either, so we keep the host's behaviour and document it. */
+wasi_errno_t wasi_fd_pwrite(wasi_ctx *ctx, uint32_t fd, uint32_t iovs, uint32_t iovs_len,
+                            uint64_t offset, uint32_t nwritten_out) {
+  if ((int64_t)offset < 0)
+    return WASI_EINVAL;
+  return vector_io(ctx, fd, WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_SEEK, iovs, iovs_len,
+                   (int64_t)offset, pwritev, nwritten_out);
+}
+
+wasi_errno_t wasi_fd_seek(wasi_ctx *ctx, uint32_t fd, uint64_t offset, uint32_t whence,
+                          uint32_t newoffset_out) {
+  struct wasi_fd_entry *e;
+  int host_whence;
+  switch (whence) {
+  case WASI_WHENCE_SET: host_whence = SEEK_SET; break;
+  case WASI_WHENCE_CUR: host_whence = SEEK_CUR; break;
+  case WASI_WHENCE_END: host_whence = SEEK_END; break;
+  default: return WASI_EINVAL;
+  }
+  /* Asking only for the position needs FD_TELL; moving it needs FD_SEEK. */
+  wasi_rights_t needed =
+      (offset == 0 && whence == WASI_WHENCE_CUR) ? WASI_RIGHT_FD_TELL : WASI_RIGHT_FD_SEEK;
+  wasi_errno_t err = get(ctx, fd, needed, &e);
+  if (err)
+    return err;
+  if (e->filetype == WASI_FILETYPE_DIRECTORY)
+    return WASI_EBADF;
+  off_t pos = lseek(e->host_fd, (off_t)(int64_t)offset, host_whence);
+  if (pos < 0)
+    return wasi_errno_last();
+  return guest_mem_write_u64(ctx->memory, newoffset_out, (uint64_t)pos);
+}
+
+wasi_errno_t wasi_fd_tell(wasi_ctx *ctx, uint32_t fd, uint32_t offset_out) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, WASI_RIGHT_FD_TELL, &e);
+  if (err)
+    return err;
+  off_t pos = lseek(e->host_fd, 0, SEEK_CUR);
+  if (pos < 0)
+    return wasi_errno_last();
+  return guest_mem_write_u64(ctx->memory, offset_out, (uint64_t)pos);
+}
+
+wasi_errno_t wasi_fd_close(wasi_ctx *ctx, uint32_t fd) { return fd_table_close(ctx->fds, fd); }
+
+wasi_errno_t wasi_fd_renumber(wasi_ctx *ctx, uint32_t fd, uint32_t to) {
+  return fd_table_renumber(ctx->fds, fd, to);
+}
+
+static wasi_errno_t sync_fd(wasi_ctx *ctx, uint32_t fd, wasi_rights_t right, int (*fn)(int)) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, right, &e);
+  if (err)
+    return err;
+  return fn(e->host_fd) == 0 ? WASI_ESUCCESS : wasi_errno_last();
+}
+
+wasi_errno_t wasi_fd_sync(wasi_ctx *ctx, uint32_t fd) {
+  return sync_fd(ctx, fd, WASI_RIGHT_FD_SYNC, fsync);
+}
+
+wasi_errno_t wasi_fd_datasync(wasi_ctx *ctx, uint32_t fd) {
+  return sync_fd(ctx, fd, WASI_RIGHT_FD_DATASYNC, fdatasync);
+}
+
+wasi_errno_t wasi_fd_advise(wasi_ctx *ctx, uint32_t fd, uint64_t offset, uint64_t len,
+                            uint32_t advice) {
+  static const int host_advice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL,
+                                    POSIX_FADV_RANDOM,   POSIX_FADV_WILLNEED,
+                                    POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
+  struct wasi_fd_entry *e;
+  if (advice > WASI_ADVICE_NOREUSE)
+    return WASI_EINVAL;
+  wasi_errno_t err = get(ctx, fd, WASI_RIGHT_FD_ADVISE, &e);
+  if (err)
+    return err;
+  if (e->filetype == WASI_FILETYPE_DIRECTORY)
+    return WASI_EBADF;
+  if ((int64_t)offset < 0 || (int64_t)len < 0)
+    return WASI_EINVAL;
+  int r = posix_fadvise(e->host_fd, (off_t)offset, (off_t)len, host_advice[advice]);
+  return r == 0 ? WASI_ESUCCESS : wasi_errno_from_host(r);
+}
+
+wasi_errno_t wasi_fd_allocate(wasi_ctx *ctx, uint32_t fd, uint64_t offset, uint64_t len) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, WASI_RIGHT_FD_ALLOCATE, &e);
+  if (err)
+    return err;
+  if (e->filetype == WASI_FILETYPE_DIRECTORY)
+    return WASI_EBADF;
+  if ((int64_t)offset < 0 || (int64_t)len <= 0 || offset + len < offset)
+    return WASI_EINVAL;
+  int r = posix_fallocate(e->host_fd, (off_t)offset, (off_t)len);
+  return r == 0 ? WASI_ESUCCESS : wasi_errno_from_host(r);
+}
+
+wasi_errno_t wasi_fd_fdstat_get(wasi_ctx *ctx, uint32_t fd, uint32_t fdstat_out) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, 0, &e);
+  if (err)
+    return err;
+  uint8_t *p = guest_mem_span(ctx->memory, fdstat_out, WASI_FDSTAT_SIZE);
+  if (!p)
+    return WASI_EFAULT;
+  int fl = fcntl(e->host_fd, F_GETFL);
+  uint16_t flags = 0;
+  if (fl >= 0) {
+    if (fl & O_APPEND)
+      flags |= WASI_FDFLAG_APPEND;
+    if (fl & O_NONBLOCK)
+      flags |= WASI_FDFLAG_NONBLOCK;
+    if (fl & O_DSYNC)
+      flags |= WASI_FDFLAG_DSYNC;
+    if ((fl & O_SYNC) == O_SYNC)
+      flags |= WASI_FDFLAG_SYNC;
+  }
+  memset(p, 0, WASI_FDSTAT_SIZE);
+  guest_mem_write_u8(ctx->memory, fdstat_out, e->filetype);
+  guest_mem_write_u16(ctx->memory, fdstat_out + 2, flags);
+  guest_mem_write_u64(ctx->memory, fdstat_out + 8, e->rights_base);
+  guest_mem_write_u64(ctx->memory, fdstat_out + 16, e->rights_inheriting);
+  return WASI_ESUCCESS;
+}
+
+wasi_errno_t wasi_fd_fdstat_set_flags(wasi_ctx *ctx, uint32_t fd, uint32_t flags) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, WASI_RIGHT_FD_FDSTAT_SET_FLAGS, &e);
+  if (err)
+    return err;
+  if (flags & ~(uint32_t)(WASI_FDFLAG_APPEND | WASI_FDFLAG_DSYNC | WASI_FDFLAG_NONBLOCK |
+                          WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC))
+    return WASI_EINVAL;
+  /* Linux cannot change O_DSYNC/O_SYNC after open; say so rather than pretend. */
+  if (flags & (WASI_FDFLAG_DSYNC | WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC))
+    return WASI_ENOTSUP;
+  int fl = fcntl(e->host_fd, F_GETFL);
+  if (fl < 0)
+    return wasi_errno_last();
+  fl &= ~(O_APPEND | O_NONBLOCK);
+  if (flags & WASI_FDFLAG_APPEND)
+    fl |= O_APPEND;
+  if (flags & WASI_FDFLAG_NONBLOCK)
+    fl |= O_NONBLOCK;
+  return fcntl(e->host_fd, F_SETFL, fl) == 0 ? WASI_ESUCCESS : wasi_errno_last();
+}
+
+wasi_errno_t wasi_fd_fdstat_set_rights(wasi_ctx *ctx, uint32_t fd, uint64_t rights_base,
+                                       uint64_t rights_inheriting) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, 0, &e);
+  if (err)
+    return err;
+  /* Rights can only be dropped, never gained. */
+  if ((rights_base & ~e->rights_base) || (rights_inheriting & ~e->rights_inheriting))
+    return WASI_ENOTCAPABLE;
+  e->rights_base = rights_base;
+  e->rights_inheriting = rights_inheriting;
+  return WASI_ESUCCESS;
+}
+
+wasi_errno_t wasi_fd_filestat_get(wasi_ctx *ctx, uint32_t fd, uint32_t filestat_out) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, WASI_RIGHT_FD_FILESTAT_GET, &e);
+  if (err)
+    return err;
+  struct stat st;
+  if (fstat(e->host_fd, &st) != 0)
+    return wasi_errno_last();
+  return wasi_stat_write(ctx->memory, filestat_out, &st);
+}
+
+wasi_errno_t wasi_fd_filestat_set_size(wasi_ctx *ctx, uint32_t fd, uint64_t size) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, WASI_RIGHT_FD_FILESTAT_SET_SIZE, &e);
+  if (err)
+    return err;
+  if ((int64_t)size < 0)
+    return WASI_EINVAL;
+  return ftruncate(e->host_fd, (off_t)size) == 0 ? WASI_ESUCCESS : wasi_errno_last();
+}
+
+wasi_errno_t wasi_fd_filestat_set_times(wasi_ctx *ctx, uint32_t fd, uint64_t atim, uint64_t mtim,
+                                        uint32_t fst_flags) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, WASI_RIGHT_FD_FILESTAT_SET_TIMES, &e);
+  if (err)
+    return err;
+  struct timespec ts[2];
+  err = wasi_stat_times(atim, mtim, fst_flags, ts);
+  if (err)
+    return err;
+  return futimens(e->host_fd, ts) == 0 ? WASI_ESUCCESS : wasi_errno_last();
+}
+
+wasi_errno_t wasi_fd_prestat_get(wasi_ctx *ctx, uint32_t fd, uint32_t prestat_out) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, 0, &e);
+  if (err)
+    return err;
+  if (!e->preopen_name)
+    return WASI_EBADF;
+  if (!guest_mem_span(ctx->memory, prestat_out, WASI_PRESTAT_SIZE))
+    return WASI_EFAULT;
+  guest_mem_write_u32(ctx->memory, prestat_out, WASI_PREOPENTYPE_DIR);
+  return guest_mem_write_u32(ctx->memory, prestat_out + 4, (uint32_t)strlen(e->preopen_name));
+}
+
+wasi_errno_t wasi_fd_prestat_dir_name(wasi_ctx *ctx, uint32_t fd, uint32_t path,
+                                      uint32_t path_len) {
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get(ctx, fd, 0, &e);
+  if (err)
+    return err;
+  if (!e->preopen_name)
+    return WASI_EBADF;
+  size_t len = strlen(e->preopen_name);
+  if (path_len < len)
+    return WASI_ENAMETOOLONG;
+  return guest_mem_write_bytes(ctx->memory, path, e->preopen_name, (uint32_t)len);
+}

@@ -1,0 +1,56 @@
+/* The guest's descriptor table: guest fd → host fd, file type, rights, and preopen name.
+ *
+ * Guest fds are small integers we hand out (0–2 are stdio, preopens from 3, then the
+ * lowest free slot); they never equal host fds by accident, so a guest cannot name a host
+ * descriptor it was not given. Rights follow preview1: an operation needs its right in
+ * rights_base; a descriptor opened through path_open gets at most the parent's inheriting
+ * rights. */
+#ifndef WASMAOT_FD_TABLE_H
+#define WASMAOT_FD_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "wasi_types.h"
+
+struct wasi_fd_entry {
+  bool in_use;
+  int host_fd;
+  uint8_t filetype; /* WASI_FILETYPE_* */
+  wasi_rights_t rights_base;
+  wasi_rights_t rights_inheriting;
+  char *preopen_name; /* guest path of a pre-opened directory, NULL otherwise */
+  void *dir_stream;   /* DIR* for fd_readdir, opened lazily */
+  uint64_t dir_pos;   /* cookie of the next entry dir_stream will return */
+};
+
+struct wasi_fd_table {
+  struct wasi_fd_entry *entries;
+  uint32_t capacity;
+};
+
+void fd_table_init(struct wasi_fd_table *t);
+void fd_table_free(struct wasi_fd_table *t);
+
+/* Puts host_fd in the lowest free slot (from 0). Takes ownership of host_fd on success only. */
+wasi_errno_t fd_table_insert(struct wasi_fd_table *t, int host_fd, uint8_t filetype,
+                             wasi_rights_t base, wasi_rights_t inheriting, wasi_fd_t *out);
+
+/* Looks up fd and checks it has every right in `needed`: EBADF if it is not open,
+ * ENOTCAPABLE if a right is missing. */
+wasi_errno_t fd_table_get(struct wasi_fd_table *t, wasi_fd_t fd, wasi_rights_t needed,
+                          struct wasi_fd_entry **out);
+
+/* Closes the host descriptor and frees the slot. */
+wasi_errno_t fd_table_close(struct wasi_fd_table *t, wasi_fd_t fd);
+
+/* Moves `from` onto `to` (closing what `to` held). Both must be open. */
+wasi_errno_t fd_table_renumber(struct wasi_fd_table *t, wasi_fd_t from, wasi_fd_t to);
+
+/* Rights a descriptor of this type can usefully have, used for base and inheriting rights. */
+wasi_rights_t fd_rights_for_filetype(uint8_t filetype);
+
+/* The WASI file type of an open host descriptor (from fstat). */
+uint8_t fd_filetype_of_host_fd(int host_fd);
+
+#endif

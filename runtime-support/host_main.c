@@ -1,0 +1,125 @@
+/* The host main of every executable `wasmaot build` makes.
+ *
+ * Compiled once per module, with the wasm2c header of that module force-included
+ * (`-include guest.h`); wasm2c is always run with module name "guest", so the symbols below
+ * are the same for every module.
+ *
+ * Command line of a built executable:
+ *   PROGRAM [runtime options] [--] [guest arguments]
+ * where the runtime options, recognised only at the front, are
+ *   --dir HOST[::GUEST]  pre-open a host directory (guest path defaults to HOST)
+ *   --env KEY=VALUE      give the guest this variable (--env KEY copies the host's value)
+ *   --inherit-env        give the guest the whole host environment
+ *   --listen HOST:PORT   bind and listen, hand the socket to the guest after the preopens
+ *   --argv0 NAME         the guest's argv[0] (default: this program's name)
+ * Anything else, or anything after "--", is the guest's. The guest sees no host environment
+ * and no host directory unless given one, as with wasmtime. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wasmaot-runtime.h"
+
+extern char **environ;
+
+enum { MAX_OPTS = 4096 };
+
+static const char *option_value(int argc, char **argv, int *i, const char *name) {
+  size_t n = strlen(name);
+  if (strncmp(argv[*i], name, n) != 0)
+    return NULL;
+  if (argv[*i][n] == '=')
+    return argv[*i] + n + 1;
+  if (argv[*i][n] != 0)
+    return NULL;
+  if (*i + 1 >= argc) {
+    fprintf(stderr, "wasmaot: %s needs a value\n", name);
+    exit(2);
+  }
+  return argv[++*i];
+}
+
+int main(int argc, char **argv) {
+  static const char *dirs[MAX_OPTS], *listens[MAX_OPTS];
+  static char *env[MAX_OPTS];
+  int ndirs = 0, nlistens = 0, nenv = 0;
+  bool inherit_env = false;
+  const char *argv0 = argv[0];
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *v;
+    if (strcmp(argv[i], "--") == 0) {
+      i++;
+      break;
+    } else if (strcmp(argv[i], "--inherit-env") == 0) {
+      inherit_env = true;
+    } else if ((v = option_value(argc, argv, &i, "--dir"))) {
+      if (ndirs < MAX_OPTS)
+        dirs[ndirs++] = v;
+    } else if ((v = option_value(argc, argv, &i, "--listen"))) {
+      if (nlistens < MAX_OPTS)
+        listens[nlistens++] = v;
+    } else if ((v = option_value(argc, argv, &i, "--argv0"))) {
+      argv0 = v;
+    } else if ((v = option_value(argc, argv, &i, "--env"))) {
+      if (nenv >= MAX_OPTS)
+        continue;
+      if (strchr(v, '=')) {
+        env[nenv++] = (char *)v;
+      } else if (getenv(v)) {
+        char *kv;
+        if (asprintf(&kv, "%s=%s", v, getenv(v)) < 0)
+          return 2;
+        env[nenv++] = kv;
+      }
+    } else {
+      break;
+    }
+  }
+
+  char **guest_env = env;
+  uint32_t guest_envc = (uint32_t)nenv;
+  if (inherit_env) {
+    guest_env = environ;
+    for (guest_envc = 0; environ[guest_envc]; guest_envc++)
+      ;
+  }
+  /* Guest argv: argv0 followed by what is left; argv[i-1] is free to hold argv0. */
+  char **guest_argv = &argv[i - 1];
+  guest_argv[0] = (char *)argv0;
+
+  wasi_ctx ctx;
+  if (wasi_ctx_init(&ctx, (uint32_t)(argc - i + 1), guest_argv, guest_envc, guest_env) != 0)
+    return 2;
+  for (int d = 0; d < ndirs; d++) {
+    char *host = strdup(dirs[d]);
+    char *sep = strstr(host, "::");
+    const char *guest = host;
+    if (sep) {
+      *sep = 0;
+      guest = sep + 2;
+    }
+    if (wasi_ctx_preopen_dir(&ctx, host, guest) != 0)
+      return 2;
+    free(host);
+  }
+  for (int l = 0; l < nlistens; l++)
+    if (wasi_ctx_listen(&ctx, listens[l]) != 0)
+      return 2;
+
+  wasm_rt_init();
+  Z_guest_init_module();
+  static Z_guest_instance_t instance;
+  /* The memory lives inside the instance, so its address is known before instantiation:
+   * a start function that calls WASI during instantiation sees a valid (checked) memory. */
+  ctx.memory = Z_guestZ_memory(&instance);
+  Z_guest_instantiate(&instance, &ctx);
+  Z_guestZ__start(&instance);
+  /* _start returned without proc_exit: success, as in every WASI runtime. */
+  Z_guest_free(&instance);
+  wasi_ctx_free(&ctx);
+  wasm_rt_free();
+  return 0;
+}

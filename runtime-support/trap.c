@@ -1,0 +1,39 @@
+/* Trap reporting: the one place a guest trap ends the process. */
+#include <string.h>
+#include <unistd.h>
+
+#include "wasmaot-runtime.h"
+
+static const char *trap_reason(wasm_rt_trap_t code) {
+  switch (code) {
+  case WASM_RT_TRAP_OOB:
+    return "out of bounds memory access";
+  case WASM_RT_TRAP_INT_OVERFLOW:
+    return "integer overflow";
+  case WASM_RT_TRAP_DIV_BY_ZERO:
+    return "integer divide by zero";
+  case WASM_RT_TRAP_INVALID_CONVERSION:
+    return "invalid conversion to integer";
+  case WASM_RT_TRAP_UNREACHABLE:
+    return "unreachable executed";
+  case WASM_RT_TRAP_CALL_INDIRECT:
+    return "indirect call type mismatch or null/out-of-range table element";
+  case WASM_RT_TRAP_EXHAUSTION:
+    return "call stack exhausted";
+  case WASM_RT_TRAP_UNCAUGHT_EXCEPTION:
+    return "uncaught exception";
+  default:
+    return "unknown trap";
+  }
+}
+
+/* Only async-signal-safe calls: this runs inside the SIGSEGV handler for guard-page traps. */
+void wasmaot_trap(wasm_rt_trap_t code) {
+  static const char prefix[] = "wasm trap: ";
+  const char *reason = trap_reason(code);
+  ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
+  ignored = write(STDERR_FILENO, reason, strlen(reason));
+  ignored = write(STDERR_FILENO, "\n", 1);
+  (void)ignored;
+  _exit(WASMAOT_TRAP_EXIT_CODE);
+}

@@ -1,0 +1,126 @@
+/* The WASI context: building it from the host command line, and the guest's view of its
+ * arguments, environment and process (args_*, environ_*, proc_*, sched_yield). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fd_table.h"
+#include "guest_mem.h"
+#include "wasi_impl.h"
+
+int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char **envp) {
+  memset(ctx, 0, sizeof *ctx);
+  ctx->argc = argc;
+  ctx->argv = argv;
+  ctx->envc = envc;
+  ctx->envp = envp;
+  ctx->fds = malloc(sizeof *ctx->fds);
+  if (!ctx->fds) {
+    fprintf(stderr, "wasmaot: out of memory\n");
+    return -1;
+  }
+  fd_table_init(ctx->fds);
+  /* stdio: the host's own 0, 1, 2, inherited as they are. */
+  for (int fd = 0; fd < 3; fd++) {
+    uint8_t type = fd_filetype_of_host_fd(fd);
+    if (type == WASI_FILETYPE_UNKNOWN)
+      type = WASI_FILETYPE_CHARACTER_DEVICE; /* pipes and closed stdio look like streams */
+    wasi_rights_t rights = fd_rights_for_filetype(type);
+    wasi_fd_t got;
+    if (fd_table_insert(ctx->fds, fd, type, rights, rights, &got) != WASI_ESUCCESS) {
+      fprintf(stderr, "wasmaot: cannot set up stdio\n");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int wasi_ctx_preopen_dir(wasi_ctx *ctx, const char *host_path, const char *guest_path) {
+  int fd = open(host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    fprintf(stderr, "wasmaot: --dir %s: cannot open directory: %s\n", host_path,
+            strerror(errno));
+    return -1;
+  }
+  wasi_rights_t rights = fd_rights_for_filetype(WASI_FILETYPE_DIRECTORY);
+  wasi_fd_t got;
+  if (fd_table_insert(ctx->fds, fd, WASI_FILETYPE_DIRECTORY, rights, WASI_RIGHTS_ALL, &got)) {
+    close(fd);
+    fprintf(stderr, "wasmaot: --dir %s: too many descriptors\n", host_path);
+    return -1;
+  }
+  ctx->fds->entries[got].preopen_name = strdup(guest_path);
+  return 0;
+}
+
+void wasi_ctx_free(wasi_ctx *ctx) {
+  if (ctx->fds) {
+    fd_table_free(ctx->fds);
+    free(ctx->fds);
+    ctx->fds = NULL;
+  }
+}
+
+/* args_* and environ_* share one shape: a list of NUL-terminated strings written as an
+ * array of guest pointers plus one buffer. */
+static wasi_errno_t strings_sizes(wasi_ctx *ctx, uint32_t n, char **list, uint32_t count_out,
+                                  uint32_t size_out) {
+  uint64_t size = 0;
+  for (uint32_t i = 0; i < n; i++)
+    size += strlen(list[i]) + 1;
+  if (size > UINT32_MAX)
+    return WASI_EOVERFLOW;
+  wasi_errno_t err = guest_mem_write_u32(ctx->memory, count_out, n);
+  return err ? err : guest_mem_write_u32(ctx->memory, size_out, (uint32_t)size);
+}
+
+static wasi_errno_t strings_get(wasi_ctx *ctx, uint32_t n, char **list, uint32_t ptrs,
+                                uint32_t buf) {
+  uint32_t at = buf;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t len = (uint32_t)strlen(list[i]) + 1;
+    wasi_errno_t err = guest_mem_write_u32(ctx->memory, ptrs + 4 * i, at);
+    if (!err)
+      err = guest_mem_write_bytes(ctx->memory, at, list[i], len);
+    if (err)
+      return err;
+    at += len;
+  }
+  return WASI_ESUCCESS;
+}
+
+wasi_errno_t wasi_args_sizes_get(wasi_ctx *ctx, uint32_t argc_out, uint32_t buf_size_out) {
+  return strings_sizes(ctx, ctx->argc, ctx->argv, argc_out, buf_size_out);
+}
+wasi_errno_t wasi_args_get(wasi_ctx *ctx, uint32_t argv, uint32_t argv_buf) {
+  return strings_get(ctx, ctx->argc, ctx->argv, argv, argv_buf);
+}
+wasi_errno_t wasi_environ_sizes_get(wasi_ctx *ctx, uint32_t count_out, uint32_t buf_size_out) {
+  return strings_sizes(ctx, ctx->envc, ctx->envp, count_out, buf_size_out);
+}
+wasi_errno_t wasi_environ_get(wasi_ctx *ctx, uint32_t environ, uint32_t environ_buf) {
+  return strings_get(ctx, ctx->envc, ctx->envp, environ, environ_buf);
+}
+
+void wasi_proc_exit(wasi_ctx *ctx, uint32_t code) {
+  (void)ctx;
+  /* Nothing of the host is buffered (guest writes go straight to the fds): exit now. */
+  _exit((int)(code & 0xff));
+}
+
+wasi_errno_t wasi_proc_raise(wasi_ctx *ctx, uint32_t sig) {
+  (void)ctx;
+  (void)sig;
+  return WASI_ENOSYS; /* removed from later WASI; wasmtime does not implement it either */
+}
+
+wasi_errno_t wasi_sched_yield(wasi_ctx *ctx) {
+  (void)ctx;
+  sched_yield();
+  return WASI_ESUCCESS;
+}

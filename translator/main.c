@@ -1,0 +1,273 @@
+/* wasmaot: turn a WASI preview1 module into a sandboxed native executable.
+ *
+ *   wasmaot build IN.wasm -o OUT [build options]
+ *   wasmaot run [build options] IN.wasm [runtime options] [--] [ARGS...]
+ *
+ * Every failure is one line on stderr ("wasmaot: error: ...") and a non-zero exit. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "pipeline.h"
+
+#ifndef WASMAOT_VERSION
+#define WASMAOT_VERSION "0.0.0"
+#endif
+
+static const char usage[] =
+    "usage: wasmaot build IN.wasm -o OUT [build options]\n"
+    "       wasmaot run [build options] IN.wasm [runtime options] [--] [ARGS...]\n"
+    "       wasmaot --help | --version\n"
+    "\n"
+    "Translates a WASI preview1 module to C with wasm2c, compiles it, and links it with the\n"
+    "wasmaot WASI runtime into a native executable. `run` builds into a content-addressed\n"
+    "cache ($WASMAOT_CACHE, else $XDG_CACHE_HOME/wasmaot, else ~/.cache/wasmaot) and runs it.\n"
+    "\n"
+    "build options:\n"
+    "  -o OUT                 output executable (build only)\n"
+    "  --cc gcc|clang         C compiler (default gcc)\n"
+    "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O2)\n"
+    "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"
+    "  --keep-c DIR           also write the generated guest.c/guest.h into DIR\n"
+    "\n"
+    "runtime options (run, or given first to a built executable):\n"
+    "  --dir HOST[::GUEST]    pre-open a host directory as GUEST (default: same path)\n"
+    "  --env KEY=VALUE        set a guest environment variable (--env KEY: copy the host's)\n"
+    "  --inherit-env          pass the whole host environment\n"
+    "  --listen HOST:PORT     listen on HOST:PORT and give the socket to the guest\n"
+    "  -v, --verbose          say whether the cache was hit (run only)\n"
+    "\n"
+    "Exit status: the guest's exit code; 134 if it trapped; 1 if wasmaot itself failed.\n";
+
+static int die(const char *fmt, const char *a, const char *b) {
+  fprintf(stderr, "wasmaot: error: ");
+  fprintf(stderr, fmt, a, b);
+  fputc('\n', stderr);
+  return 1;
+}
+
+/* Reads a whole file; NULL with a message on failure. */
+static uint8_t *read_file(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    die("%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    fclose(f);
+    die("%s: %s", path, "not a regular file");
+    return NULL;
+  }
+  uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
+  size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+  fclose(f);
+  if (!buf || n != (size_t)st.st_size) {
+    free(buf);
+    die("%s: %s", path, "cannot read");
+    return NULL;
+  }
+  *len = n;
+  return buf;
+}
+
+/* Parses one build option at argv[*i]; 1 if consumed, 0 if not a build option, -1 on error. */
+static int parse_build_option(int argc, char **argv, int *i, struct build_options *o,
+                              const char **out) {
+  const char *a = argv[*i];
+  if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && a[3] == 0) {
+    o->opt_level = a[2] - '0';
+    return 1;
+  }
+  const char *names[] = {"-o", "--cc", "--bounds", "--keep-c"};
+  for (int k = 0; k < 4; k++) {
+    size_t n = strlen(names[k]);
+    const char *v = NULL;
+    if (strcmp(a, names[k]) == 0) {
+      if (*i + 1 >= argc)
+        return die("%s needs a value%s", names[k], ""), -1;
+      v = argv[++*i];
+    } else if (strncmp(a, names[k], n) == 0 && a[n] == '=') {
+      v = a + n + 1;
+    } else {
+      continue;
+    }
+    if (k == 0) {
+      if (!out)
+        return die("%s is for `wasmaot build`%s", "-o", ""), -1;
+      *out = v;
+    } else if (k == 1) {
+      if (strcmp(v, "gcc") != 0 && strcmp(v, "clang") != 0)
+        return die("--cc %s: expected gcc or clang%s", v, ""), -1;
+      o->cc = v;
+    } else if (k == 2) {
+      if (strcmp(v, "guard") == 0)
+        o->bounds = BOUNDS_GUARD;
+      else if (strcmp(v, "check") == 0)
+        o->bounds = BOUNDS_CHECK;
+      else
+        return die("--bounds %s: expected guard or check%s", v, ""), -1;
+    } else {
+      o->keep_c = v;
+    }
+    return 1;
+  }
+  if (a[0] == '-' && a[1] == 'O')
+    return die("%s: expected -O0, -O1, -O2 or -O3%s", a, ""), -1;
+  return 0;
+}
+
+static int cmd_build(int argc, char **argv) {
+  struct build_options o;
+  build_options_default(&o);
+  const char *in = NULL, *out = NULL;
+  for (int i = 0; i < argc; i++) {
+    int r = parse_build_option(argc, argv, &i, &o, &out);
+    if (r < 0)
+      return 1;
+    if (r == 1)
+      continue;
+    if (argv[i][0] == '-' && argv[i][1] != 0)
+      return die("build: unknown option %s (see wasmaot --help)%s", argv[i], "");
+    if (in)
+      return die("build: more than one input (%s and %s)", in, argv[i]);
+    in = argv[i];
+  }
+  if (!in)
+    return die("build: no input module (usage: wasmaot build IN.wasm -o OUT)%s%s", "", "");
+  if (!out)
+    return die("build: no output given (-o OUT)%s%s", "", "");
+  size_t len;
+  uint8_t *bytes = read_file(in, &len);
+  if (!bytes)
+    return 1;
+  char err[2048];
+  int rc = pipeline_build(in, bytes, len, out, &o, err, sizeof err);
+  free(bytes);
+  if (rc != 0)
+    return die("%s%s", err, "");
+  return 0;
+}
+
+static int cmd_run(int argc, char **argv) {
+  struct build_options o;
+  build_options_default(&o);
+  int i = 0, verbose = 0;
+  for (; i < argc; i++) {
+    if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+      verbose = 1;
+      continue;
+    }
+    int r = parse_build_option(argc, argv, &i, &o, NULL);
+    if (r < 0)
+      return 1;
+    if (r == 0)
+      break;
+  }
+  if (i >= argc)
+    return die("run: no input module (usage: wasmaot run IN.wasm [--] [ARGS...])%s%s", "", "");
+  if (argv[i][0] == '-' && strcmp(argv[i], "-") != 0)
+    return die("run: unknown option %s (see wasmaot --help)%s", argv[i], "");
+  const char *in = argv[i++];
+
+  /* Runtime options up to "--" or the first guest argument, passed on to the executable. */
+  char **child = calloc((size_t)argc + 8, sizeof *child);
+  int n = 1;
+  child[n++] = "--argv0";
+  child[n++] = (char *)in;
+  for (; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "--") == 0) {
+      i++;
+      break;
+    }
+    if (strcmp(a, "--inherit-env") == 0) {
+      child[n++] = argv[i];
+      continue;
+    }
+    if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+      verbose = 1;
+      continue;
+    }
+    const char *with_value[] = {"--dir", "--env", "--listen"};
+    int matched = 0;
+    for (int k = 0; k < 3 && !matched; k++) {
+      size_t kl = strlen(with_value[k]);
+      if (strncmp(a, with_value[k], kl) == 0 && a[kl] == '=') {
+        child[n++] = argv[i];
+        matched = 1;
+      } else if (strcmp(a, with_value[k]) == 0) {
+        if (i + 1 >= argc)
+          return die("run: %s needs a value%s", a, "");
+        child[n++] = argv[i++];
+        child[n++] = argv[i];
+        matched = 1;
+      }
+    }
+    if (!matched)
+      break;
+  }
+  child[n++] = "--";
+  for (; i < argc; i++)
+    child[n++] = argv[i];
+  child[n] = NULL;
+
+  size_t len;
+  uint8_t *bytes = read_file(in, &len);
+  if (!bytes)
+    return 1;
+  char err[2048], dir[PATH_MAX], opts[256], tools[8192];
+  build_options_describe(&o, opts, sizeof opts);
+  if (cache_dir(dir, sizeof dir, err, sizeof err) != 0 ||
+      pipeline_toolchain_identity(&o, tools, sizeof tools, err, sizeof err) != 0)
+    return die("%s%s", err, "");
+  const char *version = "wasmaot " WASMAOT_VERSION;
+  const void *parts[] = {bytes, opts, tools, version};
+  const size_t lens[] = {len, strlen(opts), strlen(tools), strlen(version)};
+  char key[65], path[PATH_MAX + 80];
+  cache_key(parts, lens, 4, key);
+  snprintf(path, sizeof path, "%s/%s", dir, key);
+  if (access(path, X_OK) == 0) {
+    if (verbose)
+      fprintf(stderr, "wasmaot: cache hit %s\n", path);
+  } else {
+    if (verbose)
+      fprintf(stderr, "wasmaot: cache miss, translating into %s\n", path);
+    if (pipeline_build(in, bytes, len, path, &o, err, sizeof err) != 0) {
+      free(bytes);
+      return die("%s%s", err, "");
+    }
+  }
+  free(bytes);
+  child[0] = path;
+  execv(path, child);
+  return die("cannot run %s: %s", path, strerror(errno));
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("wasmaot %s (wasm2c from wabt; runtime-support in %s)\n", WASMAOT_VERSION,
+           pipeline_share_dir());
+    return 0;
+  }
+  if (strcmp(cmd, "build") == 0)
+    return cmd_build(argc - 2, argv + 2);
+  if (strcmp(cmd, "run") == 0)
+    return cmd_run(argc - 2, argv + 2);
+  return die("unknown command %s (expected build or run; see wasmaot --help)", cmd, "");
+}
