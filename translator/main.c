@@ -35,6 +35,7 @@ static const char usage[] =
     "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O2)\n"
     "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"
     "  --keep-c DIR           also write the generated guest.c/guest.h into DIR\n"
+    "  --sanitize             build the host side with ASan+UBSan (implies --bounds check)\n"
     "\n"
     "runtime options (run, or given first to a built executable):\n"
     "  --dir HOST[::GUEST]    pre-open a host directory as GUEST (default: same path)\n"
@@ -81,6 +82,10 @@ static uint8_t *read_file(const char *path, size_t *len) {
 static int parse_build_option(int argc, char **argv, int *i, struct build_options *o,
                               const char **out) {
   const char *a = argv[*i];
+  if (strcmp(a, "--sanitize") == 0) {
+    o->sanitize = 1;
+    return 1;
+  }
   if (a[0] == '-' && a[1] == 'O' && a[2] >= '0' && a[2] <= '3' && a[3] == 0) {
     o->opt_level = a[2] - '0';
     return 1;

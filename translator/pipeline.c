@@ -25,15 +25,16 @@ void build_options_default(struct build_options *o) {
   o->opt_level = 2;
   o->bounds = BOUNDS_GUARD;
   o->keep_c = NULL;
+  o->sanitize = 0;
 }
 
 void build_options_describe(const struct build_options *o, char *buf, size_t len) {
-  snprintf(buf, len, "cc=%s;O%d;bounds=%s", o->cc, o->opt_level,
-           o->bounds == BOUNDS_GUARD ? "guard" : "check");
+  snprintf(buf, len, "cc=%s;O%d;bounds=%s%s", o->cc, o->opt_level,
+           o->bounds == BOUNDS_GUARD ? "guard" : "check", o->sanitize ? ";sanitize" : "");
 }
 
 const char *pipeline_share_dir(void) {
-  static char dir[PATH_MAX];
+  static char dir[PATH_MAX + 32];
   if (dir[0])
     return dir;
   const char *env = getenv("WASMAOT_SHARE_DIR");
@@ -187,21 +188,26 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   signal(SIGTERM, on_signal);
   signal(SIGHUP, on_signal);
 
-  char guest_c[PATH_MAX + 16], guest_h[PATH_MAX + 16], guest_o[PATH_MAX + 16],
-      host_o[PATH_MAX + 16], host_c[PATH_MAX + 32], inc_rt[PATH_MAX + 32],
-      lib_rt[PATH_MAX + 64], lib_wasi[PATH_MAX + 64], opt[8], memcheck[64];
+  char guest_c[2 * PATH_MAX], guest_h[2 * PATH_MAX], guest_o[2 * PATH_MAX],
+      host_o[2 * PATH_MAX], host_c[2 * PATH_MAX], inc_rt[2 * PATH_MAX],
+      lib_rt[2 * PATH_MAX], lib_wasi[2 * PATH_MAX], opt[8], memcheck[64];
   snprintf(guest_c, sizeof guest_c, "%s/guest.c", g_tmp_dir);
   snprintf(guest_h, sizeof guest_h, "%s/guest.h", g_tmp_dir);
   snprintf(guest_o, sizeof guest_o, "%s/guest.o", g_tmp_dir);
   snprintf(host_o, sizeof host_o, "%s/host_main.o", g_tmp_dir);
   snprintf(host_c, sizeof host_c, "%s/src/host_main.c", share);
   snprintf(inc_rt, sizeof inc_rt, "-I%s/include", share);
-  snprintf(lib_rt, sizeof lib_rt, "%s/lib/libwasmaot-rt-%s.a", share,
-           o->bounds == BOUNDS_GUARD ? "guard" : "check");
-  snprintf(lib_wasi, sizeof lib_wasi, "%s/lib/libwasmaot-wasi.a", share);
+  /* ASan owns SIGSEGV, so a sanitized build uses explicit bounds checks. */
+  enum bounds_mode bounds = o->sanitize ? BOUNDS_CHECK : o->bounds;
+  const char *san_suffix = o->sanitize ? "-san" : "";
+  snprintf(lib_rt, sizeof lib_rt, "%s/lib/libwasmaot-rt-%s%s.a", share,
+           bounds == BOUNDS_GUARD ? "guard" : "check", san_suffix);
+  snprintf(lib_wasi, sizeof lib_wasi, "%s/lib/libwasmaot-wasi%s.a", share, san_suffix);
   snprintf(opt, sizeof opt, "-O%d", o->opt_level);
   snprintf(memcheck, sizeof memcheck, "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=%d",
-           o->bounds == BOUNDS_GUARD);
+           bounds == BOUNDS_GUARD);
+  char *san = o->sanitize ? "-fsanitize=address,undefined" : "-DWASMAOT_NO_SANITIZE";
+  /* (the define is a harmless placeholder so the host-main argv keeps one shape) */
   int is_gcc = strstr(o->cc, "clang") == NULL;
 
   rc = -1;
@@ -231,11 +237,23 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   cc_guest[n] = NULL;
   if (run_tool(cc_guest, "C compiler", err, errlen) != 0)
     goto out;
-  char *cc_host[] = {(char *)o->cc, "-O2", memcheck, inc_rt, "-include", guest_h, "-c", host_c,
-                     "-o", host_o, NULL};
+  char *cc_host[] = {(char *)o->cc, "-O2", san, memcheck, inc_rt, "-include", guest_h, "-c",
+                     host_c, "-o", host_o, NULL};
   if (run_tool(cc_host, "C compiler (host main)", err, errlen) != 0)
     goto out;
-  char *link[] = {(char *)o->cc, guest_o, host_o, lib_rt, lib_wasi, "-lm", "-o", g_tmp_out, NULL};
+  char *link[12];
+  n = 0;
+  link[n++] = (char *)o->cc;
+  if (o->sanitize)
+    link[n++] = san;
+  link[n++] = guest_o;
+  link[n++] = host_o;
+  link[n++] = lib_rt;
+  link[n++] = lib_wasi;
+  link[n++] = "-lm";
+  link[n++] = "-o";
+  link[n++] = g_tmp_out;
+  link[n] = NULL;
   if (run_tool(link, "linker", err, errlen) != 0)
     goto out;
   if (o->keep_c) {
@@ -288,8 +306,10 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
     free(p);
   }
   const char *share = pipeline_share_dir();
-  const char *files[] = {"src/host_main.c", "lib/libwasmaot-wasi.a", "lib/libwasmaot-rt-guard.a",
-                         "lib/libwasmaot-rt-check.a", "include/wasmaot-runtime.h"};
+  const char *files[] = {"src/host_main.c",           "lib/libwasmaot-wasi.a",
+                         "lib/libwasmaot-rt-guard.a", "lib/libwasmaot-rt-check.a",
+                         "lib/libwasmaot-wasi-san.a", "lib/libwasmaot-rt-check-san.a",
+                         "include/wasmaot-runtime.h"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char p[PATH_MAX + 64];
     snprintf(p, sizeof p, "%s/%s", share, files[i]);

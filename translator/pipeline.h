@@ -13,6 +13,7 @@ struct build_options {
   int opt_level;      /* 0..3 */
   enum bounds_mode bounds;
   const char *keep_c; /* if set, a directory to leave the generated guest.c/guest.h in */
+  int sanitize;       /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
 };
 
 /* The default configuration: the fastest conformant one measured (see README). */
