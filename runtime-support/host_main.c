@@ -2,7 +2,8 @@
  *
  * Compiled once per module, with the wasm2c header of that module force-included
  * (`-include guest.h`); wasm2c is always run with module name "guest", so the symbols below
- * are the same for every module.
+ * are the same for every module. WASMAOT_GUEST_IMPORTS_WASI (set by wasmaot build) says whether
+ * the module imports anything, which changes Z_guest_instantiate's signature.
  *
  * Command line of a built executable:
  *   PROGRAM [runtime options] [--] [guest arguments]
@@ -115,7 +116,11 @@ int main(int argc, char **argv) {
   /* The memory lives inside the instance, so its address is known before instantiation:
    * a start function that calls WASI during instantiation sees a valid (checked) memory. */
   ctx.memory = Z_guestZ_memory(&instance);
+#if WASMAOT_GUEST_IMPORTS_WASI
   Z_guest_instantiate(&instance, &ctx);
+#else
+  Z_guest_instantiate(&instance); /* wasm2c omits the context when nothing is imported */
+#endif
   Z_guestZ__start(&instance);
   /* _start returned without proc_exit: success, as in every WASI runtime. */
   Z_guest_free(&instance);

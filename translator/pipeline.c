@@ -171,6 +171,8 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
     return fail(err, errlen, "%s: %s", in_path, why);
   int rc = check_imports(&m, why, sizeof why) || check_exports(&m, why, sizeof why);
+  char imports_wasi[64];
+  snprintf(imports_wasi, sizeof imports_wasi, "-DWASMAOT_GUEST_IMPORTS_WASI=%d", m.nimports > 0);
   wasm_module_free(&m);
   if (rc)
     return fail(err, errlen, "%s: %s", in_path, why);
@@ -237,8 +239,8 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   cc_guest[n] = NULL;
   if (run_tool(cc_guest, "C compiler", err, errlen) != 0)
     goto out;
-  char *cc_host[] = {(char *)o->cc, "-O2", san, memcheck, inc_rt, "-include", guest_h, "-c",
-                     host_c, "-o", host_o, NULL};
+  char *cc_host[] = {(char *)o->cc, "-O2", san,    memcheck, imports_wasi, inc_rt, "-include",
+                     guest_h,       "-c",  host_c, "-o",     host_o,       NULL};
   if (run_tool(cc_host, "C compiler (host main)", err, errlen) != 0)
     goto out;
   char *link[12];

@@ -84,7 +84,14 @@ char *spawn_find_program(const char *prog) {
 }
 
 const char *spawn_first_line(char *text) {
-  char *p = text;
+  /* Compilers open with context lines ("In function ..."); the first "error" line says more. */
+  char *p = strstr(text, "error:");
+  if (p) {
+    while (p > text && p[-1] != '\n')
+      p--;
+  } else {
+    p = text;
+  }
   while (*p == '\n' || *p == ' ' || *p == '\r')
     p++;
   char *nl = strchr(p, '\n');

@@ -13,7 +13,8 @@ int spawn_capture(char *const argv[], char *out, size_t outlen);
 /* Full path of `prog` on PATH (or prog itself if it contains '/'), or NULL. Caller frees. */
 char *spawn_find_program(const char *prog);
 
-/* The first non-empty line of `text`, trimmed, for one-line error messages (in place). */
+/* The most telling line of `text` (the first with "error:", else the first non-empty one), for
+ * one-line error messages. Modifies text in place. */
 const char *spawn_first_line(char *text);
 
 #endif

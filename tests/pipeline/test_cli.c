@@ -1,0 +1,256 @@
+/* wasmaot's command line: every failure is one line on stderr and a non-zero exit, and leaves
+ * nothing behind (no output file, no cache entry, an existing output untouched); `run` builds
+ * once into its cache and then only runs. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proc.h"
+
+static char scratch[512];
+
+static void make_scratch(void) {
+  snprintf(scratch, sizeof scratch, "%s/cli-scratch-XXXXXX", TEST_TMP_DIR);
+  cr_assert_not_null(mkdtemp(scratch));
+}
+
+static void remove_scratch(void) {
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+  cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cli, .init = make_scratch, .fini = remove_scratch);
+
+static void write_file(const char *path, const void *data, size_t len, mode_t mode) {
+  FILE *f = fopen(path, "wb");
+  cr_assert_not_null(f, "cannot write %s", path);
+  cr_assert_eq(fwrite(data, 1, len, f), len);
+  fclose(f);
+  chmod(path, mode);
+}
+
+static int count_entries(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return 0;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+      n++;
+  closedir(d);
+  return n;
+}
+
+/* The error contract: status 1, exactly one stderr line starting "wasmaot: error:",
+ * containing `needle`, nothing on stdout. */
+static void expect_one_line_error(struct proc_result *r, const char *needle) {
+  cr_expect_eq(r->status, 1, "status %d, stderr: %s", r->status, r->err);
+  cr_expect_eq(proc_count_lines(r->err), 1, "want one stderr line, got: %s", r->err);
+  cr_expect(strncmp(r->err, "wasmaot: error: ", 16) == 0, "stderr: %s", r->err);
+  cr_expect(strstr(r->err, needle) != NULL, "want \"%s\" in: %s", needle, r->err);
+  cr_expect_eq(r->out_len, 0, "stdout: %s", r->out);
+}
+
+/* Builds `in` to scratch/out and expects failure with `needle`; also with a precious file
+ * already at the output path, which must survive unchanged. */
+static void expect_build_fails(const char *in, const char *needle, char *const envp[]) {
+  char out[600];
+  snprintf(out, sizeof out, "%s/out", scratch);
+  char *argv[] = {WASMAOT, "build", (char *)in, "-o", out, NULL};
+  int entries_before = count_entries(scratch);
+  struct proc_result r = proc_run(argv, envp, 120);
+  expect_one_line_error(&r, needle);
+  proc_result_free(&r);
+  cr_expect_neq(access(out, F_OK), 0, "a partial output was left at %s", out);
+  cr_expect_eq(count_entries(scratch), entries_before, "temporary files left next to the output");
+
+  write_file(out, "precious", 8, 0644);
+  r = proc_run(argv, envp, 120);
+  cr_expect_eq(r.status, 1);
+  proc_result_free(&r);
+  FILE *f = fopen(out, "rb");
+  char buf[16] = {0};
+  cr_assert_not_null(f);
+  cr_expect_eq(fread(buf, 1, sizeof buf, f), 8);
+  fclose(f);
+  cr_expect_str_eq(buf, "precious", "a failed build damaged the existing output");
+  cr_expect_eq(count_entries(scratch), entries_before + 1, "temporary files left behind");
+}
+
+Test(cli, not_a_wasm_file) {
+  char in[600];
+  snprintf(in, sizeof in, "%s/notes.wasm", scratch);
+  write_file(in, "hello, I am text\n", 17, 0644);
+  expect_build_fails(in, "not a WebAssembly module", NULL);
+}
+
+Test(cli, empty_file) {
+  char in[600];
+  snprintf(in, sizeof in, "%s/empty.wasm", scratch);
+  write_file(in, "", 0, 0644);
+  expect_build_fails(in, "not a WebAssembly module", NULL);
+}
+
+Test(cli, missing_input) {
+  char in[600];
+  snprintf(in, sizeof in, "%s/nope.wasm", scratch);
+  expect_build_fails(in, "No such file", NULL);
+}
+
+Test(cli, truncated_module) {
+  /* A valid header, then a type section that claims more bytes than the file has. */
+  static const unsigned char bytes[] = {0, 'a', 's', 'm', 1, 0, 0, 0, 1, 0x7f, 1};
+  char in[600];
+  snprintf(in, sizeof in, "%s/truncated.wasm", scratch);
+  write_file(in, bytes, sizeof bytes, 0644);
+  expect_build_fails(in, "invalid module", NULL);
+}
+
+Test(cli, module_that_fails_validation) {
+  /* Well-formed sections, but _start's body returns an i32 it does not declare: only a full
+   * validator (wasm2c's) catches this. */
+  static const unsigned char bytes[] = {
+      0, 'a', 's', 'm', 1, 0, 0, 0,                  /* header */
+      1, 4, 1, 0x60, 0, 0,                           /* type 0: [] -> [] */
+      3, 2, 1, 0,                                    /* func 0: type 0 */
+      5, 3, 1, 0, 1,                                 /* memory 0: 1 page */
+      7, 0x13, 2, 6, '_', 's', 't', 'a', 'r', 't', 0, 0, /* export "_start" func 0 */
+      6, 'm', 'e', 'm', 'o', 'r', 'y', 2, 0,         /* export "memory" memory 0 */
+      10, 6, 1, 4, 0, 0x41, 0, 0x0b};                /* body: i32.const 0; end */
+  char in[600];
+  snprintf(in, sizeof in, "%s/invalid.wasm", scratch);
+  write_file(in, bytes, sizeof bytes, 0644);
+  expect_build_fails(in, "wasm2c failed", NULL);
+}
+
+Test(cli, unknown_imports_are_all_named) {
+  char in[600];
+  snprintf(in, sizeof in, "%s/unknown_imports.wasm", TRAP_DIR);
+  expect_build_fails(in, "unknown imports: env.magic, wasi_snapshot_preview1.no_such_call",
+                     NULL);
+}
+
+/* A PATH with the C compiler but no wasm2c. */
+Test(cli, wasm2c_missing) {
+  char bin[600], link_path[700], path_env[700];
+  snprintf(bin, sizeof bin, "%s/bin", scratch);
+  mkdir(bin, 0755);
+  snprintf(link_path, sizeof link_path, "%s/gcc", bin);
+  cr_assert_eq(symlink("/usr/bin/gcc", link_path), 0);
+  snprintf(path_env, sizeof path_env, "PATH=%s", bin);
+  char *envp[] = {path_env, NULL};
+  char in[600];
+  snprintf(in, sizeof in, "%s/hello.wasm", WORKLOAD_DIR);
+  expect_build_fails(in, "wasm2c not found", envp);
+}
+
+/* A "gcc" that reports an error, standing in for any compiler failure. */
+Test(cli, c_compiler_error) {
+  char bin[600], fake[700], path_env[1400];
+  snprintf(bin, sizeof bin, "%s/bin", scratch);
+  mkdir(bin, 0755);
+  snprintf(fake, sizeof fake, "%s/gcc", bin);
+  const char script[] = "#!/bin/sh\necho 'guest.c:1:1: error: the compiler says no' >&2\nexit 1\n";
+  write_file(fake, script, sizeof script - 1, 0755);
+  snprintf(path_env, sizeof path_env, "PATH=%s:%s", bin, getenv("PATH"));
+  char *envp[] = {path_env, NULL};
+  char in[600];
+  snprintf(in, sizeof in, "%s/hello.wasm", WORKLOAD_DIR);
+  expect_build_fails(in, "C compiler failed: guest.c:1:1: error: the compiler says no", envp);
+}
+
+Test(cli, bad_options) {
+  char *cases[][6] = {{WASMAOT, "frobnicate", NULL},
+                      {WASMAOT, "build", "x.wasm", "--cc", "tcc", NULL},
+                      {WASMAOT, "build", "x.wasm", "-O7", NULL},
+                      {WASMAOT, "build", "x.wasm", "--bounds", "maybe", NULL},
+                      {WASMAOT, "build", "x.wasm", NULL},
+                      {WASMAOT, "run", NULL}};
+  const char *needles[] = {"unknown command", "--cc tcc", "-O7", "--bounds maybe", "-o OUT",
+                           "no input module"};
+  for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++) {
+    struct proc_result r = proc_run(cases[i], NULL, 30);
+    expect_one_line_error(&r, needles[i]);
+    proc_result_free(&r);
+  }
+}
+
+Test(cli, help_and_version) {
+  char *help[] = {WASMAOT, "--help", NULL}, *version[] = {WASMAOT, "--version", NULL};
+  struct proc_result r = proc_run(help, NULL, 30);
+  cr_expect_eq(r.status, 0);
+  cr_expect(strstr(r.out, "wasmaot build IN.wasm -o OUT") != NULL);
+  proc_result_free(&r);
+  r = proc_run(version, NULL, 30);
+  cr_expect_eq(r.status, 0);
+  cr_expect(strncmp(r.out, "wasmaot ", 8) == 0, "%s", r.out);
+  proc_result_free(&r);
+}
+
+/* `run` translates once: the second run hits the cache, and still works with no wasm2c or C
+ * compiler on PATH at all — proof that nothing is re-translated. */
+Test(cli, run_builds_once_then_uses_the_cache) {
+  char cache_env[700], in[600];
+  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache", scratch);
+  snprintf(in, sizeof in, "%s/cpu-hash.wasm", WORKLOAD_DIR);
+  char path_env[4096];
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  char *envp[] = {cache_env, path_env, NULL};
+  char *argv[] = {WASMAOT, "run", "-v", in, "--", "1000", NULL};
+
+  struct proc_result first = proc_run(argv, envp, 120);
+  cr_expect_eq(first.status, 0, "%s", first.err);
+  cr_expect(strstr(first.err, "cache miss") != NULL, "%s", first.err);
+
+  /* The toolchain's identity is part of the key, so keep PATH's resolution of wasm2c/gcc the
+   * same but make them unusable for a rebuild by also pointing TMPDIR at a missing folder. */
+  char tmp_env[700];
+  snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s/no-such-dir", scratch);
+  char *envp2[] = {cache_env, path_env, tmp_env, NULL};
+  struct proc_result second = proc_run(argv, envp2, 120);
+  cr_expect_eq(second.status, 0, "%s", second.err);
+  cr_expect(strstr(second.err, "cache hit") != NULL, "%s", second.err);
+  cr_expect_str_eq(second.out, first.out);
+  proc_result_free(&first);
+  proc_result_free(&second);
+
+  char cache_dir[700];
+  snprintf(cache_dir, sizeof cache_dir, "%s/cache", scratch);
+  cr_expect_eq(count_entries(cache_dir), 1, "want exactly one cache entry");
+}
+
+Test(cli, failed_run_leaves_no_cache_entry) {
+  char cache_env[1400], cache_dir[700], path_env[4096];
+  snprintf(cache_dir, sizeof cache_dir, "%s/cache", scratch);
+  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s", cache_dir);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  char *envp[] = {cache_env, path_env, NULL};
+  char in[600];
+  snprintf(in, sizeof in, "%s/unknown_imports.wasm", TRAP_DIR);
+  char *argv[] = {WASMAOT, "run", in, NULL};
+  struct proc_result r = proc_run(argv, envp, 120);
+  expect_one_line_error(&r, "unknown imports");
+  proc_result_free(&r);
+  cr_expect_eq(count_entries(cache_dir), 0, "a failed build left something in the cache");
+}
+
+/* Guest arguments, environment and exit status pass through `run` like wasmtime's. */
+Test(cli, run_passes_arguments_and_exit_status) {
+  char cache_env[1400], path_env[4096], in[600];
+  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache", scratch);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  char *envp[] = {cache_env, path_env, NULL};
+  snprintf(in, sizeof in, "%s/cpu-hash.wasm", WORKLOAD_DIR);
+  char *bad_arg[] = {WASMAOT, "run", in, "--", "-5", NULL};
+  struct proc_result r = proc_run(bad_arg, envp, 120);
+  cr_expect_eq(r.status, 2, "guest usage error must exit 2, got %d", r.status);
+  cr_expect(strstr(r.err, "usage: cpu-hash") != NULL, "%s", r.err);
+  proc_result_free(&r);
+}

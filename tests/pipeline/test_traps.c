@@ -1,0 +1,70 @@
+/* Traps: each kind, from a hand-written .wat, in both bounds modes, prints
+ * "wasm trap: <reason>" and exits 134; a guest's own exit code and a bad iovec are not traps. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "proc.h"
+
+struct trap_case {
+  const char *module;
+  const char *reason;
+};
+
+static struct proc_result run_trap_module(const char *module, const char *mode) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/%s.%s", TRAP_DIR, module, mode);
+  char *argv[] = {path, NULL};
+  return proc_run(argv, NULL, 60);
+}
+
+static void expect_trap(const char *module, const char *reason) {
+  const char *modes[] = {"guard", "check"};
+  for (int m = 0; m < 2; m++) {
+    struct proc_result r = run_trap_module(module, modes[m]);
+    char expected[256];
+    snprintf(expected, sizeof expected, "wasm trap: %s\n", reason);
+    cr_expect_eq(r.status, 134, "%s (%s): exit %d, want 134", module, modes[m], r.status);
+    cr_expect_str_eq(r.err, expected, "%s (%s)", module, modes[m]);
+    cr_expect_eq(r.out_len, 0, "%s (%s) printed to stdout", module, modes[m]);
+    proc_result_free(&r);
+  }
+}
+
+Test(traps, out_of_bounds) { expect_trap("oob", "out of bounds memory access"); }
+Test(traps, unreachable) { expect_trap("unreachable", "unreachable executed"); }
+Test(traps, divide_by_zero) { expect_trap("div_by_zero", "integer divide by zero"); }
+Test(traps, integer_overflow) { expect_trap("int_overflow", "integer overflow"); }
+Test(traps, invalid_conversion) {
+  expect_trap("invalid_conversion", "invalid conversion to integer");
+}
+Test(traps, stack_exhaustion) { expect_trap("stack_exhaustion", "call stack exhausted"); }
+Test(traps, indirect_call_type_mismatch) {
+  expect_trap("indirect_call_mismatch",
+              "indirect call type mismatch or null/out-of-range table element");
+}
+Test(traps, indirect_call_null_entry) {
+  expect_trap("indirect_call_null",
+              "indirect call type mismatch or null/out-of-range table element");
+}
+
+Test(exits, proc_exit_code_is_passed_through) {
+  const char *modes[] = {"guard", "check"};
+  for (int m = 0; m < 2; m++) {
+    struct proc_result r = run_trap_module("exit_code", modes[m]);
+    cr_expect_eq(r.status, 42);
+    cr_expect_eq(r.err_len, 0, "unexpected stderr: %s", r.err);
+    proc_result_free(&r);
+  }
+}
+
+/* 21 is WASI's EFAULT: the runtime refused the pointer, and the guest lived to report it.
+ * The "san" build runs the runtime under ASan+UBSan, which would abort on any host overrun. */
+Test(exits, iovec_past_memory_is_efault_not_a_crash) {
+  const char *modes[] = {"guard", "check", "san"};
+  for (int m = 0; m < 3; m++) {
+    struct proc_result r = run_trap_module("bad_iovec", modes[m]);
+    cr_expect_eq(r.status, 21, "%s: exit %d, stderr %s", modes[m], r.status, r.err);
+    proc_result_free(&r);
+  }
+}

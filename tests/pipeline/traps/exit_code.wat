@@ -1,0 +1,5 @@
+;; proc_exit(42): the process exits with the guest's code.
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (call $exit (i32.const 42))))
