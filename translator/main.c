@@ -3,7 +3,15 @@
  *   wasmaot build IN.wasm -o OUT [build options]
  *   wasmaot run [build options] IN.wasm [runtime options] [--] [ARGS...]
  *
- * Every failure is one line on stderr ("wasmaot: error: ...") and a non-zero exit. */
+ * Every failure is one line on stderr ("wasmaot: error: ...") and a non-zero exit.
+ *
+ * Two hidden commands, for the project's own tools rather than users (not in --help):
+ *   wasmaot cflags [build options]
+ *       prints how generated guest C is compiled, one argument per line (compiler first);
+ *   wasmaot compile-guest IN.wasm -n NAME -o OUT.o [build options]
+ *       translates and compiles any module (no WASI checks) into OUT.o plus its wasm2c header
+ *       OUT.h, with module name NAME; the spec-test runner links many such modules into one
+ *       program, through exactly the translation and flags `wasmaot build` uses. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -160,6 +168,57 @@ static int cmd_build(int argc, char **argv) {
   return 0;
 }
 
+static int cmd_cflags(int argc, char **argv) {
+  struct build_options o;
+  build_options_default(&o);
+  for (int i = 0; i < argc; i++) {
+    int r = parse_build_option(argc, argv, &i, &o, NULL);
+    if (r < 0)
+      return 1;
+    if (r == 0)
+      return die("cflags: unknown argument %s%s", argv[i], "");
+  }
+  struct guest_cflags f;
+  pipeline_guest_cflags(&o, &f);
+  for (int i = 0; i < f.argc; i++)
+    puts(f.argv[i]);
+  return 0;
+}
+
+static int cmd_compile_guest(int argc, char **argv) {
+  struct build_options o;
+  build_options_default(&o);
+  const char *in = NULL, *out = NULL, *name = NULL;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "-n") == 0) {
+      if (i + 1 >= argc)
+        return die("compile-guest: -n needs a value%s%s", "", "");
+      name = argv[++i];
+      continue;
+    }
+    int r = parse_build_option(argc, argv, &i, &o, &out);
+    if (r < 0)
+      return 1;
+    if (r == 1)
+      continue;
+    if (argv[i][0] == '-' || in)
+      return die("compile-guest: unexpected argument %s%s", argv[i], "");
+    in = argv[i];
+  }
+  if (!in || !out || !name)
+    return die("usage: wasmaot compile-guest IN.wasm -n NAME -o OUT.o [build options]%s%s", "", "");
+  size_t len;
+  uint8_t *bytes = read_file(in, &len);
+  if (!bytes)
+    return 1;
+  char err[2048];
+  int rc = pipeline_compile_guest(in, bytes, len, name, out, &o, err, sizeof err);
+  free(bytes);
+  if (rc != 0)
+    return die("%s%s", err, "");
+  return 0;
+}
+
 static int cmd_run(int argc, char **argv) {
   struct build_options o;
   build_options_default(&o);
@@ -274,5 +333,9 @@ int main(int argc, char **argv) {
     return cmd_build(argc - 2, argv + 2);
   if (strcmp(cmd, "run") == 0)
     return cmd_run(argc - 2, argv + 2);
+  if (strcmp(cmd, "cflags") == 0)
+    return cmd_cflags(argc - 2, argv + 2);
+  if (strcmp(cmd, "compile-guest") == 0)
+    return cmd_compile_guest(argc - 2, argv + 2);
   return die("unknown command %s (expected build or run; see wasmaot --help)", cmd, "");
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "pipeline.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "data_segments.h"
 #include "spawn.h"
 #include "wasi_imports.h"
 #include "wasm_module.h"
@@ -92,8 +94,8 @@ static int check_imports(const struct wasm_module_info *m, char *err, size_t err
     if (!why)
       continue;
     bad++;
-    int n = snprintf(list + used, sizeof list - used, "%s%s.%s%s", bad > 1 ? ", " : "",
-                     im->module, im->name, why);
+    int n = snprintf(list + used, sizeof list - used, "%s%s.%s%s", bad > 1 ? ", " : "", im->module,
+                     im->name, why);
     if (n > 0 && used + (size_t)n < sizeof list)
       used += (size_t)n;
   }
@@ -117,19 +119,25 @@ static int check_exports(const struct wasm_module_info *m, char *err, size_t err
   return 0;
 }
 
-/* Files to remove if we are interrupted mid-build: nothing partial may stay behind. */
-static char g_tmp_dir[PATH_MAX], g_tmp_out[PATH_MAX + 64];
-static const char *const g_tmp_files[] = {"guest.c", "guest.h", "guest.o", "host_main.o"};
+/* The build's scratch directory. Everything in it is ours and goes at the end, or when we are
+ * interrupted mid-build: nothing partial may stay behind. */
+static char g_tmp_dir[PATH_MAX], g_tmp_out[2 * PATH_MAX];
 
 static void remove_temporaries(void) {
   if (g_tmp_out[0])
     unlink(g_tmp_out);
   if (g_tmp_dir[0]) {
-    char p[PATH_MAX + 32];
-    for (size_t i = 0; i < sizeof g_tmp_files / sizeof g_tmp_files[0]; i++) {
-      snprintf(p, sizeof p, "%s/%s", g_tmp_dir, g_tmp_files[i]);
+    DIR *d = opendir(g_tmp_dir);
+    struct dirent *e;
+    char p[2 * PATH_MAX];
+    while (d && (e = readdir(d))) {
+      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+        continue;
+      snprintf(p, sizeof p, "%s/%s", g_tmp_dir, e->d_name);
       unlink(p);
     }
+    if (d)
+      closedir(d);
     rmdir(g_tmp_dir);
   }
 }
@@ -138,6 +146,27 @@ static void on_signal(int sig) {
   remove_temporaries();
   signal(sig, SIG_DFL);
   raise(sig);
+}
+
+static int begin_scratch(char *err, size_t errlen) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(g_tmp_dir, sizeof g_tmp_dir, "%s/wasmaot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(g_tmp_dir)) {
+    g_tmp_dir[0] = 0;
+    return fail(err, errlen, "cannot create a temporary directory: %s", strerror(errno));
+  }
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  signal(SIGHUP, on_signal);
+  return 0;
+}
+
+static void end_scratch(void) {
+  remove_temporaries();
+  g_tmp_dir[0] = g_tmp_out[0] = 0;
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  signal(SIGHUP, SIG_DFL);
 }
 
 static int run_tool(char *const argv[], const char *what, char *err, size_t errlen) {
@@ -164,6 +193,84 @@ static int copy_file(const char *from, const char *to) {
   return ok ? 0 : -1;
 }
 
+static enum bounds_mode effective_bounds(const struct build_options *o) {
+  /* ASan owns SIGSEGV, so a sanitized build uses explicit bounds checks. */
+  return o->sanitize ? BOUNDS_CHECK : o->bounds;
+}
+
+void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f) {
+  int n = 0;
+  snprintf(f->opt, sizeof f->opt, "-O%d", o->opt_level);
+  snprintf(f->memcheck, sizeof f->memcheck, "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=%d",
+           effective_bounds(o) == BOUNDS_GUARD);
+  snprintf(f->include, sizeof f->include, "-I%s/include", pipeline_share_dir());
+  f->argv[n++] = (char *)o->cc;
+  f->argv[n++] = f->opt;
+  /* Conformance flags from wasm2c's documentation: no sibling-call optimisation (stack
+   * exhaustion must trap, not loop), IEEE rounding and signalling NaNs kept (GCC only: clang
+   * has no -fsignaling-nans and keeps NaN payloads through loads and stores already). */
+  f->argv[n++] = "-fno-optimize-sibling-calls";
+  if (strstr(o->cc, "clang") == NULL) {
+    f->argv[n++] = "-frounding-math";
+    f->argv[n++] = "-fsignaling-nans";
+  }
+  f->argv[n++] = f->memcheck;
+  f->argv[n++] = f->include;
+  f->argv[n++] = "-w"; /* generated code: wabt's warnings are not ours to fix */
+  f->argv[n] = NULL;
+  f->argc = n;
+}
+
+/* wasm2c + data segments out + compile, in the scratch directory: `in_path` becomes
+ * STEM.c/STEM.h (kept for --keep-c), STEM.data (the segments' bytes, if any) and STEM.o. */
+static int translate_and_compile(const char *in_path, const char *module_name, const char *stem,
+                                 const struct build_options *o, char *err, size_t errlen) {
+  char c_path[2 * PATH_MAX], o_path[2 * PATH_MAX], data_path[2 * PATH_MAX], data_name[NAME_MAX + 8],
+      asm_include[2 * PATH_MAX];
+  snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, stem);
+  snprintf(o_path, sizeof o_path, "%s/%s.o", g_tmp_dir, stem);
+  snprintf(data_path, sizeof data_path, "%s/%s.data", g_tmp_dir, stem);
+  snprintf(data_name, sizeof data_name, "%s.data", stem);
+  snprintf(asm_include, sizeof asm_include, "-Wa,-I%s", g_tmp_dir);
+
+  char *wasm2c_argv[] = {"wasm2c", (char *)in_path, "-n", (char *)module_name, "-o", c_path, NULL};
+  if (run_tool(wasm2c_argv, "wasm2c", err, errlen) != 0)
+    return -1;
+  size_t moved;
+  if (data_segments_extract(c_path, data_path, data_name, &moved, err, errlen) != 0)
+    return -1;
+
+  struct guest_cflags f;
+  pipeline_guest_cflags(o, &f);
+  char *cc[sizeof f.argv / sizeof f.argv[0] + 8];
+  int n = 0;
+  for (int i = 0; i < f.argc; i++)
+    cc[n++] = f.argv[i];
+  cc[n++] = asm_include; /* where the assembler finds STEM.data for .incbin */
+  cc[n++] = "-c";
+  cc[n++] = c_path;
+  cc[n++] = "-o";
+  cc[n++] = o_path;
+  cc[n] = NULL;
+  return run_tool(cc, "C compiler", err, errlen);
+}
+
+/* Copies STEM.c, STEM.h and STEM.data (if any) from the scratch directory into dir. */
+static int keep_generated_c(const char *dir, const char *stem, char *err, size_t errlen) {
+  mkdir(dir, 0777);
+  const char *exts[] = {".c", ".h", ".data"};
+  for (int i = 0; i < 3; i++) {
+    char src[2 * PATH_MAX], dst[2 * PATH_MAX];
+    snprintf(src, sizeof src, "%s/%s%s", g_tmp_dir, stem, exts[i]);
+    snprintf(dst, sizeof dst, "%s/%s%s", dir, stem, exts[i]);
+    if (i == 2 && access(src, F_OK) != 0)
+      continue;
+    if (copy_file(src, dst) != 0)
+      return fail(err, errlen, "cannot write generated C to %s", dir);
+  }
+  return 0;
+}
+
 int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const char *out_path,
                    const struct build_options *o, char *err, size_t errlen) {
   struct wasm_module_info m;
@@ -176,75 +283,38 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   wasm_module_free(&m);
   if (rc)
     return fail(err, errlen, "%s: %s", in_path, why);
-
-  const char *share = pipeline_share_dir();
-  const char *tmp = getenv("TMPDIR");
-  snprintf(g_tmp_dir, sizeof g_tmp_dir, "%s/wasmaot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(g_tmp_dir)) {
-    g_tmp_dir[0] = 0;
-    return fail(err, errlen, "cannot create a temporary directory: %s", strerror(errno));
-  }
+  if (begin_scratch(err, errlen) != 0)
+    return -1;
   /* The executable is linked next to its destination and renamed over it at the end. */
   snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
-  signal(SIGHUP, on_signal);
 
-  char guest_c[2 * PATH_MAX], guest_h[2 * PATH_MAX], guest_o[2 * PATH_MAX],
-      host_o[2 * PATH_MAX], host_c[2 * PATH_MAX], inc_rt[2 * PATH_MAX],
-      lib_rt[2 * PATH_MAX], lib_wasi[2 * PATH_MAX], opt[8], memcheck[64];
-  snprintf(guest_c, sizeof guest_c, "%s/guest.c", g_tmp_dir);
+  const char *share = pipeline_share_dir();
+  char guest_h[2 * PATH_MAX], guest_o[2 * PATH_MAX], host_o[2 * PATH_MAX], host_c[2 * PATH_MAX],
+      lib_rt[2 * PATH_MAX], lib_wasi[2 * PATH_MAX];
   snprintf(guest_h, sizeof guest_h, "%s/guest.h", g_tmp_dir);
   snprintf(guest_o, sizeof guest_o, "%s/guest.o", g_tmp_dir);
   snprintf(host_o, sizeof host_o, "%s/host_main.o", g_tmp_dir);
   snprintf(host_c, sizeof host_c, "%s/src/host_main.c", share);
-  snprintf(inc_rt, sizeof inc_rt, "-I%s/include", share);
-  /* ASan owns SIGSEGV, so a sanitized build uses explicit bounds checks. */
-  enum bounds_mode bounds = o->sanitize ? BOUNDS_CHECK : o->bounds;
+  enum bounds_mode bounds = effective_bounds(o);
   const char *san_suffix = o->sanitize ? "-san" : "";
   snprintf(lib_rt, sizeof lib_rt, "%s/lib/libwasmaot-rt-%s%s.a", share,
            bounds == BOUNDS_GUARD ? "guard" : "check", san_suffix);
   snprintf(lib_wasi, sizeof lib_wasi, "%s/lib/libwasmaot-wasi%s.a", share, san_suffix);
-  snprintf(opt, sizeof opt, "-O%d", o->opt_level);
-  snprintf(memcheck, sizeof memcheck, "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=%d",
-           bounds == BOUNDS_GUARD);
   char *san = o->sanitize ? "-fsanitize=address,undefined" : "-DWASMAOT_NO_SANITIZE";
   /* (the define is a harmless placeholder so the host-main argv keeps one shape) */
-  int is_gcc = strstr(o->cc, "clang") == NULL;
 
   rc = -1;
-  char *wasm2c_argv[] = {"wasm2c", (char *)in_path, "-n", "guest", "-o", guest_c, NULL};
-  if (run_tool(wasm2c_argv, "wasm2c", err, errlen) != 0)
+  /* wasm2c is always run with module name "guest": host_main.c relies on it. */
+  if (translate_and_compile(in_path, "guest", "guest", o, err, errlen) != 0)
     goto out;
-
-  /* Conformance flags from wasm2c's documentation: no sibling-call optimisation (stack
-   * exhaustion must trap, not loop), IEEE rounding and signalling NaNs kept (GCC only: clang
-   * has no -fsignaling-nans and keeps NaN payloads through loads and stores already). */
-  char *cc_guest[16];
-  int n = 0;
-  cc_guest[n++] = (char *)o->cc;
-  cc_guest[n++] = opt;
-  cc_guest[n++] = "-fno-optimize-sibling-calls";
-  if (is_gcc) {
-    cc_guest[n++] = "-frounding-math";
-    cc_guest[n++] = "-fsignaling-nans";
-  }
-  cc_guest[n++] = memcheck;
-  cc_guest[n++] = inc_rt;
-  cc_guest[n++] = "-w"; /* generated code: wabt's warnings are not ours to fix */
-  cc_guest[n++] = "-c";
-  cc_guest[n++] = guest_c;
-  cc_guest[n++] = "-o";
-  cc_guest[n++] = guest_o;
-  cc_guest[n] = NULL;
-  if (run_tool(cc_guest, "C compiler", err, errlen) != 0)
-    goto out;
-  char *cc_host[] = {(char *)o->cc, "-O2", san,    memcheck, imports_wasi, inc_rt, "-include",
-                     guest_h,       "-c",  host_c, "-o",     host_o,       NULL};
+  struct guest_cflags f;
+  pipeline_guest_cflags(o, &f);
+  char *cc_host[] = {(char *)o->cc, "-O2", san,    f.memcheck, imports_wasi, f.include, "-include",
+                     guest_h,       "-c",  host_c, "-o",       host_o,       NULL};
   if (run_tool(cc_host, "C compiler (host main)", err, errlen) != 0)
     goto out;
   char *link[12];
-  n = 0;
+  int n = 0;
   link[n++] = (char *)o->cc;
   if (o->sanitize)
     link[n++] = san;
@@ -258,17 +328,8 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   link[n] = NULL;
   if (run_tool(link, "linker", err, errlen) != 0)
     goto out;
-  if (o->keep_c) {
-    char dst[PATH_MAX + 16];
-    mkdir(o->keep_c, 0777);
-    snprintf(dst, sizeof dst, "%s/guest.c", o->keep_c);
-    int bad = copy_file(guest_c, dst);
-    snprintf(dst, sizeof dst, "%s/guest.h", o->keep_c);
-    if (bad || copy_file(guest_h, dst)) {
-      fail(err, errlen, "cannot write generated C to %s", o->keep_c);
-      goto out;
-    }
-  }
+  if (o->keep_c && keep_generated_c(o->keep_c, "guest", err, errlen) != 0)
+    goto out;
   if (rename(g_tmp_out, out_path) != 0) {
     fail(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
     goto out;
@@ -276,11 +337,52 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   g_tmp_out[0] = 0;
   rc = 0;
 out:
-  remove_temporaries();
-  g_tmp_dir[0] = g_tmp_out[0] = 0;
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGHUP, SIG_DFL);
+  end_scratch();
+  return rc;
+}
+
+int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len,
+                           const char *module_name, const char *out_obj,
+                           const struct build_options *o, char *err, size_t errlen) {
+  /* The stem of out_obj names the header (and its include guard): it must be a plain name. */
+  const char *base = strrchr(out_obj, '/') ? strrchr(out_obj, '/') + 1 : out_obj;
+  size_t base_len = strlen(base);
+  char stem[NAME_MAX + 1];
+  if (base_len < 3 || base_len > NAME_MAX || strcmp(base + base_len - 2, ".o") != 0)
+    return fail(err, errlen, "compile-guest: output %s must end in .o", out_obj);
+  snprintf(stem, sizeof stem, "%.*s", (int)(base_len - 2), base);
+  for (const char *c = stem; *c; c++)
+    if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+          *c == '_'))
+      return fail(err, errlen, "compile-guest: output name %s: use letters, digits and _", base);
+  struct wasm_module_info m;
+  char why[512];
+  if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
+    return fail(err, errlen, "%s: %s", in_path, why);
+  wasm_module_free(&m);
+  if (begin_scratch(err, errlen) != 0)
+    return -1;
+  int rc = -1;
+  char src[2 * PATH_MAX], header[2 * PATH_MAX];
+  snprintf(header, sizeof header, "%.*s.h", (int)(strlen(out_obj) - 2), out_obj);
+  if (translate_and_compile(in_path, module_name, stem, o, err, errlen) != 0)
+    goto out;
+  if (o->keep_c && keep_generated_c(o->keep_c, stem, err, errlen) != 0)
+    goto out;
+  snprintf(src, sizeof src, "%s/%s.h", g_tmp_dir, stem);
+  if (copy_file(src, header) != 0) {
+    fail(err, errlen, "cannot write %s", header);
+    goto out;
+  }
+  snprintf(src, sizeof src, "%s/%s.o", g_tmp_dir, stem);
+  if (copy_file(src, out_obj) != 0) {
+    fail(err, errlen, "cannot write %s", out_obj);
+    unlink(header);
+    goto out;
+  }
+  rc = 0;
+out:
+  end_scratch();
   return rc;
 }
 
@@ -313,7 +415,7 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
                          "lib/libwasmaot-wasi-san.a", "lib/libwasmaot-rt-check-san.a",
                          "include/wasmaot-runtime.h"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-    char p[PATH_MAX + 64];
+    char p[2 * PATH_MAX];
     snprintf(p, sizeof p, "%s/%s", share, files[i]);
     if (identify(p, buf, len, &used) != 0)
       return fail(err, errlen, "runtime support file missing: %s (is wasmaot installed?)", p);

@@ -3,14 +3,15 @@
 #ifndef WASMAOT_PIPELINE_H
 #define WASMAOT_PIPELINE_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 
 enum bounds_mode { BOUNDS_GUARD, BOUNDS_CHECK };
 
 struct build_options {
-  const char *cc;     /* "gcc" or "clang" (any compiler that takes gcc's flags) */
-  int opt_level;      /* 0..3 */
+  const char *cc; /* "gcc" or "clang" (any compiler that takes gcc's flags) */
+  int opt_level;  /* 0..3 */
   enum bounds_mode bounds;
   const char *keep_c; /* if set, a directory to leave the generated guest.c/guest.h in */
   int sanitize;       /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
@@ -21,6 +22,25 @@ void build_options_default(struct build_options *o);
 
 /* A short canonical string of the options, part of the cache key. */
 void build_options_describe(const struct build_options *o, char *buf, size_t len);
+
+/* How generated guest C is compiled: the compiler and its flags, without inputs or outputs.
+ * The one definition, used by `wasmaot build` and printed by the hidden `wasmaot cflags` for
+ * tools that compile against the same settings (the spec-test runner, `make codegen`).
+ * argv points into the struct itself: fill it in place, do not copy it. */
+struct guest_cflags {
+  char *argv[24]; /* NULL-terminated */
+  int argc;
+  char opt[8], memcheck[64], include[2 * PATH_MAX];
+};
+void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f);
+
+/* Translates and compiles one module of any kind (no WASI checks) into the object `out_obj`,
+ * with wasm2c module name `module_name`, and writes its wasm2c header next to it (out_obj with
+ * ".o" replaced by ".h"). The hidden `wasmaot compile-guest`, for the spec-test runner, which
+ * links many modules and a host module of its own into one program. */
+int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len,
+                           const char *module_name, const char *out_obj,
+                           const struct build_options *o, char *err, size_t errlen);
 
 /* Builds `in_path` (whose bytes are `bytes`) into the executable `out_path`. On failure,
  * returns -1 with a one-line reason in err, and leaves nothing at out_path. */
