@@ -1,36 +1,152 @@
-/* Sockets: pre-opened listeners (--listen) and sock_accept/recv/send/shutdown. */
-#include <stdio.h>
+/* Sockets: sock_accept, sock_recv, sock_send, sock_shutdown on guest socket descriptors.
+ * (The listeners themselves come from --listen: listen.c.) fd_read/fd_write on a socket go
+ * through fd_io.c like any stream.
+ *
+ * Errors, in the order wasmtime checks them: EBADF for an fd that is not open, ENOTSOCK for
+ * one that is not a socket, ENOTCAPABLE for a missing right, EINVAL for unknown flags. Sends
+ * use MSG_NOSIGNAL: a peer that went away gives the guest EPIPE, never kills the process. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "fd_table.h"
+#include "guest_mem.h"
+#include "wasi_errno.h"
 #include "wasi_impl.h"
 
-int wasi_ctx_listen(wasi_ctx *ctx, const char *host_port) {
-  (void)ctx;
-  fprintf(stderr, "wasmaot: --listen %s: sockets are not supported yet\n", host_port);
-  return -1;
+static bool is_socket(const struct wasi_fd_entry *e) {
+  return e->filetype == WASI_FILETYPE_SOCKET_STREAM || e->filetype == WASI_FILETYPE_SOCKET_DGRAM;
 }
 
-static wasi_errno_t not_a_socket(wasi_ctx *ctx, uint32_t fd) {
+static wasi_errno_t get_socket(wasi_ctx *ctx, uint32_t fd, wasi_rights_t needed,
+                               struct wasi_fd_entry **out) {
   struct wasi_fd_entry *e;
   wasi_errno_t err = fd_table_get(ctx->fds, fd, 0, &e);
-  return err ? err : WASI_ENOTSOCK;
+  if (err)
+    return err;
+  if (!is_socket(e))
+    return WASI_ENOTSOCK;
+  if ((e->rights_base & needed) != needed)
+    return WASI_ENOTCAPABLE;
+  *out = e;
+  return WASI_ESUCCESS;
 }
 
 wasi_errno_t wasi_sock_accept(wasi_ctx *ctx, uint32_t fd, uint32_t flags, uint32_t fd_out) {
-  (void)flags, (void)fd_out;
-  return not_a_socket(ctx, fd);
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get_socket(ctx, fd, WASI_RIGHT_SOCK_ACCEPT, &e);
+  if (err)
+    return err;
+  if (flags & ~(uint32_t)WASI_FDFLAG_NONBLOCK)
+    return WASI_EINVAL;
+  /* Check the out-pointer first: a connection accepted and then dropped would be lost. */
+  if (!guest_mem_span(ctx->memory, fd_out, 4))
+    return WASI_EFAULT;
+  int host_flags = SOCK_CLOEXEC | (flags & WASI_FDFLAG_NONBLOCK ? SOCK_NONBLOCK : 0);
+  int conn;
+  do
+    conn = accept4(e->host_fd, NULL, NULL, host_flags);
+  while (conn < 0 && errno == EINTR);
+  if (conn < 0)
+    return wasi_errno_last(); /* EAGAIN when the listener is non-blocking and none is queued */
+  wasi_rights_t rights = fd_rights_for_filetype(WASI_FILETYPE_SOCKET_STREAM);
+  wasi_fd_t got;
+  err = fd_table_insert(ctx->fds, conn, WASI_FILETYPE_SOCKET_STREAM, rights, rights, &got);
+  if (err) {
+    close(conn); /* the guest's table is full: the peer sees the connection close */
+    return err;
+  }
+  return guest_mem_write_u32(ctx->memory, fd_out, got);
 }
+
+/* recvmsg/sendmsg over the guest's iovecs, retrying on EINTR. */
+static wasi_errno_t socket_io(int host_fd, struct iovec *iov, int iovcnt, int flags, bool send,
+                              size_t *n, int *msg_flags) {
+  struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)iovcnt};
+  ssize_t r;
+  do
+    r = send ? sendmsg(host_fd, &msg, flags) : recvmsg(host_fd, &msg, flags);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return wasi_errno_last();
+  *n = (size_t)r;
+  *msg_flags = msg.msg_flags;
+  return WASI_ESUCCESS;
+}
+
 wasi_errno_t wasi_sock_recv(wasi_ctx *ctx, uint32_t fd, uint32_t ri_data, uint32_t ri_data_len,
                             uint32_t ri_flags, uint32_t ro_datalen_out, uint32_t ro_flags_out) {
-  (void)ri_data, (void)ri_data_len, (void)ri_flags, (void)ro_datalen_out, (void)ro_flags_out;
-  return not_a_socket(ctx, fd);
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get_socket(ctx, fd, WASI_RIGHT_FD_READ, &e);
+  if (err)
+    return err;
+  if (ri_flags & ~(uint32_t)(WASI_RIFLAG_RECV_PEEK | WASI_RIFLAG_RECV_WAITALL))
+    return WASI_EINVAL;
+  /* Both out-pointers are checked before any byte is taken from the socket. */
+  if (!guest_mem_span(ctx->memory, ro_datalen_out, 4) ||
+      !guest_mem_span(ctx->memory, ro_flags_out, 2))
+    return WASI_EFAULT;
+  struct iovec *iov;
+  int iovcnt;
+  if ((err = guest_mem_read_iovecs(ctx->memory, ri_data, ri_data_len, &iov, &iovcnt)))
+    return err;
+  int flags = (ri_flags & WASI_RIFLAG_RECV_PEEK ? MSG_PEEK : 0) |
+              (ri_flags & WASI_RIFLAG_RECV_WAITALL ? MSG_WAITALL : 0);
+  size_t n = 0;
+  int msg_flags = 0;
+  err = socket_io(e->host_fd, iov, iovcnt, flags, false, &n, &msg_flags);
+  free(iov);
+  if (err)
+    return err;
+  guest_mem_write_u32(ctx->memory, ro_datalen_out, (uint32_t)n);
+  return guest_mem_write_u16(ctx->memory, ro_flags_out,
+                             msg_flags & MSG_TRUNC ? WASI_ROFLAG_RECV_DATA_TRUNCATED : 0);
 }
+
 wasi_errno_t wasi_sock_send(wasi_ctx *ctx, uint32_t fd, uint32_t si_data, uint32_t si_data_len,
                             uint32_t si_flags, uint32_t so_datalen_out) {
-  (void)si_data, (void)si_data_len, (void)si_flags, (void)so_datalen_out;
-  return not_a_socket(ctx, fd);
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get_socket(ctx, fd, WASI_RIGHT_FD_WRITE, &e);
+  if (err)
+    return err;
+  if (si_flags != 0) /* preview1 defines no send flags */
+    return WASI_EINVAL;
+  if (!guest_mem_span(ctx->memory, so_datalen_out, 4))
+    return WASI_EFAULT;
+  struct iovec *iov;
+  int iovcnt;
+  if ((err = guest_mem_read_iovecs(ctx->memory, si_data, si_data_len, &iov, &iovcnt)))
+    return err;
+  size_t n = 0;
+  int msg_flags;
+  err = socket_io(e->host_fd, iov, iovcnt, MSG_NOSIGNAL, true, &n, &msg_flags);
+  free(iov);
+  if (err)
+    return err;
+  return guest_mem_write_u32(ctx->memory, so_datalen_out, (uint32_t)n);
 }
+
 wasi_errno_t wasi_sock_shutdown(wasi_ctx *ctx, uint32_t fd, uint32_t how) {
-  (void)how;
-  return not_a_socket(ctx, fd);
+  struct wasi_fd_entry *e;
+  wasi_errno_t err = get_socket(ctx, fd, WASI_RIGHT_SOCK_SHUTDOWN, &e);
+  if (err)
+    return err;
+  int host_how;
+  switch (how) {
+  case WASI_SDFLAG_RD:
+    host_how = SHUT_RD;
+    break;
+  case WASI_SDFLAG_WR:
+    host_how = SHUT_WR;
+    break;
+  case WASI_SDFLAG_RD | WASI_SDFLAG_WR:
+    host_how = SHUT_RDWR;
+    break;
+  default:
+    return WASI_EINVAL;
+  }
+  return shutdown(e->host_fd, host_how) == 0 ? WASI_ESUCCESS : wasi_errno_last();
 }
