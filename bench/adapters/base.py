@@ -1,0 +1,125 @@
+"""The one interface every runtime adapter implements, and the context they share.
+
+An adapter is a short description of one way to run a module: which tool it needs, how to
+prepare an artifact (compile, precompile, nothing), and the command line that runs it or
+serves HTTP with it. Measuring, verifying and reporting live elsewhere (measure.py,
+workloads.py, http_bench.py, report.py) so that no adapter repeats that logic.
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+
+class Unsupported(Exception):
+    """This runtime cannot run this workload; the message says why (shown in the report)."""
+
+
+@dataclass
+class Prepared:
+    """What prepare() produced for one workload."""
+
+    artifact: str  # the file that runs (executable, .wasm, .cwasm, ...)
+    compile_s: float | None = None  # translation/compile time, None if nothing is compiled ahead
+    size_bytes: int | None = None  # artifact size on disk
+    note: str = ""
+
+
+@dataclass
+class Context:
+    """Paths and tool lookup shared by all adapters during one bench run."""
+
+    repo: str  # repository root
+    build: str  # CMake build directory (workloads, bin/wasmaot)
+    work: str  # scratch directory for artifacts and caches, removed at the end
+    runtimes_bin: str  # .runtimes/bin, searched before PATH
+    versions: dict = field(default_factory=dict)
+
+    def find(self, name: str) -> str | None:
+        local = os.path.join(self.runtimes_bin, name)
+        if os.access(local, os.X_OK):
+            return local
+        return shutil.which(name)
+
+    def wasm(self, workload: str) -> str:
+        return os.path.join(self.build, "workloads", workload + ".wasm")
+
+    def sources(self, workload: str) -> list[str]:
+        """The workload's C sources: every .c file in workloads/NAME/ (the CMake convention)."""
+        d = os.path.join(self.repo, "workloads", workload)
+        return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith(".c"))
+
+    def scratch(self, *parts: str) -> str:
+        path = os.path.join(self.work, *parts)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def fresh_dir(self, prefix: str) -> str:
+        return tempfile.mkdtemp(prefix=prefix, dir=self.scratch("fresh"))
+
+
+def timed_build(argv: list[str], artifact: str, env: dict | None = None) -> Prepared:
+    """Runs a compile step, timing it; a failure becomes Unsupported with its first error line."""
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=600)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0 or not os.path.exists(artifact):
+        lines = (proc.stderr or proc.stdout).strip().splitlines()
+        raise Unsupported(f"build failed ({os.path.basename(argv[0])}): " + (lines[0] if lines else f"exit {proc.returncode}"))
+    return Prepared(artifact=artifact, compile_s=elapsed, size_bytes=os.path.getsize(artifact))
+
+
+def tool_version(argv: list[str]) -> str:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return f"unknown ({e})"
+    text = (out.stdout or out.stderr).strip().splitlines()
+    return text[0] if text else "unknown"
+
+
+class Runtime:
+    """Base adapter. Subclasses set the class attributes and override what differs."""
+
+    row = ""  # row id, e.g. "wasmtime-jit-first"
+    title = ""  # what the row is, including its mode and cache choice
+    mode = ""  # "native" | "aot" | "jit" | "interpreter"
+    tool = ""  # executable the row needs ("" for none)
+    install = ""  # how to install the tool when it is missing
+    version_argv: list[str] = ["--version"]
+    # Rows that only differ by their compile cache share throughput figures with this row.
+    http_throughput = True
+
+    def missing(self, ctx: Context) -> str | None:
+        """None when the row can run here, else the reason (e.g. not installed)."""
+        if self.tool and not ctx.find(self.tool):
+            return self.install
+        return None
+
+    def version(self, ctx: Context) -> str:
+        key = self.tool
+        if key not in ctx.versions:
+            ctx.versions[key] = tool_version([ctx.find(self.tool)] + self.version_argv)
+        return ctx.versions[key]
+
+    def exe(self, ctx: Context) -> str:
+        return ctx.find(self.tool)
+
+    def prepare(self, ctx: Context, workload: str) -> Prepared:
+        """Default: the runtime takes the .wasm as is and compiles (or interprets) at run time."""
+        wasm = ctx.wasm(workload)
+        return Prepared(artifact=wasm, compile_s=None, size_bytes=os.path.getsize(wasm),
+                        note="compiled at run time" if self.mode == "jit" else "")
+
+    def argv(self, ctx: Context, prep: Prepared, args: list[str]) -> list[str]:
+        raise NotImplementedError
+
+    def run_env(self, ctx: Context, prep: Prepared) -> dict:
+        """Extra environment for one run (e.g. a fresh, empty compile cache)."""
+        return {}
+
+    def serve_argv(self, ctx: Context, prep: Prepared, host: str, port: int) -> list[str]:
+        raise Unsupported(f"{self.row}: no way to hand a pre-opened listening socket to the guest")

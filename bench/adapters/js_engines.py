@@ -1,0 +1,33 @@
+"""JavaScript engines running the module through their built-in `node:wasi` (bench/wasi-launcher.mjs).
+V8 compiles with Liftoff first and tiers up per function, so a long-running `main` called
+once may stay in baseline code: node is measured both with default tiering and with
+`--no-liftoff` (TurboFan only). Neither engine's WASI has sockets."""
+
+import os
+
+from .base import Runtime, Unsupported
+
+LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "wasi-launcher.mjs")
+
+
+class JsEngine(Runtime):
+    mode = "jit"
+
+    def __init__(self, row, tool, title, install, engine_flags):
+        self.row, self.tool, self.title, self.install = row, tool, title, install
+        self.engine_flags = engine_flags
+
+    def argv(self, ctx, prep, args):
+        return [self.exe(ctx)] + self.engine_flags + [LAUNCHER, prep.artifact] + args
+
+    def serve_argv(self, ctx, prep, host, port):
+        raise Unsupported(f"{self.tool}'s node:wasi implements no preview1 sockets (sock_accept/recv/send)")
+
+
+ROWS = [
+    JsEngine("node", "node", "node:wasi (V8, default tiering: Liftoff then TurboFan)",
+             "apt-get install nodejs", []),
+    JsEngine("node-no-liftoff", "node", "node:wasi (V8 --no-liftoff: TurboFan only)",
+             "apt-get install nodejs", ["--no-liftoff"]),
+    JsEngine("bun", "bun", "bun node:wasi (JavaScriptCore)", "make runtimes (npm @oven/bun-linux-x64)", []),
+]

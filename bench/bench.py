@@ -1,0 +1,285 @@
+#!/usr/bin/python3
+"""`make bench`: native vs wasmaot vs the other wasm runtimes, measured the same way, every run
+verified, results written atomically to results/<UTC timestamp>/ (results.json, results.csv,
+report.md, report.html and plots) with results/latest pointing at the newest.
+
+Method (see /work/shared/BENCHMARKING.md): warm-up runs first; rows interleaved run by run
+(A B C A B C ...); medians with min–max and n; wall time around the process and CPU time and
+peak RSS from wait4(); a wrong answer marks the cell FAILED and it is never ranked.
+"""
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import adapters  # noqa: E402
+import http_bench  # noqa: E402
+import machine  # noqa: E402
+import report  # noqa: E402
+from adapters import Context, Unsupported  # noqa: E402
+from measure import run_process  # noqa: E402
+from progress import Progress  # noqa: E402
+from stats import summarize, summarize_samples  # noqa: E402
+from workloads import built, workloads  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROCESS_METRICS = ["wall_ms", "cpu_ms", "user_ms", "sys_ms", "maxrss_kib"]
+PROCESS_TIMEOUT_S = 300
+
+
+class Plan:
+    """How many runs of what: the full run, or QUICK (a smoke test of the harness)."""
+
+    def __init__(self, quick: bool):
+        self.quick = quick
+        self.warmups = 1 if quick else 2
+        self.runs = 3 if quick else 10
+        self.cold_starts = 3 if quick else 20
+        self.http_reps = 1 if quick else 3
+        self.wrk_seconds = 1 if quick else 3
+        self.wrk_warmup_seconds = 0.5 if quick else 2
+
+    def as_dict(self):
+        return dict(vars(self))
+
+
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--build", default="build", help="CMake build directory with bin/wasmaot and workloads/")
+    p.add_argument("--quick", action="store_true", help="smoke run: fewer runs, smaller N (says so in the report)")
+    p.add_argument("--results", default=os.path.join(REPO, "results"), help="results root (default: results/)")
+    p.add_argument("--rows", help="comma-separated row ids to run (default: all)")
+    p.add_argument("--workloads", help="comma-separated workloads (default: all)")
+    p.add_argument("--check", action="store_true",
+                   help="exit 1 unless every installed row produced verified figures (for ctest)")
+    return p.parse_args()
+
+
+def new_cell(row, wl):
+    return {"row": row.row, "workload": wl.name, "status": "pending", "reason": "", "samples": [],
+            "summary": {}, "verified": False, "compile_s": None, "artifact_bytes": None, "note": ""}
+
+
+def prepare_cells(ctx, rows, wls, progress):
+    """Decides each row × workload cell: not installed, workload not built, unsupported (why),
+    or prepared (artifact built, its compile time and size recorded)."""
+    cells, prepared = {}, {}
+    for wl in wls:
+        for row in rows:
+            cell = cells[(row.row, wl.name)] = new_cell(row, wl)
+            progress.step(f"prepare {wl.name} {row.row}")
+            if row.missing_reason:
+                cell["status"], cell["reason"] = "not installed", row.missing_reason
+                continue
+            if not built(ctx.build, wl.name):
+                cell["status"], cell["reason"] = "workload not built", f"{wl.name}.wasm not in {ctx.build}/workloads"
+                continue
+            try:
+                prep = row.prepare(ctx, wl.name)
+                if wl.kind == "http":
+                    row.serve_argv(ctx, prep, http_bench.HOST, 0)  # raises Unsupported with the reason
+            except Unsupported as e:
+                cell["status"], cell["reason"] = "unsupported", str(e)
+                continue
+            cell.update(status="running", compile_s=prep.compile_s, artifact_bytes=prep.size_bytes, note=prep.note)
+            prepared[(row.row, wl.name)] = prep
+    return cells, prepared
+
+
+def fail(cell, reason):
+    if cell["status"] != "FAILED":
+        cell["status"], cell["reason"] = "FAILED", reason
+
+
+def interleaved(active, repeats):
+    """A B C, B C A, C A B, ...: every row runs once per round, the start rotated per round."""
+    for i in range(repeats):
+        k = i % len(active) if active else 0
+        for item in active[k:] + active[:k]:
+            yield i, item
+
+
+def run_process_workload(ctx, wl, rows, cells, prepared, plan, progress):
+    active = [r for r in rows if cells[(r.row, wl.name)]["status"] == "running"]
+    scratch = ctx.scratch("runs")
+    for phase, repeats in (("warm-up", plan.warmups), ("run", plan.runs)):
+        for i, row in interleaved(active, repeats):
+            cell = cells[(row.row, wl.name)]
+            progress.step(f"{wl.name} {row.row} {phase} {i + 1}/{repeats}")
+            if cell["status"] == "FAILED":
+                continue  # a wrong answer ends the row: it will not be ranked
+            prep = prepared[(row.row, wl.name)]
+            s = run_process(row.argv(ctx, prep, wl.args), row.run_env(ctx, prep), scratch, PROCESS_TIMEOUT_S)
+            error = wl.check(s)
+            if error:
+                fail(cell, f"{phase} {i + 1}: {error}")
+            elif phase == "run":
+                cell["samples"].append({m: getattr(s, m) for m in PROCESS_METRICS})
+                progress.note(f"{s.wall_ms:.1f} ms")
+
+
+def run_http_workload(ctx, wl, rows, cells, prepared, plan, progress):
+    active = [r for r in rows if cells[(r.row, wl.name)]["status"] == "running"]
+    scratch = ctx.scratch("http")
+
+    def argv_for(row):
+        prep = prepared[(row.row, wl.name)]
+        return lambda port: row.serve_argv(ctx, prep, http_bench.HOST, port), row.run_env(ctx, prep)
+
+    # The harness polls for readiness on the client core, away from the server's.
+    old_affinity = os.sched_getaffinity(0)
+    if http_bench.PINNED:
+        os.sched_setaffinity(0, {http_bench.CLIENT_CPU})
+    try:
+        for i, row in interleaved(active, plan.warmups + plan.cold_starts):
+            cell = cells[(row.row, wl.name)]
+            progress.step(f"{wl.name} {row.row} cold start {i + 1}/{plan.warmups + plan.cold_starts}")
+            if cell["status"] == "FAILED":
+                continue
+            argv_fn, env = argv_for(row)
+            r = http_bench.cold_start(argv_fn, env, scratch, wl)
+            if r["error"]:
+                fail(cell, f"cold start {i + 1}: {r['error']}")
+            elif i >= plan.warmups:
+                cell["samples"].append({"cold_start_ms": r["cold_start_ms"]})
+        loaded = [r for r in active if r.http_throughput]
+        for i, row in interleaved(loaded, plan.http_reps):
+            cell = cells[(row.row, wl.name)]
+            progress.step(f"{wl.name} {row.row} wrk round {i + 1}/{plan.http_reps}")
+            if cell["status"] == "FAILED":
+                continue
+            argv_fn, env = argv_for(row)
+            r = http_bench.throughput(argv_fn, env, scratch, wl, plan.wrk_seconds, plan.wrk_warmup_seconds)
+            if r["error"]:
+                fail(cell, f"wrk round {i + 1}: {r['error']}")
+                continue
+            cell.setdefault("load_samples", []).append(r)
+    finally:
+        os.sched_setaffinity(0, old_affinity)
+
+
+def summarize_cell(cell, wl):
+    if cell["status"] != "running":
+        return
+    cell["status"], cell["verified"] = "verified", True
+    if wl.kind == "process":
+        cell["summary"] = summarize_samples(cell["samples"], PROCESS_METRICS)
+        return
+    cell["summary"] = {"cold_start_ms": summarize([s["cold_start_ms"] for s in cell["samples"]])}
+    loads = cell.get("load_samples", [])
+    if loads:
+        cell["summary"]["rss_after_warmup_kib"] = summarize([r["rss_after_warmup_kib"] for r in loads])
+        for c in wl.connections:
+            for m in ("rps", "p50_ms", "p99_ms", "cpu_ms_per_100k"):
+                cell["summary"][f"{m}@{c}"] = summarize([r["levels"][str(c)][m] for r in loads])
+
+
+def main():
+    args = parse_args()
+    plan = Plan(args.quick)
+    build = os.path.abspath(args.build)
+    started = datetime.now(timezone.utc)
+    work = tempfile.mkdtemp(prefix="wasmaot-bench-")
+    ctx = Context(repo=REPO, build=build, work=work, runtimes_bin=os.path.join(REPO, ".runtimes", "bin"))
+    rows = [r for r in adapters.ALL_ROWS if not args.rows or r.row in args.rows.split(",")]
+    wls = [w for w in workloads(args.quick) if not args.workloads or w.name in args.workloads.split(",")]
+    for r in rows:
+        r.missing_reason = r.missing(ctx)
+    progress = Progress(total=estimate_steps(rows, wls, plan))
+    try:
+        cells, prepared = prepare_cells(ctx, rows, wls, progress)
+        for wl in wls:
+            if wl.kind == "process":
+                run_process_workload(ctx, wl, rows, cells, prepared, plan, progress)
+            else:
+                run_http_workload(ctx, wl, rows, cells, prepared, plan, progress)
+            for row in rows:
+                summarize_cell(cells[(row.row, wl.name)], wl)
+        progress.done()
+        results = {
+            "schema": 1,
+            "started_utc": started.isoformat(timespec="seconds"),
+            "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "quick": args.quick,
+            "plan": plan.as_dict(),
+            "machine": machine.describe(),
+            "method": method_notes(plan),
+            "baseline": adapters.BASELINE,
+            "rows": [{"row": r.row, "title": r.title, "mode": r.mode,
+                      "installed": not r.missing_reason, "reason": r.missing_reason or "",
+                      "version": "" if r.missing_reason else r.version(ctx)} for r in rows],
+            "workloads": [{"name": w.name, "kind": w.kind, "describes": w.describes,
+                           **({"args": w.args} if w.kind == "process" else {"connections": w.connections})}
+                          for w in wls],
+            "cells": list(cells.values()),
+        }
+        results["tools"] = machine.tool_versions(results["rows"], build)
+        out = report.write_atomically(results, args.results, started)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"bench: results in {out}", file=sys.stderr)
+    print(report.console_summary(results))
+    if args.check:
+        problems = check_complete(results)
+        for p in problems:
+            print(f"bench --check: {p}", file=sys.stderr)
+        return 1 if problems else 0
+    return 0
+
+
+def check_complete(results):
+    """Every installed row must have verified figures for every built workload it supports."""
+    problems = []
+    for c in results["cells"]:
+        if c["status"] == "FAILED":
+            problems.append(f"{c['row']} × {c['workload']}: FAILED: {c['reason']}")
+        elif c["status"] == "verified" and not c["summary"]:
+            problems.append(f"{c['row']} × {c['workload']}: no figures")
+    verified_rows = {c["row"] for c in results["cells"] if c["status"] == "verified"}
+    for r in results["rows"]:
+        if r["installed"] and r["row"] not in verified_rows and any(
+                c["row"] == r["row"] and c["status"] not in ("unsupported", "workload not built") for c in results["cells"]):
+            problems.append(f"{r['row']}: installed but produced no verified figures")
+    return problems
+
+
+def estimate_steps(rows, wls, plan):
+    n = len(rows) * len(wls)
+    for wl in wls:
+        per_row = plan.warmups + (plan.runs if wl.kind == "process" else plan.cold_starts + plan.http_reps)
+        n += per_row * sum(1 for r in rows if not r.missing_reason)
+    return n
+
+
+def method_notes(plan):
+    pin = (f"HTTP: server pinned to core {http_bench.SERVER_CPU}, wrk and the readiness poller to core "
+           f"{http_bench.CLIENT_CPU} (taskset)" if http_bench.PINNED else "HTTP: one core only, not pinned")
+    return [
+        f"{plan.warmups} warm-up run(s) per row, then {plan.runs} measured runs per row for process "
+        f"workloads, rows interleaved run by run (start rotated each round)",
+        "timer around the whole process (launch → exit): includes runtime start-up, compilation and "
+        "instantiation; CPU time (user+sys) and peak RSS from wait4() rusage; process workloads not pinned, "
+        "so JIT compiler threads may use the second core (CPU time > wall time shows it)",
+        f"HTTP cold start: launch → first HTTP 200 by connect+GET polling, {plan.cold_starts} launches; "
+        f"throughput/latency with wrk -t1 for {plan.wrk_seconds} s per connection count after a "
+        f"{plan.wrk_warmup_seconds} s warm-up, {plan.http_reps} server lifetime(s) per row; every response's "
+        "status and body checked in wrk's Lua response()",
+        pin,
+        "every run's output verified: hello == 'hello\\n', cpu-hash digest == hashlib (OpenSSL) reference; "
+        "a wrong answer marks the cell FAILED and it is not ranked",
+        "compile time: one timed build per row and workload (wasmaot build, wasmtime compile, cc -O2); "
+        "rows that compile at run time pay it inside every launch",
+        "compile caches: '-first' rows start from an empty cache on every run; '-cached' rows reuse a cache "
+        "filled by the warm-up",
+    ] + (["QUICK run: fewer runs and a smaller cpu-hash N; a smoke test of the harness, not figures to quote"]
+         if plan.quick else [])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,164 @@
+"""The HTTP server workload's measurements, runtime-independent: cold start (launch → first
+HTTP 200, by connect+GET polling), and throughput/latency with wrk, RSS after warm-up, CPU time
+per 100k requests. Server and load generator are pinned to different cores with taskset
+(server: core SERVER_CPU, wrk and the harness's poller: core CLIENT_CPU) when there are two."""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+
+HOST = "127.0.0.1"
+CLIENT_CPU, SERVER_CPU = 0, 1
+PINNED = (os.cpu_count() or 1) >= 2
+WRK_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk-verify.lua")
+READY_DEADLINE_S = 20.0  # generous: a first-run row translates and compiles before listening
+
+
+def pin_command(argv: list[str], cpu: int) -> list[str]:
+    return ["taskset", "-c", str(cpu)] + argv if PINNED else argv
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+class Server:
+    """A server process started pinned to SERVER_CPU, with its output in files under scratch."""
+
+    def __init__(self, argv: list[str], env_extra: dict, scratch: str):
+        env = dict(os.environ)
+        env.update(env_extra)
+        self.log = open(os.path.join(scratch, "server.log"), "wb")
+        self.start_ns = time.perf_counter_ns()
+        self.proc = subprocess.Popen(pin_command(argv, SERVER_CPU), stdin=subprocess.DEVNULL,
+                                     stdout=self.log, stderr=self.log, env=env)
+
+    def wait_ready(self, wl) -> tuple[float, str | None]:
+        """Polls connect+GET until the first answer; returns (ms since launch, error or None)."""
+        deadline = time.monotonic() + READY_DEADLINE_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                return 0.0, f"server exited with {self.proc.returncode} before answering: {self.log_tail()}"
+            try:
+                status, body = http_get(self.port, wl.path, timeout=READY_DEADLINE_S)
+            except (ConnectionRefusedError, ConnectionResetError):
+                continue  # not listening yet: retry at once, no sleep
+            except (OSError, http.client.HTTPException) as e:
+                return 0.0, f"first request failed: {e}"
+            elapsed_ms = (time.perf_counter_ns() - self.start_ns) / 1e6
+            return elapsed_ms, check_response(wl, status, body)
+        return 0.0, f"no answer within {READY_DEADLINE_S:.0f} s: {self.log_tail()}"
+
+    def cpu_ms(self) -> float:
+        """User+system CPU time of the server so far, all threads (from /proc/PID/stat)."""
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(fields[11]) + int(fields[12])) * 1000.0 / ticks
+
+    def rss_kib(self) -> int:
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def log_tail(self) -> str:
+        self.log.flush()
+        with open(self.log.name, "rb") as f:
+            return f.read()[-200:].decode(errors="replace").strip()
+
+
+def check_response(wl, status: int, body: bytes) -> str | None:
+    if status != wl.expected_status:
+        return f"HTTP status {status}, expected {wl.expected_status}"
+    if body != wl.expected_body:
+        return f"HTTP body {body[:60]!r}, expected {wl.expected_body!r}"
+    return None
+
+
+def start(argv_for_port, env_extra: dict, scratch: str) -> Server:
+    port = free_port()
+    server = Server(argv_for_port(port), env_extra, scratch)
+    server.port = port
+    return server
+
+
+def stop_with_timeout(server: Server):
+    """SIGTERM, and SIGKILL if the server ignores it for 3 s."""
+    if server.proc.poll() is None:
+        server.proc.send_signal(signal.SIGTERM)
+        try:
+            server.proc.wait(timeout=3)
+        except subprocess.TimeoutExpired:
+            server.proc.kill()
+            server.proc.wait(timeout=5)
+    server.log.close()
+
+
+def cold_start(argv_for_port, env_extra: dict, scratch: str, wl) -> dict:
+    server = start(argv_for_port, env_extra, scratch)
+    try:
+        ms, error = server.wait_ready(wl)
+    finally:
+        stop_with_timeout(server)
+    return {"cold_start_ms": ms, "error": error}
+
+
+def run_wrk(port: int, wl, connections: int, seconds: float) -> dict:
+    argv = pin_command(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
+                        "-s", WRK_SCRIPT, f"http://{HOST}:{port}{wl.path}", "--",
+                        str(wl.expected_status), wl.expected_body.decode()], CLIENT_CPU)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
+    for line in proc.stdout.splitlines():
+        if line.startswith("WRK_JSON "):
+            return json.loads(line[len("WRK_JSON "):])
+    raise RuntimeError(f"wrk gave no figures (exit {proc.returncode}): {proc.stderr.strip()[:200]}")
+
+
+def throughput(argv_for_port, env_extra: dict, scratch: str, wl, seconds: float, warmup_s: float) -> dict:
+    """One server lifetime: ready, warm-up, RSS, then one wrk run per connection count."""
+    server = start(argv_for_port, env_extra, scratch)
+    result = {"levels": {}, "error": None}
+    try:
+        _, error = server.wait_ready(wl)
+        if error:
+            result["error"] = error
+            return result
+        run_wrk(server.port, wl, 64, warmup_s)
+        result["rss_after_warmup_kib"] = server.rss_kib()
+        for c in wl.connections:
+            cpu_before = server.cpu_ms()
+            w = run_wrk(server.port, wl, c, seconds)
+            cpu_ms = server.cpu_ms() - cpu_before
+            errors = w["bad_responses"] + w["errors_status"] + w["errors_connect"] + w["errors_read"] + w["errors_write"]
+            level = {"rps": w["requests"] / (w["duration_us"] / 1e6), "p50_ms": w["p50_us"] / 1e3,
+                     "p99_ms": w["p99_us"] / 1e3, "requests": w["requests"],
+                     "cpu_ms_per_100k": cpu_ms * 100_000 / max(w["requests"], 1), "timeouts": w["errors_timeout"]}
+            if errors or w["requests"] == 0:
+                result["error"] = f"{c} connections: {errors} wrong/failed responses of {w['requests']}"
+            result["levels"][str(c)] = level
+        status, body = http_get(server.port, wl.path)  # still correct after the load
+        result["error"] = result["error"] or check_response(wl, status, body)
+    except (OSError, RuntimeError, subprocess.TimeoutExpired, http.client.HTTPException) as e:
+        result["error"] = f"{type(e).__name__}: {e}"
+    finally:
+        stop_with_timeout(server)
+    return result

@@ -1,0 +1,53 @@
+"""What the figures were measured on: CPU, cores, memory, kernel, OS, and tool versions."""
+
+import os
+import platform
+import subprocess
+
+
+def _first_line(argv):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "not found"
+    lines = (out.stdout or out.stderr).strip().splitlines()
+    return lines[0] if lines else "unknown"
+
+
+def describe() -> dict:
+    cpu = "unknown"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem_kib = 0
+    try:
+        with open("/proc/meminfo") as f:
+            mem_kib = int(f.readline().split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    os_name = "unknown"
+    try:
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    os_name = line.split("=", 1)[1].strip().strip('"')
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kib / 2**20, 1),
+            "kernel": platform.release(), "os": os_name, "hostname": platform.node(),
+            "python": platform.python_version()}
+
+
+def tool_versions(rows: list[dict], build: str) -> dict:
+    tools = {"gcc": _first_line(["gcc", "--version"]), "clang": _first_line(["clang", "--version"]),
+             "wasm2c": _first_line(["wasm2c", "--version"]), "wrk": _first_line(["wrk", "--version"]),
+             "openssl": _first_line(["openssl", "version"])}
+    for r in rows:
+        if r["installed"] and r["version"]:
+            tools[r["row"]] = r["version"]
+    return tools

@@ -1,0 +1,114 @@
+"""The report's tables, built once from results.json and rendered by report.py as Markdown and
+HTML. Verified cells are ranked by their median; FAILED cells are listed but never ranked
+or given a ratio."""
+
+STATUS_ORDER = {"verified": 0, "FAILED": 1, "unsupported": 2, "workload not built": 3, "not installed": 4}
+
+
+def fmt_range(s: dict, scale: float = 1.0, digits: int = 1) -> str:
+    if not s or s.get("median") is None:
+        return "–"
+    return (f"{s['median'] * scale:,.{digits}f} ({s['min'] * scale:,.{digits}f}–{s['max'] * scale:,.{digits}f})")
+
+
+def fmt_num(v, digits=1, scale=1.0) -> str:
+    return "–" if v is None else f"{v * scale:,.{digits}f}"
+
+
+def ratio(cell, base, metric) -> float | None:
+    try:
+        return cell["summary"][metric]["median"] / base["summary"][metric]["median"]
+    except (KeyError, TypeError, ZeroDivisionError):
+        return None
+
+
+def cells_of(results, workload):
+    return [c for c in results["cells"] if c["workload"] == workload]
+
+
+def baseline_cell(results, workload):
+    for c in cells_of(results, workload):
+        if c["row"] == results["baseline"] and c["status"] == "verified":
+            return c
+    return None
+
+
+def ordered(cells, metric, reverse=False):
+    def key(c):
+        m = c["summary"].get(metric, {}).get("median") if c["status"] == "verified" else None
+        big = float("inf")
+        return (STATUS_ORDER.get(c["status"], 9), (-m if reverse else m) if m is not None else big, c["row"])
+    return sorted(cells, key=key)
+
+
+def status_text(c):
+    if c["status"] == "verified":
+        return "verified"
+    return f"{c['status']}: {c['reason']}" if c["reason"] else c["status"]
+
+
+def process_table(results, workload):
+    mode = {r["row"]: r["mode"] for r in results["rows"]}
+    base = baseline_cell(results, workload)
+    headers = ["#", "row", "mode", "wall ms median (min–max)", "× native", "CPU ms median",
+               "peak RSS MiB", "compile s", "artifact KiB", "n", "status"]
+    body, rank = [], 0
+    for c in ordered(cells_of(results, workload), "wall_ms"):
+        ok = c["status"] == "verified"
+        rank += ok
+        s = c["summary"]
+        r = ratio(c, base, "wall_ms") if ok and base else None
+        body.append([str(rank) if ok else "", c["row"], mode.get(c["row"], ""), fmt_range(s.get("wall_ms")),
+                     fmt_num(r, 2), fmt_num((s.get("cpu_ms") or {}).get("median")),
+                     fmt_num((s.get("maxrss_kib") or {}).get("median"), 1, 1 / 1024),
+                     fmt_num(c["compile_s"], 2), fmt_num(c["artifact_bytes"], 0, 1 / 1024),
+                     str((s.get("wall_ms") or {}).get("n", 0)), status_text(c)])
+    return headers, body
+
+
+def http_cold_table(results, workload):
+    base = baseline_cell(results, workload)
+    headers = ["#", "row", "cold start ms median (min–max)", "× native", "RSS after warm-up MiB", "n", "status"]
+    body, rank = [], 0
+    for c in ordered(cells_of(results, workload), "cold_start_ms"):
+        ok = c["status"] == "verified"
+        rank += ok
+        s = c["summary"]
+        body.append([str(rank) if ok else "", c["row"], fmt_range(s.get("cold_start_ms"), 1, 2),
+                     fmt_num(ratio(c, base, "cold_start_ms") if ok and base else None, 2),
+                     fmt_num((s.get("rss_after_warmup_kib") or {}).get("median"), 2, 1 / 1024),
+                     str((s.get("cold_start_ms") or {}).get("n", 0)), status_text(c)])
+    return headers, body
+
+
+def http_load_table(results, workload, connections):
+    base = baseline_cell(results, workload)
+    key = f"rps@{connections}"
+    headers = ["#", "row", f"req/s @{connections} median (min–max)", "× native", "p50 ms", "p99 ms",
+               "CPU ms / 100k req", "n"]
+    body, rank = [], 0
+    for c in ordered(cells_of(results, workload), key, reverse=True):
+        s = c["summary"]
+        if c["status"] != "verified" or key not in s:
+            continue
+        rank += 1
+        body.append([str(rank), c["row"], fmt_range(s[key], 1, 0), fmt_num(ratio(c, base, key) if base else None, 2),
+                     fmt_num(s[f"p50_ms@{connections}"]["median"], 3), fmt_num(s[f"p99_ms@{connections}"]["median"], 3),
+                     fmt_num(s[f"cpu_ms_per_100k@{connections}"]["median"], 0), str(s[key]["n"])])
+    return headers, body
+
+
+def all_tables(results):
+    """[(title, headers, rows)] in report order."""
+    out = []
+    for w in results["workloads"]:
+        name = w["name"]
+        if w["kind"] == "process":
+            out.append((f"{name}: {w['describes']}", *process_table(results, name)))
+        else:
+            out.append((f"{name}: cold start (launch → first HTTP 200) and RSS", *http_cold_table(results, name)))
+            for conn in w["connections"]:
+                h, b = http_load_table(results, name, conn)
+                if b:
+                    out.append((f"{name}: wrk, {conn} connection(s)", h, b))
+    return out

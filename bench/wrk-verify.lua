@@ -1,0 +1,34 @@
+-- wrk script for the bench: checks every response's status and body (a fast wrong answer is
+-- not a result) and prints the figures as one JSON line the harness parses.
+-- Usage: wrk ... -s wrk-verify.lua URL -- EXPECTED_STATUS EXPECTED_BODY
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  expected_status = tonumber(args[1])
+  expected_body = args[2]
+  bad = 0 -- global: read per thread in done()
+end
+
+function response(status, headers, body)
+  if status ~= expected_status or body ~= expected_body then
+    bad = bad + 1
+  end
+end
+
+function done(summary, latency, requests)
+  local bad_total = 0
+  for _, t in ipairs(threads) do
+    bad_total = bad_total + t:get("bad")
+  end
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests": %d, "duration_us": %d, "bad_responses": %d, "errors_connect": %d, ' ..
+    '"errors_read": %d, "errors_write": %d, "errors_status": %d, "errors_timeout": %d, ' ..
+    '"p50_us": %d, "p99_us": %d, "mean_us": %.1f, "max_us": %d}\n',
+    summary.requests, summary.duration, bad_total, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.mean, latency.max))
+end
