@@ -18,8 +18,15 @@ build: deps
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
 
+# Debian's python3: the one deps.sh gives matplotlib to (a pyenv/venv python on PATH may not have it).
+BENCH_PYTHON ?= /usr/bin/python3
+
 bench: build
-	python3 bench/bench.py --build $(BUILD) $(if $(QUICK),--quick)
+	$(BENCH_PYTHON) bench/bench.py --build $(BUILD) $(if $(QUICK),--quick)
+
+# Third-party wasm runtimes for the bench, pinned, into .runtimes/ (reused once installed).
+runtimes:
+	@bench/runtimes.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -16,7 +16,6 @@ HOST = "127.0.0.1"
 CLIENT_CPU, SERVER_CPU = 0, 1
 PINNED = (os.cpu_count() or 1) >= 2
 WRK_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "wrk-verify.lua")
-READY_DEADLINE_S = 20.0  # generous: a first-run row translates and compiles before listening
 
 
 def pin_command(argv: list[str], cpu: int) -> list[str]:
@@ -50,21 +49,21 @@ class Server:
         self.proc = subprocess.Popen(pin_command(argv, SERVER_CPU), stdin=subprocess.DEVNULL,
                                      stdout=self.log, stderr=self.log, env=env)
 
-    def wait_ready(self, wl) -> tuple[float, str | None]:
+    def wait_ready(self, wl, deadline_s: float) -> tuple[float, str | None]:
         """Polls connect+GET until the first answer; returns (ms since launch, error or None)."""
-        deadline = time.monotonic() + READY_DEADLINE_S
+        deadline = time.monotonic() + deadline_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 return 0.0, f"server exited with {self.proc.returncode} before answering: {self.log_tail()}"
             try:
-                status, body = http_get(self.port, wl.path, timeout=READY_DEADLINE_S)
+                status, body = http_get(self.port, wl.path, timeout=max(deadline - time.monotonic(), 0.1))
             except (ConnectionRefusedError, ConnectionResetError):
                 continue  # not listening yet: retry at once, no sleep
             except (OSError, http.client.HTTPException) as e:
                 return 0.0, f"first request failed: {e}"
             elapsed_ms = (time.perf_counter_ns() - self.start_ns) / 1e6
             return elapsed_ms, check_response(wl, status, body)
-        return 0.0, f"no answer within {READY_DEADLINE_S:.0f} s: {self.log_tail()}"
+        return 0.0, f"no answer within {deadline_s:.0f} s: {self.log_tail()}"
 
     def cpu_ms(self) -> float:
         """User+system CPU time of the server so far, all threads (from /proc/PID/stat)."""
@@ -113,16 +112,16 @@ def stop_with_timeout(server: Server):
     server.log.close()
 
 
-def cold_start(argv_for_port, env_extra: dict, scratch: str, wl) -> dict:
+def cold_start(argv_for_port, env_extra: dict, scratch: str, wl, deadline_s: float) -> dict:
     server = start(argv_for_port, env_extra, scratch)
     try:
-        ms, error = server.wait_ready(wl)
+        ms, error = server.wait_ready(wl, deadline_s)
     finally:
         stop_with_timeout(server)
     return {"cold_start_ms": ms, "error": error}
 
 
-def run_wrk(port: int, wl, connections: int, seconds: float) -> dict:
+def run_wrk(port: int, wl, connections: int, seconds: int) -> dict:
     argv = pin_command(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
                         "-s", WRK_SCRIPT, f"http://{HOST}:{port}{wl.path}", "--",
                         str(wl.expected_status), wl.expected_body.decode()], CLIENT_CPU)
@@ -133,12 +132,13 @@ def run_wrk(port: int, wl, connections: int, seconds: float) -> dict:
     raise RuntimeError(f"wrk gave no figures (exit {proc.returncode}): {proc.stderr.strip()[:200]}")
 
 
-def throughput(argv_for_port, env_extra: dict, scratch: str, wl, seconds: float, warmup_s: float) -> dict:
+def throughput(argv_for_port, env_extra: dict, scratch: str, wl, seconds: int, warmup_s: int,
+               deadline_s: float) -> dict:
     """One server lifetime: ready, warm-up, RSS, then one wrk run per connection count."""
     server = start(argv_for_port, env_extra, scratch)
     result = {"levels": {}, "error": None}
     try:
-        _, error = server.wait_ready(wl)
+        _, error = server.wait_ready(wl, deadline_s)
         if error:
             result["error"] = error
             return result

@@ -40,7 +40,9 @@ def describe() -> dict:
         pass
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gib": round(mem_kib / 2**20, 1),
             "kernel": platform.release(), "os": os_name, "hostname": platform.node(),
-            "python": platform.python_version()}
+            "python": platform.python_version(),
+            # The machine is shared: the load when the run started says how noisy it was.
+            "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
 
 
 def tool_versions(rows: list[dict], build: str) -> dict:

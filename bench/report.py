@@ -71,6 +71,8 @@ def header_lines(results):
     m = results["machine"]
     lines = [f"Run {results['started_utc']} – {results['finished_utc']} (UTC) on {m['cpu']}, {m['cores']} cores, "
              f"{m['memory_gib']} GiB, {m['os']}, Linux {m['kernel']}.",
+             f"Load average at start (1/5/15 min): {m.get('load_average_1_5_15')}, at end: "
+             f"{results.get('load_average_at_end')} (other work on this shared machine adds noise).",
              f"Ratios (× native) are to `{results['baseline']}` measured in the same run."]
     if results["quick"]:
         lines.insert(0, "**QUICK run** (smoke test of the harness): few runs, small N. Do not quote these figures.")

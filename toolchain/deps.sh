@@ -4,11 +4,12 @@
 set -euo pipefail
 
 packages=(wabt clang lld wasi-libc libclang-rt-14-dev-wasm32 libssl-dev libcriterion-dev
-  cmake make gcc pkg-config nodejs python3 python3-matplotlib wrk valgrind hyperfine)
+  cmake make gcc pkg-config nodejs python3 python3-matplotlib wrk valgrind hyperfine
+  chromium openssl util-linux) # the bench's tests: report rendering, digest reference, taskset
 # Extra groups, asked for by name: `deps.sh bench` or `deps.sh report`.
 for group in "$@"; do
   case "$group" in
-    report) packages+=(chromium) ;;
+    report) ;; # chromium is in the default list now: make test renders the bench report
     *) ;;
   esac
 done

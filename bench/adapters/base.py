@@ -92,6 +92,10 @@ class Runtime:
     version_argv: list[str] = ["--version"]
     # Rows that only differ by their compile cache share throughput figures with this row.
     http_throughput = True
+    # Starts from an empty compile cache on every run, so a warm-up teaches it nothing.
+    cold_every_run = False
+    # How long a server may take from launch to its first answer before the run counts as failed.
+    start_deadline_s = 10.0
 
     def missing(self, ctx: Context) -> str | None:
         """None when the row can run here, else the reason (e.g. not installed)."""

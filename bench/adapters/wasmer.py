@@ -13,6 +13,7 @@ class Wasmer(Runtime):
 
     def __init__(self, first_run: bool):
         self.first_run = first_run
+        self.cold_every_run = first_run
         self.row = "wasmer-first" if first_run else "wasmer-cached"
         self.title = ("wasmer run, empty compile cache every run" if first_run
                       else "wasmer run, warm compile cache")

@@ -18,6 +18,7 @@ class WasmtimeJit(Runtime):
 
     def __init__(self, first_run: bool):
         self.first_run = first_run
+        self.cold_every_run = first_run
         self.row = "wasmtime-jit-first" if first_run else "wasmtime-jit-cached"
         self.title = ("wasmtime run, JIT, compile cache disabled" if first_run
                       else "wasmtime run, JIT, warm compile cache")

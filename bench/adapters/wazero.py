@@ -13,6 +13,7 @@ class Wazero(Runtime):
 
     def __init__(self, cached: bool):
         self.cached = cached
+        self.cold_every_run = not cached
         self.row = "wazero-cached" if cached else "wazero"
         self.title = ("wazero run -cachedir (warm compile cache)" if cached
                       else "wazero run (compiles every launch, no cache)")

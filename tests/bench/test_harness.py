@@ -1,0 +1,116 @@
+"""Unit tests of the bench harness (bench/): the references it verifies against, the launcher
+it measures with, how it ranks, and that its writes are atomic. No timing is asserted."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+from datetime import datetime, timezone
+
+BENCH = os.environ.get("BENCH_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", "bench")
+sys.path.insert(0, os.path.abspath(BENCH))
+
+import measure  # noqa: E402
+import report  # noqa: E402
+import tables  # noqa: E402
+import workloads  # noqa: E402
+
+
+def openssl_chain(rounds):
+    """The cpu-hash chain through the openssl command line: an implementation independent of hashlib's API."""
+    buf = b"hello".ljust(32, b"\0")
+    for _ in range(rounds):
+        buf = subprocess.run(["openssl", "dgst", "-sha256", "-binary"], input=buf, capture_output=True,
+                             check=True).stdout
+    return buf.hex().encode() + b"\n"
+
+
+class References(unittest.TestCase):
+    def test_cpu_hash_reference_matches_openssl_cli(self):
+        for rounds in (0, 1, 5):
+            self.assertEqual(workloads.cpu_hash_reference(rounds), openssl_chain(rounds))
+
+    def test_check_rejects_wrong_answers(self):
+        wl = workloads.ProcessWorkload("cpu-hash", ["2"], workloads.cpu_hash_reference(2), "")
+        good = measure.ProcessSample(1, 1, 0, 1000, 0, workloads.cpu_hash_reference(2), "", False)
+        self.assertIsNone(wl.check(good))
+        for bad in (dict(stdout=workloads.cpu_hash_reference(3)), dict(exit_code=134, stderr_tail="wasm trap: x"),
+                    dict(timed_out=True), dict(stdout=b"")):
+            sample = measure.ProcessSample(**{**vars(good), **bad})
+            self.assertIsNotNone(wl.check(sample), bad)
+
+
+class Launcher(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_exit_code_stdout_and_signal(self):
+        s = measure.run_process(["sh", "-c", "echo out; exit 3"], {}, self.tmp.name, 30)
+        self.assertEqual((s.exit_code, s.stdout, s.timed_out), (3, b"out\n", False))
+        s = measure.run_process(["sh", "-c", "kill -KILL $$"], {}, self.tmp.name, 30)
+        self.assertEqual(s.exit_code, -9)
+
+    def test_timeout_kills(self):
+        s = measure.run_process(["sleep", "30"], {}, self.tmp.name, 1)
+        self.assertTrue(s.timed_out)
+        self.assertEqual(s.exit_code, -9)
+
+    def test_peak_rss_is_the_commands_own(self):
+        # Spawned straight from Python, /bin/true would report the interpreter's peak RSS (tens of MiB).
+        s = measure.run_process(["true"], {}, self.tmp.name, 30)
+        self.assertLess(s.maxrss_kib, 8 * 1024)
+        big = measure.run_process(["python3", "-c", "b = bytearray(64 << 20); b[::4096] = b'x' * len(b[::4096])"],
+                                  {}, self.tmp.name, 60)
+        self.assertGreater(big.maxrss_kib, 64 * 1024)
+
+
+def fake_results(cells):
+    return {"baseline": "native-gcc", "quick": True, "started_utc": "x", "finished_utc": "y",
+            "machine": {"cpu": "c", "cores": 2, "memory_gib": 1, "os": "o", "kernel": "k"},
+            "method": ["m"], "tools": {"t": "v"},
+            "rows": [{"row": c["row"], "mode": "aot", "title": c["row"], "installed": True, "reason": "", "version": "1"}
+                     for c in cells],
+            "workloads": [{"name": "w", "kind": "process", "describes": "w"}], "cells": cells}
+
+
+def cell(row, median, status="verified", reason=""):
+    s = {"median": median, "min": median, "max": median, "n": 3}
+    return {"row": row, "workload": "w", "status": status, "reason": reason, "verified": status == "verified",
+            "compile_s": None, "artifact_bytes": None, "note": "", "samples": [],
+            "summary": {m: s for m in ("wall_ms", "cpu_ms", "maxrss_kib")} if status != "not installed" else {}}
+
+
+class Ranking(unittest.TestCase):
+    def test_failed_rows_are_never_ranked_nor_given_a_ratio(self):
+        results = fake_results([cell("native-gcc", 10.0), cell("fast-but-wrong", 1.0, "FAILED", "wrong output"),
+                                cell("slow", 30.0), cell("absent", None, "not installed", "make runtimes")])
+        headers, body = tables.process_table(results, "w")
+        by_row = {r[1]: dict(zip(headers, r)) for r in body}
+        self.assertEqual([r[1] for r in body], ["native-gcc", "slow", "fast-but-wrong", "absent"])
+        self.assertEqual((by_row["native-gcc"]["#"], by_row["slow"]["#"]), ("1", "2"))
+        self.assertEqual(by_row["slow"]["× native"], "3.00")
+        self.assertEqual((by_row["fast-but-wrong"]["#"], by_row["fast-but-wrong"]["× native"]), ("", "–"))
+        self.assertTrue(by_row["fast-but-wrong"]["status"].startswith("FAILED"))
+
+
+class AtomicWrites(unittest.TestCase):
+    def test_interrupted_write_leaves_earlier_results(self):
+        with tempfile.TemporaryDirectory() as root:
+            results = fake_results([cell("native-gcc", 10.0)])
+            first = report.write_atomically(results, root, datetime(2020, 1, 1, tzinfo=timezone.utc))
+            with open(os.path.join(first, "results.json")) as f:
+                self.assertEqual(json.load(f)["cells"][0]["row"], "native-gcc")
+            broken = dict(results, machine=None)  # makes the report writer fail midway
+            with self.assertRaises(Exception):
+                report.write_atomically(broken, root, datetime(2020, 1, 2, tzinfo=timezone.utc))
+            self.assertEqual(sorted(os.listdir(root)), ["20200101T000000Z", "latest"])
+            self.assertEqual(os.path.realpath(os.path.join(root, "latest")), os.path.realpath(first))
+
+
+if __name__ == "__main__":
+    unittest.main()
