@@ -4,7 +4,9 @@
     http_suite.py [--clean-exit] [--name NAME] -- SERVER [ARGS...]
 
 starts `SERVER [ARGS...] --listen 127.0.0.1:0` (native and aot builds take the same command
-line), runs every check below against it, prints one line per check and a summary line
+line) — or, when an argument contains {addr} (`wazero run -listen={addr} M.wasm`), that
+argument with 127.0.0.1:PORT on a port picked here, for other WASI runtimes — runs every check
+below against it, prints one line per check and a summary line
 "N passed, M failed", and exits non-zero if any failed. With --clean-exit the server must
 exit 0 on SIGTERM with nothing on stderr from a sanitizer (the native build's shutdown path,
 run under AddressSanitizer's leak check).
@@ -317,7 +319,7 @@ def check_ipv6(argv):
             probe.bind(("::1", 0))
     except OSError:
         return "skipped: no IPv6 loopback"
-    server = Server(argv + ["--listen", "[::1]:0"])
+    server = Server(argv, host="::1")
     try:
         with socket.create_connection(("::1", server.port), timeout=IO_TIMEOUT) as s:
             s.sendall(request("/", extra=b"Connection: close\r\n"))
@@ -342,7 +344,7 @@ def main():
     fd_limit = raise_fd_limit(8192)
     idle_count = min(1000, fd_limit - 200)
 
-    server = Server(argv + ["--listen", f"{HOST}:0"])
+    server = Server(argv)
     port = server.port
     checks = [
         ("200 clients x 50 keep-alive requests, counter exact",

@@ -1,13 +1,15 @@
 """Starting a server under test, learning its port, and stopping it.
 
-Both builds take the same command line: the native build binds `--listen` itself, the aot
+Both our builds take the same command line: the native build binds `--listen` itself, the aot
 executable's runtime binds it and hands it to the guest. With port 0 both print the chosen
 address on stderr ("... listening on 127.0.0.1:PORT"), which is how we learn the port without
-ever guessing a free one."""
+ever guessing a free one. Other runtimes (wazero -listen, wasmtime -S tcplisten) get a port
+picked here."""
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -15,14 +17,37 @@ import time
 LISTENING = re.compile(rb"listening on (?:\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)")
 
 
+def free_port(host):
+    """A port that was free a moment ago: only for runtimes that cannot take port 0 and say
+    which port they got (wazero, wasmtime). Racy in principle, hence startup retries."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
 class Server:
-    def __init__(self, argv, env=None, startup_timeout=20.0):
-        self.argv = argv
-        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=env)
+    """When an argument of argv contains "{addr}" (e.g. "-listen={addr}"), the port is picked
+    here, substituted, and the server is ready once it accepts a connection; otherwise argv
+    gets `--listen HOST:0` and the server prints the port it got."""
+
+    def __init__(self, argv, host="127.0.0.1", env=None, startup_timeout=20.0):
         self.stderr = b""
         self._port_found = threading.Event()
         self.port = None
+        bracketed = f"[{host}]" if ":" in host else host
+        pick_port = any("{addr}" in a for a in argv)
+        if pick_port:
+            self.port = free_port(host)
+            argv = [a.replace("{addr}", f"{bracketed}:{self.port}") for a in argv]
+        else:
+            argv = argv + ["--listen", f"{bracketed}:0"]
+        self.argv = argv
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=env)
+        if pick_port:
+            threading.Thread(target=self._wait_connectable, args=(host, startup_timeout),
+                             daemon=True).start()
         # Drain stderr for the whole run: a full pipe would block the server, and a
         # sanitizer's report at exit must be kept.
         self._reader = threading.Thread(target=self._read_stderr, daemon=True)
@@ -34,11 +59,21 @@ class Server:
             raise RuntimeError(f"{argv[0]} printed no listening address within "
                                f"{startup_timeout:.0f} s; stderr: {self.stderr[-2000:]!r}")
 
+    def _wait_connectable(self, host, timeout):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and self.proc.poll() is None:
+            try:
+                socket.create_connection((host, self.port), timeout=1).close()
+                self._port_found.set()
+                return
+            except OSError:
+                time.sleep(0.05)
+
     def _read_stderr(self):
         for line in iter(self.proc.stderr.readline, b""):
             self.stderr += line
             m = LISTENING.search(line)
-            if m and self.port is None:
+            if m and not self._port_found.is_set():
                 self.port = int(m.group(1))
                 self._port_found.set()
 

@@ -8,7 +8,15 @@
  *              sends until it closes or LINGER_MS pass, so the kernel does not reset the
  *              connection (and lose our last response) over unread bytes.
  * Every connection has a deadline (idle timeout, or the end of lingering); the nearest one is
- * poll()'s timeout. */
+ * poll()'s timeout, capped at MAX_WAIT_MS.
+ *
+ * Some WASI runtimes do not really poll sockets: wazero 1.x answers poll_oneoff on a
+ * non-blocking socket with "ready" at once, and then waits out the whole timeout anyway (and,
+ * with no clock subscription, forever). A loop that trusted it would hang or crawl. We notice
+ * it — poll says ready, and the non-blocking accept/recv/send that follows does nothing — and
+ * from then on wait at most UNRELIABLE_POLL_WAIT_MS per round. The first round waits 0 ms on a
+ * fresh listener, where a correct poll reports nothing, so the check costs one call at start;
+ * with the kernel's poll or a correct runtime it never triggers. */
 #define _GNU_SOURCE
 #include "server.h"
 
@@ -37,6 +45,9 @@ enum {
   LINGER_MS = 2000,            /* longest wait for the client to close after our close */
   ACCEPT_BATCH = 64,           /* connections accepted per wake-up, to stay fair */
   ACCEPT_BACKOFF_MS = 100,     /* pause after EMFILE/ENFILE instead of spinning */
+  MAX_WAIT_MS = 1000,          /* longest single wait, so no runtime can keep us asleep */
+  UNRELIABLE_POLL_WAIT_MS = 1, /* the wait once poll() has proved unreliable (see above) */
+  SPURIOUS_ROUNDS_LIMIT = 8,   /* rounds in a row of "ready" with nothing to do */
 };
 
 enum conn_state { READING, CLOSING, LINGERING };
@@ -60,6 +71,9 @@ struct server {
   int64_t accept_paused_until_ms;
   struct date_cache date;
   uint64_t state_counter;
+  unsigned progress;   /* accepts, reads and writes that did something, this round */
+  int spurious_rounds; /* rounds in a row where poll said ready and nothing was */
+  bool poll_unreliable;
 #ifndef __wasi__
   sigset_t wait_mask;
 #endif
@@ -91,6 +105,7 @@ static bool flush(struct server *s, struct conn *c) {
   while (c->out.sent < c->out.len) {
     ssize_t n = send(c->fd, c->out.data + c->out.sent, c->out.len - c->out.sent, SEND_FLAGS);
     if (n > 0) {
+      s->progress++;
       c->out.sent += (size_t)n;
       c->deadline_ms = s->now_ms + s->opt->idle_timeout_ms;
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -149,11 +164,15 @@ static bool on_readable(struct server *s, struct conn *c) {
   if (c->state == LINGERING) {
     char discard[4096];
     ssize_t n = recv(c->fd, discard, sizeof discard, 0);
-    return n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR));
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+      return true;
+    s->progress++;
+    return n > 0;
   }
   ssize_t n = recv(c->fd, c->in + c->in_len, IN_CAPACITY - c->in_len, 0);
   if (n < 0)
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+  s->progress++;
   if (n == 0) {
     /* End of input: a half-sent request head gets its 400; otherwise we are done. */
     if (c->in_len == 0 || c->body_left)
@@ -188,6 +207,7 @@ static void accept_connections(struct server *s) {
         continue;
       return; /* EAGAIN: the backlog is empty */
     }
+    s->progress++;
     struct conn *c = malloc(sizeof *c);
     if (!c) {
       close(fd);
@@ -233,16 +253,32 @@ static nfds_t prepare_poll(struct server *s, int *first_conn, int *timeout_ms) {
     if (c->deadline_ms < nearest)
       nearest = c->deadline_ms;
   }
-  int64_t wait = nearest == INT64_MAX ? -1 : nearest - s->now_ms;
-  *timeout_ms = wait > 60000 ? 60000 : (int)wait;
+  int64_t wait = nearest - s->now_ms,
+          cap = s->poll_unreliable ? UNRELIABLE_POLL_WAIT_MS : MAX_WAIT_MS;
+  *timeout_ms = (int)(wait < cap ? wait : cap);
   return n;
 }
 
+/* Counts a round in which poll() reported readiness and nothing could be done. */
+static void note_spurious_round(struct server *s, bool first_round) {
+  if (s->poll_unreliable)
+    return;
+  if (++s->spurious_rounds >= (first_round ? 1 : SPURIOUS_ROUNDS_LIMIT)) {
+    s->poll_unreliable = true;
+    fprintf(stderr,
+            "http-server: poll() reports sockets ready that are not (a WASI runtime "
+            "that does not poll sockets?); waiting at most %d ms per round\n",
+            UNRELIABLE_POLL_WAIT_MS);
+  }
+}
+
 static int serve(struct server *s, volatile stop_flag_t *stop) {
-  while (!*stop) {
+  for (bool first_round = true; !*stop; first_round = false) {
     s->now_ms = monotonic_ms();
     int first_conn, timeout_ms;
     nfds_t n = prepare_poll(s, &first_conn, &timeout_ms);
+    if (first_round)
+      timeout_ms = 0;
     int ready = wait_for_events(s, n, timeout_ms);
     if (ready < 0) {
       if (errno == EINTR)
@@ -259,16 +295,19 @@ static int serve(struct server *s, volatile stop_flag_t *stop) {
       if (!revents)
         continue;
       struct conn *c = s->conns[i - first_conn];
-      bool keep;
-      if (revents & POLLOUT)
-        keep = on_writable(s, c);
-      else /* POLLIN, or POLLHUP/POLLERR: the read tells which */
-        keep = on_readable(s, c);
+      /* We asked for POLLOUT exactly when output is pending, else for POLLIN; whatever came
+       * back (POLLERR and POLLHUP included), the write or read tells what happened. */
+      bool keep = c->out.len > c->out.sent ? on_writable(s, c) : on_readable(s, c);
       if (!keep)
         conn_close(s, i - first_conn);
     }
     if (first_conn == 1 && s->pollfds[0].revents)
       accept_connections(s);
+    if (ready > 0 && s->progress == 0)
+      note_spurious_round(s, first_round);
+    else if (s->progress > 0)
+      s->spurious_rounds = 0;
+    s->progress = 0;
   }
   return 0;
 }
