@@ -12,8 +12,12 @@
  *  - an fd that is not open fails the whole call with EBADF (wasmtime since 2023; wazero
  *    reports it as an event instead); an fd without the right to read/write (or
  *    POLL_FD_READWRITE) fails it with ENOTCAPABLE;
- *  - a read event carries nbytes = bytes ready (FIONREAD) and HANGUP when the peer is gone;
- *    a host POLLERR becomes an event with error EIO, as in wasmtime's legacy implementation.
+ *  - a read event on a regular file carries nbytes = bytes left to read; on a stream (socket,
+ *    pipe, tty) nbytes = 1, "at least one byte", as wasmtime's preview1 reports it: the exact
+ *    count would cost an ioctl per ready descriptor, i.e. one more syscall per request of a
+ *    server, for a figure libc's poll() throws away. At end of stream it is the exact 0.
+ *  - HANGUP when the peer is gone; a host POLLERR becomes an event with error EIO, as in
+ *    wasmtime's legacy implementation.
  *
  * The guest's whole subscription and event arrays are range-checked once up front; fields are
  * read and written through guest_mem.h. Scratch arrays live across calls (an event loop calls
@@ -23,7 +27,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fd_table.h"
 #include "guest_mem.h"
@@ -46,6 +52,7 @@ enum { EV_USERDATA = 0, EV_ERROR = 8, EV_TYPE = 10, EV_NBYTES = 16, EV_FLAGS = 2
 struct pending {
   uint64_t userdata;
   uint8_t type;
+  bool regular_file;     /* fd subscriptions: nbytes is exact for files only */
   uint32_t pollfd_index; /* fd subscriptions */
   uint64_t deadline_ns;  /* clock subscriptions, on CLOCK_MONOTONIC */
 };
@@ -110,8 +117,8 @@ static wasi_errno_t clock_deadline(wasi_ctx *ctx, uint32_t sub, uint64_t mono_no
 
 /* Registers interest in `events` on guest fd `fd`, sharing a pollfd with earlier
  * subscriptions on the same fd. */
-static wasi_errno_t watch_fd(wasi_ctx *ctx, uint32_t fd, uint8_t type, uint32_t *npollfds,
-                             uint32_t *index) {
+static wasi_errno_t watch_fd(wasi_ctx *ctx, uint32_t fd, struct pending *p, uint32_t *npollfds) {
+  uint8_t type = p->type;
   struct wasi_fd_entry *e;
   wasi_errno_t err = fd_table_get(ctx->fds, fd, 0, &e);
   if (err)
@@ -120,14 +127,16 @@ static wasi_errno_t watch_fd(wasi_ctx *ctx, uint32_t fd, uint8_t type, uint32_t 
       type == WASI_EVENTTYPE_FD_READ ? WASI_RIGHT_FD_READ : WASI_RIGHT_FD_WRITE;
   if (!(e->rights_base & (io_right | WASI_RIGHT_POLL_FD_READWRITE)))
     return WASI_ENOTCAPABLE;
+  p->regular_file = e->filetype == WASI_FILETYPE_REGULAR_FILE;
   /* fd_table_get succeeded, so fd < capacity <= WASMAOT_MAX_FDS. */
   if (scratch.stamp[fd] != scratch.call_stamp) {
     scratch.stamp[fd] = scratch.call_stamp;
     scratch.index_of_fd[fd] = (*npollfds)++;
     scratch.pollfds[scratch.index_of_fd[fd]] = (struct pollfd){.fd = e->host_fd};
   }
-  *index = scratch.index_of_fd[fd];
-  scratch.pollfds[*index].events |= type == WASI_EVENTTYPE_FD_READ ? POLLIN | POLLRDHUP : POLLOUT;
+  p->pollfd_index = scratch.index_of_fd[fd];
+  scratch.pollfds[p->pollfd_index].events |=
+      type == WASI_EVENTTYPE_FD_READ ? POLLIN | POLLRDHUP : POLLOUT;
   return WASI_ESUCCESS;
 }
 
@@ -165,10 +174,20 @@ static bool fd_event(const struct pending *p, uint16_t *error, uint64_t *nbytes,
   } else if (revents & POLLERR) {
     *error = WASI_EIO;
   } else if (p->type == WASI_EVENTTYPE_FD_READ) {
-    int avail = 0;
-    if (ioctl(pfd->fd, FIONREAD, &avail) == 0 && avail > 0)
-      *nbytes = (uint64_t)avail;
-    if (revents & (POLLHUP | POLLRDHUP))
+    bool hangup = revents & (POLLHUP | POLLRDHUP);
+    if (p->regular_file) {
+      struct stat st;
+      off_t pos = lseek(pfd->fd, 0, SEEK_CUR);
+      if (fstat(pfd->fd, &st) == 0 && pos >= 0 && st.st_size > pos)
+        *nbytes = (uint64_t)(st.st_size - pos);
+    } else if (hangup) {
+      int avail = 0; /* what is left before the end of the stream, often 0 */
+      if (ioctl(pfd->fd, FIONREAD, &avail) == 0 && avail > 0)
+        *nbytes = (uint64_t)avail;
+    } else {
+      *nbytes = 1;
+    }
+    if (hangup)
       *flags = WASI_EVENTRWFLAG_HANGUP;
   } else if (revents & POLLHUP) {
     *flags = WASI_EVENTRWFLAG_HANGUP;
@@ -211,7 +230,7 @@ wasi_errno_t wasi_poll_oneoff(wasi_ctx *ctx, uint32_t in, uint32_t out, uint32_t
     case WASI_EVENTTYPE_FD_WRITE: {
       uint32_t fd;
       guest_mem_read_u32(mem, sub + SUB_FD, &fd);
-      err = watch_fd(ctx, fd, p->type, &npollfds, &p->pollfd_index);
+      err = watch_fd(ctx, fd, p, &npollfds);
       break;
     }
     default:

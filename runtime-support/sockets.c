@@ -62,6 +62,30 @@ wasi_errno_t wasi_sock_accept(wasi_ctx *ctx, uint32_t fd, uint32_t flags, uint32
   return guest_mem_write_u32(ctx->memory, fd_out, got);
 }
 
+/* The guest's iovecs as host ones. A server's recv/send pass one or two, so up to
+ * STACK_IOVECS are decoded into the caller's array instead of a fresh allocation per call;
+ * more go through guest_mem_read_iovecs. Free *out if it is not `stack`. */
+enum { STACK_IOVECS = 8 };
+static wasi_errno_t read_iovecs(const wasm_rt_memory_t *mem, uint32_t iovs, uint32_t n,
+                                struct iovec *stack, struct iovec **out, int *count) {
+  if (n > STACK_IOVECS)
+    return guest_mem_read_iovecs(mem, iovs, n, out, count);
+  if (!guest_mem_span(mem, iovs, (uint64_t)n * WASI_IOVEC_SIZE))
+    return WASI_EFAULT;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t buf, len;
+    guest_mem_read_u32(mem, iovs + i * WASI_IOVEC_SIZE, &buf);
+    guest_mem_read_u32(mem, iovs + i * WASI_IOVEC_SIZE + 4, &len);
+    uint8_t *p = guest_mem_span(mem, buf, len);
+    if (!p)
+      return WASI_EFAULT;
+    stack[i] = (struct iovec){.iov_base = p, .iov_len = len};
+  }
+  *out = stack;
+  *count = (int)n;
+  return WASI_ESUCCESS;
+}
+
 /* recvmsg/sendmsg over the guest's iovecs, retrying on EINTR. */
 static wasi_errno_t socket_io(int host_fd, struct iovec *iov, int iovcnt, int flags, bool send,
                               size_t *n, int *msg_flags) {
@@ -89,16 +113,17 @@ wasi_errno_t wasi_sock_recv(wasi_ctx *ctx, uint32_t fd, uint32_t ri_data, uint32
   if (!guest_mem_span(ctx->memory, ro_datalen_out, 4) ||
       !guest_mem_span(ctx->memory, ro_flags_out, 2))
     return WASI_EFAULT;
-  struct iovec *iov;
+  struct iovec stack[STACK_IOVECS], *iov;
   int iovcnt;
-  if ((err = guest_mem_read_iovecs(ctx->memory, ri_data, ri_data_len, &iov, &iovcnt)))
+  if ((err = read_iovecs(ctx->memory, ri_data, ri_data_len, stack, &iov, &iovcnt)))
     return err;
   int flags = (ri_flags & WASI_RIFLAG_RECV_PEEK ? MSG_PEEK : 0) |
               (ri_flags & WASI_RIFLAG_RECV_WAITALL ? MSG_WAITALL : 0);
   size_t n = 0;
   int msg_flags = 0;
   err = socket_io(e->host_fd, iov, iovcnt, flags, false, &n, &msg_flags);
-  free(iov);
+  if (iov != stack)
+    free(iov);
   if (err)
     return err;
   guest_mem_write_u32(ctx->memory, ro_datalen_out, (uint32_t)n);
@@ -116,14 +141,15 @@ wasi_errno_t wasi_sock_send(wasi_ctx *ctx, uint32_t fd, uint32_t si_data, uint32
     return WASI_EINVAL;
   if (!guest_mem_span(ctx->memory, so_datalen_out, 4))
     return WASI_EFAULT;
-  struct iovec *iov;
+  struct iovec stack[STACK_IOVECS], *iov;
   int iovcnt;
-  if ((err = guest_mem_read_iovecs(ctx->memory, si_data, si_data_len, &iov, &iovcnt)))
+  if ((err = read_iovecs(ctx->memory, si_data, si_data_len, stack, &iov, &iovcnt)))
     return err;
   size_t n = 0;
   int msg_flags;
   err = socket_io(e->host_fd, iov, iovcnt, MSG_NOSIGNAL, true, &n, &msg_flags);
-  free(iov);
+  if (iov != stack)
+    free(iov);
   if (err)
     return err;
   return guest_mem_write_u32(ctx->memory, so_datalen_out, (uint32_t)n);
