@@ -29,7 +29,12 @@ endfunction()
 function(add_aot_executable name output wasm wasm_target)
   add_custom_command(OUTPUT ${output}
     COMMAND $<TARGET_FILE:wasmaot> build ${wasm} -o ${output} ${ARGN}
-    DEPENDS ${wasm} ${wasm_target} wasmaot wasmaot-runtime-support
+    # The runtime libraries and host main by name too: a custom target (wasmaot-runtime-support)
+    # only orders the build, so without these a changed runtime would leave stale executables.
+    DEPENDS ${wasm} ${wasm_target} wasmaot wasmaot-runtime-support wasmaot-wasi wasmaot-wasi-san
+      wasmaot-rt-guard wasmaot-rt-check wasmaot-rt-check-san
+      ${PROJECT_SOURCE_DIR}/runtime-support/host_main.c
+      ${PROJECT_SOURCE_DIR}/runtime-support/wasmaot-runtime.h
     COMMENT "wasmaot: ${name}"
     VERBATIM)
   add_custom_target(${name} ALL DEPENDS ${output})
