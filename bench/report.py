@@ -62,7 +62,7 @@ def write_csv(results, path):
 
 
 def rows_table(results):
-    headers = ["row", "mode", "what it is", "version / why missing"]
+    headers = ["row", "mode", "what it is", "version, or how to install"]
     body = [[r["row"], r["mode"], r["title"], r["version"] if r["installed"] else r["reason"]] for r in results["rows"]]
     return ("Rows", headers, body)
 
@@ -94,6 +94,7 @@ def markdown(results, table_list, plot_list):
 CSS = """body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
 table{border-collapse:collapse;margin:0.5em 0 1.5em;font-size:14px}
 th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}td:nth-child(2),td:last-child,th{text-align:left}
+td:nth-child(2){white-space:nowrap}
 tr.failed{background:#fdd}tr.missing{color:#888}img{max-width:100%;border:1px solid #eee;margin:0.5em 0}
 .quick{background:#ffd;padding:0.5em}"""
 

@@ -44,6 +44,8 @@ def ordered(cells, metric, reverse=False):
 def status_text(c):
     if c["status"] == "verified":
         return "verified"
+    if c["status"] == "not installed":
+        return "not installed (how: see Rows)"
     return f"{c['status']}: {c['reason']}" if c["reason"] else c["status"]
 
 
