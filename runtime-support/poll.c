@@ -19,13 +19,15 @@
  *  - HANGUP when the peer is gone; a host POLLERR becomes an event with error EIO, as in
  *    wasmtime's legacy implementation.
  *
- * The guest's whole subscription and event arrays are range-checked once up front; fields are
- * read and written through guest_mem.h. Scratch arrays live across calls (an event loop calls
- * this once per iteration), so the steady state allocates nothing. */
+ * The guest's whole subscription and event arrays are range-checked once up front with
+ * guest_mem_span, then their fields are decoded explicitly little-endian in place (the loads and
+ * stores below, inlined: an event loop passes every descriptor it watches through here on every
+ * round). Scratch arrays live across calls, so the steady state allocates nothing. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -83,6 +85,18 @@ static wasi_errno_t scratch_reserve(uint32_t n) {
   return WASI_ESUCCESS;
 }
 
+/* Little-endian fields inside the range-checked arrays; compilers make these single moves. */
+static inline uint64_t load_le(const uint8_t *p, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; i--)
+    v = (v << 8) | p[i];
+  return v;
+}
+static inline void store_le(uint8_t *p, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; i++, v >>= 8)
+    p[i] = (uint8_t)v;
+}
+
 static uint64_t now_ns(clockid_t clock) {
   struct timespec ts;
   clock_gettime(clock, &ts);
@@ -94,14 +108,10 @@ static uint64_t add_saturating(uint64_t a, uint64_t b) {
 }
 
 /* The monotonic deadline of a clock subscription. */
-static wasi_errno_t clock_deadline(wasi_ctx *ctx, uint32_t sub, uint64_t mono_now,
-                                   uint64_t *deadline) {
-  uint32_t id;
-  uint64_t timeout;
-  uint16_t flags;
-  guest_mem_read_u32(ctx->memory, sub + SUB_CLOCK_ID, &id);
-  guest_mem_read_u64(ctx->memory, sub + SUB_CLOCK_TIMEOUT, &timeout);
-  guest_mem_read_u16(ctx->memory, sub + SUB_CLOCK_FLAGS, &flags);
+static wasi_errno_t clock_deadline(const uint8_t *sub, uint64_t mono_now, uint64_t *deadline) {
+  uint32_t id = (uint32_t)load_le(sub + SUB_CLOCK_ID, 4);
+  uint64_t timeout = load_le(sub + SUB_CLOCK_TIMEOUT, 8);
+  uint16_t flags = (uint16_t)load_le(sub + SUB_CLOCK_FLAGS, 2);
   if (id != WASI_CLOCK_REALTIME && id != WASI_CLOCK_MONOTONIC)
     return WASI_EINVAL;
   uint64_t wait = timeout;
@@ -200,9 +210,10 @@ wasi_errno_t wasi_poll_oneoff(wasi_ctx *ctx, uint32_t in, uint32_t out, uint32_t
   wasm_rt_memory_t *mem = ctx->memory;
   if (nsubscriptions == 0)
     return WASI_EINVAL;
-  if (!guest_mem_span(mem, in, (uint64_t)nsubscriptions * WASI_SUBSCRIPTION_SIZE) ||
-      !guest_mem_span(mem, out, (uint64_t)nsubscriptions * WASI_EVENT_SIZE) ||
-      !guest_mem_span(mem, nevents_out, 4))
+  /* No guest code runs during this call, so memory cannot grow or move under these. */
+  const uint8_t *subs = guest_mem_span(mem, in, (uint64_t)nsubscriptions * WASI_SUBSCRIPTION_SIZE);
+  uint8_t *events = guest_mem_span(mem, out, (uint64_t)nsubscriptions * WASI_EVENT_SIZE);
+  if (!subs || !events || !guest_mem_span(mem, nevents_out, 4))
     return WASI_EFAULT;
   wasi_errno_t err = scratch_reserve(nsubscriptions);
   if (err)
@@ -216,21 +227,19 @@ wasi_errno_t wasi_poll_oneoff(wasi_ctx *ctx, uint32_t in, uint32_t out, uint32_t
   uint64_t mono_now = now_ns(CLOCK_MONOTONIC), earliest = UINT64_MAX;
   uint32_t npollfds = 0;
   for (uint32_t i = 0; i < nsubscriptions; i++) {
-    uint32_t sub = in + i * WASI_SUBSCRIPTION_SIZE;
+    const uint8_t *sub = subs + (size_t)i * WASI_SUBSCRIPTION_SIZE;
     struct pending *p = &scratch.pending[i];
-    guest_mem_read_u64(mem, sub + SUB_USERDATA, &p->userdata);
-    guest_mem_read_u8(mem, sub + SUB_TAG, &p->type);
+    p->userdata = load_le(sub + SUB_USERDATA, 8);
+    p->type = sub[SUB_TAG];
     switch (p->type) {
     case WASI_EVENTTYPE_CLOCK:
-      err = clock_deadline(ctx, sub, mono_now, &p->deadline_ns);
+      err = clock_deadline(sub, mono_now, &p->deadline_ns);
       if (!err && p->deadline_ns < earliest)
         earliest = p->deadline_ns;
       break;
     case WASI_EVENTTYPE_FD_READ:
     case WASI_EVENTTYPE_FD_WRITE: {
-      uint32_t fd;
-      guest_mem_read_u32(mem, sub + SUB_FD, &fd);
-      err = watch_fd(ctx, fd, p, &npollfds);
+      err = watch_fd(ctx, (uint32_t)load_le(sub + SUB_FD, 4), p, &npollfds);
       break;
     }
     default:
@@ -254,16 +263,13 @@ wasi_errno_t wasi_poll_oneoff(wasi_ctx *ctx, uint32_t in, uint32_t out, uint32_t
       if (p->type == WASI_EVENTTYPE_CLOCK ? now < p->deadline_ns
                                           : !fd_event(p, &error, &nbytes, &flags))
         continue;
-      uint32_t ev = out + nevents++ * WASI_EVENT_SIZE;
-      guest_mem_write_u64(mem, ev + EV_USERDATA, p->userdata);
-      guest_mem_write_u16(mem, ev + EV_ERROR, error);
-      guest_mem_write_u8(mem, ev + EV_TYPE, p->type);
-      guest_mem_write_u8(mem, ev + EV_TYPE + 1, 0);
-      guest_mem_write_u32(mem, ev + EV_TYPE + 2, 0); /* padding: leave no stale bytes */
-      guest_mem_write_u64(mem, ev + EV_NBYTES, nbytes);
-      guest_mem_write_u16(mem, ev + EV_FLAGS, flags);
-      guest_mem_write_u16(mem, ev + EV_FLAGS + 2, 0);
-      guest_mem_write_u32(mem, ev + EV_FLAGS + 4, 0);
+      uint8_t *ev = events + (size_t)nevents++ * WASI_EVENT_SIZE;
+      memset(ev, 0, WASI_EVENT_SIZE); /* padding included: no stale guest bytes */
+      store_le(ev + EV_USERDATA, p->userdata, 8);
+      store_le(ev + EV_ERROR, error, 2);
+      ev[EV_TYPE] = p->type;
+      store_le(ev + EV_NBYTES, nbytes, 8);
+      store_le(ev + EV_FLAGS, flags, 2);
     }
   }
   return guest_mem_write_u32(mem, nevents_out, nevents);

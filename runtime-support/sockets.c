@@ -63,20 +63,23 @@ wasi_errno_t wasi_sock_accept(wasi_ctx *ctx, uint32_t fd, uint32_t flags, uint32
 }
 
 /* The guest's iovecs as host ones. A server's recv/send pass one or two, so up to
- * STACK_IOVECS are decoded into the caller's array instead of a fresh allocation per call;
- * more go through guest_mem_read_iovecs. Free *out if it is not `stack`. */
+ * STACK_IOVECS are decoded into the caller's array instead of a fresh allocation per call
+ * (more go through guest_mem_read_iovecs): the array is range-checked as a whole, then each
+ * (buf, len) pair is read little-endian and its own range checked. Free *out if not `stack`. */
 enum { STACK_IOVECS = 8 };
+static inline uint32_t load_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 static wasi_errno_t read_iovecs(const wasm_rt_memory_t *mem, uint32_t iovs, uint32_t n,
                                 struct iovec *stack, struct iovec **out, int *count) {
   if (n > STACK_IOVECS)
     return guest_mem_read_iovecs(mem, iovs, n, out, count);
-  if (!guest_mem_span(mem, iovs, (uint64_t)n * WASI_IOVEC_SIZE))
+  const uint8_t *array = guest_mem_span(mem, iovs, (uint64_t)n * WASI_IOVEC_SIZE);
+  if (!array)
     return WASI_EFAULT;
   for (uint32_t i = 0; i < n; i++) {
-    uint32_t buf, len;
-    guest_mem_read_u32(mem, iovs + i * WASI_IOVEC_SIZE, &buf);
-    guest_mem_read_u32(mem, iovs + i * WASI_IOVEC_SIZE + 4, &len);
-    uint8_t *p = guest_mem_span(mem, buf, len);
+    uint32_t len = load_le32(array + i * WASI_IOVEC_SIZE + 4);
+    uint8_t *p = guest_mem_span(mem, load_le32(array + i * WASI_IOVEC_SIZE), len);
     if (!p)
       return WASI_EFAULT;
     stack[i] = (struct iovec){.iov_base = p, .iov_len = len};

@@ -67,16 +67,16 @@ static int parse_request_line(struct cursor *c, struct http_request *req) {
   req->method_len = i;
 
   c->stage = IN_TARGET;
-  size_t target = ++i;
-  while (i < c->len && c->p[i] > 0x20 && c->p[i] < 0x7f)
-    i++;
+  size_t target = ++i, query = 0;
+  for (; i < c->len && c->p[i] > 0x20 && c->p[i] < 0x7f; i++)
+    if (c->p[i] == '?' && !query)
+      query = i;
   if (i == c->len)
     return NEED;
   if (i == target || c->p[i] != ' ')
     return -400;
   req->path = (const char *)c->p + target;
-  const char *query = memchr(req->path, '?', i - target);
-  req->path_len = query ? (size_t)(query - req->path) : i - target;
+  req->path_len = (query ? query : i) - target;
 
   c->stage = IN_VERSION;
   i++;

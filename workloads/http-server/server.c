@@ -69,7 +69,7 @@ struct server {
   struct pollfd *pollfds;
   int64_t now_ms;
   int64_t accept_paused_until_ms;
-  struct date_cache date;
+  struct header_cache heads;
   uint64_t state_counter;
   unsigned progress;   /* accepts, reads and writes that did something, this round */
   int spurious_rounds; /* rounds in a row where poll said ready and nothing was */
@@ -142,11 +142,11 @@ static bool answer_requests(struct server *s, struct conn *c) {
     if (r == HTTP_NEED_MORE)
       break;
     if (r < 0) {
-      ok = respond_error(&c->out, -r, &s->date);
+      ok = respond_error(&c->out, -r, &s->heads);
       c->state = CLOSING;
       break;
     }
-    ok = respond_to_request(&c->out, &req, &s->date, &s->state_counter);
+    ok = respond_to_request(&c->out, &req, &s->heads, &s->state_counter);
     if (!ok)
       break;
     pos += (size_t)r;
@@ -178,7 +178,7 @@ static bool on_readable(struct server *s, struct conn *c) {
     if (c->in_len == 0 || c->body_left)
       return false;
     c->state = CLOSING;
-    return respond_error(&c->out, 400, &s->date) && flush(s, c);
+    return respond_error(&c->out, 400, &s->heads) && flush(s, c);
   }
   c->in_len += (size_t)n;
   c->deadline_ms = s->now_ms + s->opt->idle_timeout_ms;
@@ -287,7 +287,7 @@ static int serve(struct server *s, volatile stop_flag_t *stop) {
       return 1;
     }
     s->now_ms = monotonic_ms();
-    date_cache_update(&s->date, time(NULL));
+    header_cache_update(&s->heads, time(NULL));
     /* Connections first, in descending order (conn_close moves the last one into the hole,
      * and the last one has been handled already); the accept appends after them. */
     for (int i = (int)n - 1; i >= first_conn; i--) {
