@@ -11,6 +11,7 @@ peak RSS from wait4(); a wrong answer marks the cell FAILED and it is never rank
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -199,19 +200,26 @@ def summarize_cell(cell, wl):
                 cell["summary"][f"{m}@{c}"] = summarize([r["levels"][str(c)][m] for r in loads])
 
 
+def stop_on_sigterm(signum, frame):
+    """SIGTERM unwinds like Ctrl-C, so servers are stopped and the scratch directory removed;
+    no results directory is written for an interrupted run."""
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main():
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     args = parse_args()
     plan = Plan(args.quick)
     build = os.path.abspath(args.build)
     started = datetime.now(timezone.utc)
-    work = tempfile.mkdtemp(prefix="wasmaot-bench-")
-    ctx = Context(repo=REPO, build=build, work=work, runtimes_bin=os.path.join(REPO, ".runtimes", "bin"))
     rows = [r for r in adapters.ALL_ROWS if not args.rows or r.row in args.rows.split(",")]
     wls = [w for w in workloads(args.quick) if not args.workloads or w.name in args.workloads.split(",")]
-    for r in rows:
-        r.missing_reason = r.missing(ctx)
-    progress = Progress(total=estimate_steps(rows, wls, plan))
+    work = tempfile.mkdtemp(prefix="wasmaot-bench-")
     try:
+        ctx = Context(repo=REPO, build=build, work=work, runtimes_bin=os.path.join(REPO, ".runtimes", "bin"))
+        for r in rows:
+            r.missing_reason = r.missing(ctx)
+        progress = Progress(total=estimate_steps(rows, wls, plan))
         cells, prepared = prepare_cells(ctx, rows, wls, progress, plan.build_parallel)
         for wl in wls:
             if wl.kind == "process":
