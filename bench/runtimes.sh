@@ -22,7 +22,8 @@ WAZERO_VERSION=v1.12.0
 BUN_VERSION=1.4.5
 WASMER_VERSION=7.4.2
 # wasmer-cli pulls in a very large dependency tree; give up after this many seconds so that
-# `make runtimes` stays bounded on a 2-core machine (the bench row then says why it is missing).
+# `make runtimes` stays bounded on a 2-core machine (the bench row then says why it is missing);
+# the next `make runtimes` carries on from the crates already compiled.
 WASMER_BUILD_LIMIT=${WASMER_BUILD_LIMIT:-2400}
 JOBS=${JOBS:-$(nproc)}
 
@@ -30,7 +31,7 @@ say() { printf 'runtimes: %s\n' "$*" >&2; }
 
 # stamp NAME VERSION: true when NAME was installed at exactly VERSION by this script.
 stamp_ok() { [ -x "$bin/$1" ] && [ "$(cat "$root/$1.version" 2>/dev/null)" = "$2" ]; }
-stamp_set() { echo "$2" >"$root/$1.version"; }
+stamp_set() { echo "$2" >"$root/$1.version"; rm -f "$root/$1.failed"; }
 
 # run_logged NAME CMD...: runs CMD with its output in logs/NAME.log, printing a progress line
 # every 30 s so a long cargo build visibly moves.
@@ -47,7 +48,14 @@ run_logged() {
   done
   wait "$pid"
   local rc=$?
-  if [ $rc -ne 0 ]; then say "$name: FAILED after $((SECONDS - start)) s (exit $rc); see $log"; fi
+  if [ $rc -ne 0 ]; then
+    say "$name: FAILED after $((SECONDS - start)) s (exit $rc); see $log"
+    # Read by the bench, which shows it in the row of a runtime that is not installed.
+    local why="exit $rc"
+    [ $rc -eq 124 ] && why="stopped at the ${WASMER_BUILD_LIMIT} s limit"
+    [ $rc -eq 143 ] && why="stopped (SIGTERM)"
+    echo "last install attempt $(date -u +%Y-%m-%d): $why after $((SECONDS - start)) s on $(nproc) cores" >"$root/$name.failed"
+  fi
   return $rc
 }
 
@@ -77,8 +85,9 @@ install_bun() {
 install_wasmer() {
   if stamp_ok wasmer "$WASMER_VERSION"; then say "wasmer $WASMER_VERSION: already installed"; return 0; fi
   say "wasmer $WASMER_VERSION: cargo install wasmer-cli (cranelift), limit ${WASMER_BUILD_LIMIT} s"
+  # A build target directory of its own: a build stopped at the limit resumes on the next run.
   run_logged wasmer timeout "$WASMER_BUILD_LIMIT" cargo install --locked --root "$root" -j "$JOBS" \
-    wasmer-cli --version "=$WASMER_VERSION" --features cranelift &&
+    --target-dir "$root/target/wasmer" wasmer-cli --version "=$WASMER_VERSION" --features cranelift &&
     stamp_set wasmer "$WASMER_VERSION" && say "wasmer: $("$bin/wasmer" --version)"
 }
 

@@ -100,6 +100,10 @@ class Runtime:
     def missing(self, ctx: Context) -> str | None:
         """None when the row can run here, else the reason (e.g. not installed)."""
         if self.tool and not ctx.find(self.tool):
+            failed = os.path.join(os.path.dirname(ctx.runtimes_bin), self.tool + ".failed")
+            if os.path.exists(failed):  # written by bench/runtimes.sh when an install did not finish
+                with open(failed) as f:
+                    return f"{self.install}; {f.read().strip()}"
             return self.install
         return None
 
