@@ -129,16 +129,18 @@ static wasi_errno_t clock_deadline(const uint8_t *sub, uint64_t mono_now, uint64
  * subscriptions on the same fd. */
 static wasi_errno_t watch_fd(wasi_ctx *ctx, uint32_t fd, struct pending *p, uint32_t *npollfds) {
   uint8_t type = p->type;
-  struct wasi_fd_entry *e;
-  wasi_errno_t err = fd_table_get(ctx->fds, fd, 0, &e);
-  if (err)
-    return err;
+  /* fd_table_get(ctx->fds, fd, 0, &e) spelled out: this runs for every watched descriptor on
+   * every round of a guest's event loop, and the call was a visible share of it. */
+  struct wasi_fd_table *table = ctx->fds;
+  if (fd >= table->capacity || !table->entries[fd].in_use)
+    return WASI_EBADF;
+  struct wasi_fd_entry *e = &table->entries[fd];
   wasi_rights_t io_right =
       type == WASI_EVENTTYPE_FD_READ ? WASI_RIGHT_FD_READ : WASI_RIGHT_FD_WRITE;
   if (!(e->rights_base & (io_right | WASI_RIGHT_POLL_FD_READWRITE)))
     return WASI_ENOTCAPABLE;
   p->regular_file = e->filetype == WASI_FILETYPE_REGULAR_FILE;
-  /* fd_table_get succeeded, so fd < capacity <= WASMAOT_MAX_FDS. */
+  /* fd < capacity <= WASMAOT_MAX_FDS, so fd indexes the stamp arrays. */
   if (scratch.stamp[fd] != scratch.call_stamp) {
     scratch.stamp[fd] = scratch.call_stamp;
     scratch.index_of_fd[fd] = (*npollfds)++;
