@@ -17,6 +17,14 @@ import time
 LISTENING = re.compile(rb"listening on (?:\[[0-9a-fA-F:.]+\]|[0-9.]+):(\d+)")
 
 
+def die_with_parent():
+    """In the child before exec: SIGKILL it if the test dies (a ctest timeout, say), so no
+    server outlives its test."""
+    import ctypes
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def free_port(host):
     """A port that was free a moment ago: only for runtimes that cannot take port 0 and say
     which port they got (wazero, wasmtime). Racy in principle, hence startup retries."""
@@ -44,7 +52,8 @@ class Server:
             argv = argv + ["--listen", f"{bracketed}:0"]
         self.argv = argv
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, env=env)
+                                     stderr=subprocess.PIPE, env=env,
+                                     preexec_fn=die_with_parent)
         if pick_port:
             threading.Thread(target=self._wait_connectable, args=(host, startup_timeout),
                              daemon=True).start()

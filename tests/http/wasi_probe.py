@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 
-from server_proc import LISTENING, fd_flags, socket_fds
+from server_proc import LISTENING, die_with_parent, fd_flags, socket_fds
 
 TIMEOUT = 30.0
 O_CLOEXEC = 0o2000000
@@ -55,7 +55,8 @@ def peer(port, action):
 def run_probe(exe, results):
     scratch = tempfile.mkdtemp(prefix="wasi-probe-", dir=os.path.dirname(os.path.abspath(exe)))
     proc = subprocess.Popen([exe, "--dir", f"{scratch}::/scratch", "--listen", "127.0.0.1:0"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=die_with_parent)
     stderr_lines = []
     port_known = threading.Event()
     port = [None]
