@@ -16,6 +16,7 @@
  * Anything else, or anything after "--", is the guest's. The guest sees no host environment
  * and no host directory unless given one, as with wasmtime. */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,13 +103,22 @@ int main(int argc, char **argv) {
       *sep = 0;
       guest = sep + 2;
     }
-    if (wasi_ctx_preopen_dir(&ctx, host, guest) != 0)
-      return 2;
+    int failed = wasi_ctx_preopen_dir(&ctx, host, guest) != 0;
     free(host);
-  }
-  for (int l = 0; l < nlistens; l++)
-    if (wasi_ctx_listen(&ctx, listens[l]) != 0)
+    if (failed) {
+      wasi_ctx_free(&ctx);
       return 2;
+    }
+  }
+  for (int l = 0; l < nlistens; l++) {
+    if (wasi_ctx_listen(&ctx, listens[l]) != 0) {
+      wasi_ctx_free(&ctx);
+      return 2;
+    }
+  }
+  /* A guest writing to a closed pipe or reset socket gets EPIPE from fd_write, as WASI
+   * specifies (and wasmtime does), instead of the host process dying of SIGPIPE. */
+  signal(SIGPIPE, SIG_IGN);
 
   wasm_rt_init();
   Z_guest_init_module();

@@ -6,7 +6,6 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -154,10 +153,6 @@ int wasi_ctx_listen(wasi_ctx *ctx, const char *host_port) {
     return -1;
   }
   raise_open_file_limit();
-  /* A guest that write()s (fd_write) to a connection its peer has reset must get EPIPE, not
-   * be killed: sock_send uses MSG_NOSIGNAL, but fd_write is a plain writev. Rust-built
-   * runtimes (wasmtime) ignore SIGPIPE for the same reason. */
-  signal(SIGPIPE, SIG_IGN);
   if (port_zero)
     report_chosen_port(fd, host_port);
   return 0;
