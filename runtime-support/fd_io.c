@@ -31,14 +31,16 @@ static ssize_t do_writev(int fd, const struct iovec *v, int n, off_t o) {
 }
 
 static wasi_errno_t vector_io(wasi_ctx *ctx, uint32_t fd, wasi_rights_t needed, uint32_t iovs,
-                              uint32_t iovs_len, int64_t offset, vector_io_fn io,
-                              uint32_t n_out) {
+                              uint32_t iovs_len, int64_t offset, vector_io_fn io, uint32_t n_out) {
   struct wasi_fd_entry *e;
   wasi_errno_t err = get(ctx, fd, needed, &e);
   if (err)
     return err;
   if (e->filetype == WASI_FILETYPE_DIRECTORY)
     return WASI_EISDIR;
+  /* The count's place is checked first: a call that ends in EFAULT must have done nothing. */
+  if (!guest_mem_span(ctx->memory, n_out, 4))
+    return WASI_EFAULT;
   struct iovec *v;
   int count;
   err = guest_mem_read_iovecs(ctx->memory, iovs, iovs_len, &v, &count);
@@ -88,10 +90,17 @@ wasi_errno_t wasi_fd_seek(wasi_ctx *ctx, uint32_t fd, uint64_t offset, uint32_t 
   struct wasi_fd_entry *e;
   int host_whence;
   switch (whence) {
-  case WASI_WHENCE_SET: host_whence = SEEK_SET; break;
-  case WASI_WHENCE_CUR: host_whence = SEEK_CUR; break;
-  case WASI_WHENCE_END: host_whence = SEEK_END; break;
-  default: return WASI_EINVAL;
+  case WASI_WHENCE_SET:
+    host_whence = SEEK_SET;
+    break;
+  case WASI_WHENCE_CUR:
+    host_whence = SEEK_CUR;
+    break;
+  case WASI_WHENCE_END:
+    host_whence = SEEK_END;
+    break;
+  default:
+    return WASI_EINVAL;
   }
   /* Asking only for the position needs FD_TELL; moving it needs FD_SEEK. */
   wasi_rights_t needed =
@@ -101,6 +110,8 @@ wasi_errno_t wasi_fd_seek(wasi_ctx *ctx, uint32_t fd, uint64_t offset, uint32_t 
     return err;
   if (e->filetype == WASI_FILETYPE_DIRECTORY)
     return WASI_EBADF;
+  if (!guest_mem_span(ctx->memory, newoffset_out, 8))
+    return WASI_EFAULT; /* before moving: EFAULT leaves the offset alone */
   off_t pos = lseek(e->host_fd, (off_t)(int64_t)offset, host_whence);
   if (pos < 0)
     return wasi_errno_last();
@@ -112,13 +123,17 @@ wasi_errno_t wasi_fd_tell(wasi_ctx *ctx, uint32_t fd, uint32_t offset_out) {
   wasi_errno_t err = get(ctx, fd, WASI_RIGHT_FD_TELL, &e);
   if (err)
     return err;
+  if (e->filetype == WASI_FILETYPE_DIRECTORY)
+    return WASI_EBADF; /* as fd_seek: a directory has no offset the guest may see */
   off_t pos = lseek(e->host_fd, 0, SEEK_CUR);
   if (pos < 0)
     return wasi_errno_last();
   return guest_mem_write_u64(ctx->memory, offset_out, (uint64_t)pos);
 }
 
-wasi_errno_t wasi_fd_close(wasi_ctx *ctx, uint32_t fd) { return fd_table_close(ctx->fds, fd); }
+wasi_errno_t wasi_fd_close(wasi_ctx *ctx, uint32_t fd) {
+  return fd_table_close(ctx->fds, fd);
+}
 
 wasi_errno_t wasi_fd_renumber(wasi_ctx *ctx, uint32_t fd, uint32_t to) {
   return fd_table_renumber(ctx->fds, fd, to);
@@ -142,9 +157,8 @@ wasi_errno_t wasi_fd_datasync(wasi_ctx *ctx, uint32_t fd) {
 
 wasi_errno_t wasi_fd_advise(wasi_ctx *ctx, uint32_t fd, uint64_t offset, uint64_t len,
                             uint32_t advice) {
-  static const int host_advice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL,
-                                    POSIX_FADV_RANDOM,   POSIX_FADV_WILLNEED,
-                                    POSIX_FADV_DONTNEED, POSIX_FADV_NOREUSE};
+  static const int host_advice[] = {POSIX_FADV_NORMAL,   POSIX_FADV_SEQUENTIAL, POSIX_FADV_RANDOM,
+                                    POSIX_FADV_WILLNEED, POSIX_FADV_DONTNEED,   POSIX_FADV_NOREUSE};
   struct wasi_fd_entry *e;
   if (advice > WASI_ADVICE_NOREUSE)
     return WASI_EINVAL;

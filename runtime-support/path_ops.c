@@ -25,14 +25,18 @@
 #include "wasi_impl.h"
 #include "wasi_stat.h"
 
-/* The directory entry `fd` with `right`, and the guest path decoded. */
+/* The directory entry `fd` with `right`, and the guest path decoded. A descriptor that is no
+ * directory is ENOTDIR before any rights question (as wasmtime answers). */
 static wasi_errno_t dir_and_path(wasi_ctx *ctx, uint32_t fd, wasi_rights_t right, uint32_t path,
                                  uint32_t path_len, struct wasi_fd_entry **dir, char **out) {
-  wasi_errno_t err = fd_table_get(ctx->fds, fd, right, dir);
+  wasi_errno_t err = fd_table_get(ctx->fds, fd, 0, dir);
   if (err)
     return err;
   if ((*dir)->filetype != WASI_FILETYPE_DIRECTORY)
     return WASI_ENOTDIR;
+  err = fd_table_get(ctx->fds, fd, right, dir);
+  if (err)
+    return err;
   return guest_mem_read_string(ctx->memory, path, path_len, out);
 }
 
@@ -84,6 +88,10 @@ wasi_errno_t wasi_path_open(wasi_ctx *ctx, uint32_t fd, uint32_t dirflags, uint3
   wasi_errno_t err = dir_and_path(ctx, fd, WASI_RIGHT_PATH_OPEN, path, path_len, &dir, &p);
   if (err)
     return err;
+  if (!guest_mem_span(ctx->memory, fd_out, 4)) {
+    free(p); /* checked before anything is created or truncated */
+    return WASI_EFAULT;
+  }
   /* Rights the directory must hold for what the open itself does. */
   wasi_rights_t needed = 0;
   if (oflags & WASI_O_CREAT)
@@ -269,6 +277,8 @@ wasi_errno_t wasi_path_symlink(wasi_ctx *ctx, uint32_t old_path, uint32_t old_pa
 
 wasi_errno_t wasi_path_readlink(wasi_ctx *ctx, uint32_t fd, uint32_t path, uint32_t path_len,
                                 uint32_t buf, uint32_t buf_len, uint32_t bufused_out) {
+  if (!guest_mem_span(ctx->memory, buf, buf_len) || !guest_mem_span(ctx->memory, bufused_out, 4))
+    return WASI_EFAULT;
   struct resolved_path r;
   wasi_errno_t err = resolve_at(ctx, fd, WASI_RIGHT_PATH_READLINK, path, path_len, false, &r);
   if (err)
