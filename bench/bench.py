@@ -14,6 +14,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 
@@ -40,8 +41,8 @@ class Plan:
     def __init__(self, quick: bool):
         self.quick = quick
         self.warmups = 1 if quick else 2  # QUICK skips them for rows that start cold on every run
-        self.runs = 3 if quick else 10
-        self.cold_starts = 3 if quick else 20
+        self.runs = 2 if quick else 10
+        self.cold_starts = 2 if quick else 20
         self.http_reps = 1 if quick else 3
         self.wrk_seconds = 1 if quick else 3
         self.wrk_warmup_seconds = 1 if quick else 2  # wrk takes whole seconds
@@ -160,8 +161,7 @@ def run_http_workload(ctx, wl, rows, cells, prepared, plan, progress):
             if cell["status"] == "FAILED" or (i < plan.warmups and plan.quick and row.cold_every_run):
                 continue
             argv_fn, env = argv_for(row)
-            # A warm-up may fill a compile cache first: give it the long deadline.
-            deadline = row.start_deadline_s if i >= plan.warmups else max(row.start_deadline_s, 180.0)
+            deadline = row.start_deadline_s if i >= plan.warmups else row.warmup_deadline_s
             r = http_bench.cold_start(argv_fn, env, scratch, wl, deadline)
             if r["error"]:
                 fail(cell, f"cold start {i + 1}: {r['error']}")
@@ -220,12 +220,16 @@ def main():
         for r in rows:
             r.missing_reason = r.missing(ctx)
         progress = Progress(total=estimate_steps(rows, wls, plan))
+        phase_start = time.monotonic()
         cells, prepared = prepare_cells(ctx, rows, wls, progress, plan.build_parallel)
+        phase_seconds = {"prepare": round(time.monotonic() - phase_start, 1)}
         for wl in wls:
+            phase_start = time.monotonic()
             if wl.kind == "process":
                 run_process_workload(ctx, wl, rows, cells, prepared, plan, progress)
             else:
                 run_http_workload(ctx, wl, rows, cells, prepared, plan, progress)
+            phase_seconds[wl.name] = round(time.monotonic() - phase_start, 1)
             for row in rows:
                 summarize_cell(cells[(row.row, wl.name)], wl)
         progress.done()
@@ -235,6 +239,7 @@ def main():
             "finished_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "quick": args.quick,
             "plan": plan.as_dict(),
+            "phase_seconds": phase_seconds,
             "machine": machine.describe(),
             "method": method_notes(plan),
             "baseline": adapters.BASELINE,

@@ -94,8 +94,10 @@ class Runtime:
     http_throughput = True
     # Starts from an empty compile cache on every run, so a warm-up teaches it nothing.
     cold_every_run = False
-    # How long a server may take from launch to its first answer before the run counts as failed.
-    start_deadline_s = 10.0
+    # How long a server may take from launch to its first answer before the run counts as
+    # failed; a warm-up may first fill a compile cache, so it gets longer.
+    start_deadline_s = 5.0
+    warmup_deadline_s = 30.0
 
     def missing(self, ctx: Context) -> str | None:
         """None when the row can run here, else the reason (e.g. not installed)."""

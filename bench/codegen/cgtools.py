@@ -123,19 +123,19 @@ def variant_no_load_barrier(c):
     return _sub(c, r'wasm_asm\(""\s*::"r"\(result\)\);', "", "no-load-barrier")
 
 
-def variant_typed_stores(c):
-    """Stores as typed unaligned accesses instead of memcpy into the u8 array: a store of a
-    u32 can no longer alias the memory's `u8 *data` field, so the compiler stops reloading the
-    memory base after every store (memory base reloads)."""
-    return _sub(c, r"t1 wrapped = \(t1\)value;\s*\\\n\s*wasm_rt_memcpy\(&mem->data\[addr\], "
-                   r"&wrapped, sizeof\(t1\)\);",
-                "typedef t1 __attribute__((aligned(1))) unaligned_t; \\\\\n"
-                "    *(unaligned_t*)&mem->data[addr] = (t1)value;", "typed-stores")
+def variant_memcpy_stores(c):
+    """Undoes wasmaot's typed-store rewrite (translator/c_rewrite.c): stores go back to
+    wasm2c's memcpy into the u8 array, which may alias the memory's `data` pointer, so the
+    compiler reloads the memory base after every store."""
+    return _sub(c, r"typedef t1 __attribute__\(\(aligned\(1\)\)\) wasmaot_unaligned_t;\s*\\\n"
+                   r"\s*\*\(wasmaot_unaligned_t \*\)&mem->data\[addr\] = \(t1\)value;",
+                lambda m: "t1 wrapped = (t1)value; \\\n"
+                "    wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));", "memcpy-stores")
 
 
-def build_variant(wasmaot, options, keep_dir, c_text, out_exe, workdir):
-    """Compiles modified guest C with the configuration's own flags (`wasmaot cflags`) and
-    links it like `wasmaot build` does: host main + runtime libraries."""
+def build_variant(wasmaot, options, keep_dir, c_text, out_exe, workdir, extra_flags=()):
+    """Compiles modified guest C with the configuration's own flags (`wasmaot cflags`, then
+    `extra_flags`) and links it like `wasmaot build` does: host main + runtime libraries."""
     share = wasmaot.share_dir()
     d = tempfile.mkdtemp(dir=workdir)
     for f in os.listdir(keep_dir):
@@ -144,7 +144,7 @@ def build_variant(wasmaot, options, keep_dir, c_text, out_exe, workdir):
         f.write(c_text)
     flags = wasmaot.cflags(options)
     cc = flags[0]
-    run(flags + ["-Wa,-I" + d, "-c", os.path.join(d, "guest.c"), "-o",
+    run(flags + list(extra_flags) + ["-Wa,-I" + d, "-c", os.path.join(d, "guest.c"), "-o",
                  os.path.join(d, "guest.o")])
     memcheck = [f for f in flags if f.startswith("-DWASM_RT_MEMCHECK")]
     run([cc, "-O2", "-DWASMAOT_GUEST_IMPORTS_WASI=1", "-I" + share + "/include"] + memcheck +

@@ -115,14 +115,16 @@ def hot_function(name, c, wasmaot, options, keep, d, argv, expected):
     with open(os.path.join(keep, "guest.c")) as f:
         base = f.read()
     c["hot_inlined"] = fn not in c["functions_defined"]
-    variants = {"noinline": cgtools.variant_noinline(base, fn)}
+    variants = {"noinline": (cgtools.variant_noinline(base, fn), [])}
     if "guard" in c["options"]:
-        variants["no-load-barrier"] = cgtools.variant_no_load_barrier(base)
-    variants["typed-stores"] = cgtools.variant_typed_stores(base)
+        variants["no-load-barrier"] = (cgtools.variant_no_load_barrier(base), [])
+    variants["memcpy-stores"] = (cgtools.variant_memcpy_stores(base), [])
+    if "-fno-inline-functions-called-once" in c["flags"]:
+        variants["inline-called-once"] = (base, ["-finline-functions-called-once"])
     c["variants"] = {}
-    for vname, text in variants.items():
+    for vname, (text, extra) in variants.items():
         exe = os.path.join(d, "%s.%s" % (name, vname))
-        obj = cgtools.build_variant(wasmaot, options, keep, text, exe, d)
+        obj = cgtools.build_variant(wasmaot, options, keep, text, exe, d, extra)
         ir, functions, out = cgtools.callgrind([exe] + argv, d, vname)
         c["variants"][vname] = {"ir": ir, "output_ok": out == expected}
         if vname == "noinline":
