@@ -15,7 +15,7 @@ the suite's own rules (its README restates them):
     alone in the scratch dir, after deleting any *.cleanup files;
   - 5 seconds per test.
 Prints one line per test and a final line "N passed, M failed" (", K expected failures" when
-a list of expected failures is given). Exit status: 0 when every test passed or failed as
+some tests failed as listed in --expected-failures). Exit status: 0 when every test passed or failed as
 expected; 1 on an unexpected failure or an unexpected pass (a fixed test must leave the list);
 2 on bad usage or a missing runtime. With --runtime wasmtime/wazero/node and no such program,
 says so and exits 0 without running anything (skipped).
@@ -320,7 +320,7 @@ def main():
                 print(f"FAIL  {test_id}: {reason}")
             sys.stdout.flush()
     summary = f"{passed} passed, {failed} failed"
-    if args.expected_failures:
+    if xfailed:
         summary += f", {xfailed} expected failures"
     print(summary)
     return 1 if unexpected else 0
