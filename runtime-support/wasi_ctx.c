@@ -54,7 +54,14 @@ int wasi_ctx_preopen_dir(wasi_ctx *ctx, const char *host_path, const char *guest
     fprintf(stderr, "wasmaot: --dir %s: too many descriptors\n", host_path);
     return -1;
   }
+  /* Without its name the slot would be an ordinary directory fd the guest cannot find. */
   ctx->fds->entries[got].preopen_name = strdup(guest_path);
+  if (!ctx->fds->entries[got].preopen_name) {
+    fd_table_close(ctx->fds, got);
+    fprintf(stderr, "wasmaot: --dir %s: out of memory
+", host_path);
+    return -1;
+  }
   return 0;
 }
 
