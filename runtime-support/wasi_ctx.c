@@ -58,8 +58,7 @@ int wasi_ctx_preopen_dir(wasi_ctx *ctx, const char *host_path, const char *guest
   ctx->fds->entries[got].preopen_name = strdup(guest_path);
   if (!ctx->fds->entries[got].preopen_name) {
     fd_table_close(ctx->fds, got);
-    fprintf(stderr, "wasmaot: --dir %s: out of memory
-", host_path);
+    fprintf(stderr, "wasmaot: --dir %s: out of memory\n", host_path);
     return -1;
   }
   return 0;
