@@ -1,6 +1,6 @@
-/* Data segments out of the generated C. See data_segments.h.
+/* One pass over wasm2c's generated C. See c_rewrite.h.
  *
- * What wasm2c 1.0.32 writes, and what we match exactly (anything else is left alone):
+ * Data segments: what wasm2c 1.0.32 writes, and what we match exactly:
  *
  *   static const u8 data_segment_data_w2c_d0[] = {
  *     0x03, 0x01, 0x04, 0x01, ...
@@ -17,7 +17,7 @@
  * (the spec-test runner links many). Top-level asm and -flto partitioning do not mix, so the
  * guest is compiled as one unit without -flto (see pipeline.c). */
 #define _GNU_SOURCE
-#include "data_segments.h"
+#include "c_rewrite.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +26,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Stores: the two lines of wasm2c's little-endian DEFINE_STORE macro body we replace, and
+ * their replacement (same column layout, so the macro's continuation backslashes line up). */
+static const char store_wrap_line[] = "t1 wrapped = (t1)value;";
+static const char store_copy_line[] = "wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));";
+static const char typed_store_lines[] =
+    "    typedef t1 __attribute__((aligned(1))) wasmaot_unaligned_t;         \\\n"
+    "    *(wasmaot_unaligned_t *)&mem->data[addr] = (t1)value;               \\\n";
 
 static const char array_prefix[] = "static const u8 data_segment_data_";
 static const char array_suffix[] = "[] = {\n";
@@ -83,17 +91,31 @@ static int copy_hex_line(const char *line, FILE *blob, size_t *count) {
   }
 }
 
-int data_segments_extract(const char *c_path, const char *blob_path, const char *blob_name,
-                          size_t *nbytes, char *err, size_t errlen) {
+/* Whether `line` is `content` as a line of a macro body: indentation, then content, then
+ * spaces and the continuation backslash. */
+static int is_macro_line(const char *line, const char *content) {
+  while (*line == ' ')
+    line++;
+  size_t n = strlen(content);
+  if (strncmp(line, content, n) != 0)
+    return 0;
+  for (line += n; *line == ' '; line++)
+    ;
+  return strcmp(line, "\\\n") == 0;
+}
+
+int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, int typed_stores,
+              struct c_rewrite_stats *stats, char *err, size_t errlen) {
   char tmp_path[PATH_MAX];
   snprintf(tmp_path, sizeof tmp_path, "%s.tmp", c_path);
   FILE *in = fopen(c_path, "r");
   FILE *out = in ? fopen(tmp_path, "w") : NULL;
   FILE *blob = NULL;
   char *line = NULL;
-  size_t cap = 0, total = 0;
+  char *held = NULL; /* a store line waiting for the next one */
+  size_t cap = 0, total = 0, stores = 0;
   int rc = -1;
-  *nbytes = 0;
+  stats->data_bytes = stats->store_macros = 0;
   if (!out) {
     fail(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
     goto out;
@@ -102,6 +124,23 @@ int data_segments_extract(const char *c_path, const char *blob_path, const char 
   setvbuf(in, NULL, _IOFBF, 1 << 20);
   setvbuf(out, NULL, _IOFBF, 1 << 20);
   while (getline(&line, &cap, in) > 0) {
+    if (held) {
+      int pair = is_macro_line(line, store_copy_line);
+      int bad = fputs(pair ? typed_store_lines : held, out) == EOF;
+      free(held);
+      held = NULL;
+      if (bad)
+        goto write_error;
+      if (pair) {
+        stores++;
+        continue;
+      }
+    }
+    if (typed_stores && is_macro_line(line, store_wrap_line)) {
+      if (!(held = strdup(line)))
+        goto write_error;
+      continue;
+    }
     char *found = segment_array_name(line);
     if (!found) {
       if (fputs(line, out) == EOF)
@@ -143,6 +182,8 @@ int data_segments_extract(const char *c_path, const char *blob_path, const char 
                 name) < 0)
       goto write_error;
   }
+  if (held && fputs(held, out) == EOF)
+    goto write_error;
   if (ferror(in)) {
     fail(err, errlen, "cannot read %s", c_path);
     goto out;
@@ -164,13 +205,15 @@ int data_segments_extract(const char *c_path, const char *blob_path, const char 
     fail(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
     goto out;
   }
-  *nbytes = total;
+  stats->data_bytes = total;
+  stats->store_macros = stores;
   rc = 0;
   goto out;
 write_error:
   fail(err, errlen, "cannot write %s (disk full?)", tmp_path);
 out:
   free(line);
+  free(held);
   if (in)
     fclose(in);
   if (out)

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "data_segments.h"
+#include "c_rewrite.h"
 #include "spawn.h"
 #include "wasi_imports.h"
 #include "wasm_module.h"
@@ -207,12 +207,19 @@ void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f
   f->argv[n++] = (char *)o->cc;
   f->argv[n++] = f->opt;
   /* Conformance flags from wasm2c's documentation: no sibling-call optimisation (stack
-   * exhaustion must trap, not loop), IEEE rounding and signalling NaNs kept (GCC only: clang
-   * has no -fsignaling-nans and keeps NaN payloads through loads and stores already). */
+   * exhaustion must trap, not loop), IEEE rounding kept, signalling NaNs kept. clang has no
+   * -fsignaling-nans, but its -frounding-math switches to strict (constrained) floating
+   * point, which also stops it folding x*1.0 into x for a signalling NaN: without it, clang
+   * fails 24 float_exprs spec commands. Costs nothing on integer code. */
   f->argv[n++] = "-fno-optimize-sibling-calls";
+  f->argv[n++] = "-frounding-math";
   if (strstr(o->cc, "clang") == NULL) {
-    f->argv[n++] = "-frounding-math";
     f->argv[n++] = "-fsignaling-nans";
+    /* wasm2c makes every wasm function a static C function with dozens of locals; GCC
+     * inlines the ones called once into their caller, and the merged functions spill: on
+     * cpu-hash it took the SHA-256 compression function into its caller's loop and ran
+     * ~15% more instructions, ~8% more CPU time (README, Codegen). */
+    f->argv[n++] = "-fno-inline-functions-called-once";
   }
   f->argv[n++] = f->memcheck;
   f->argv[n++] = f->include;
@@ -236,8 +243,8 @@ static int translate_and_compile(const char *in_path, const char *module_name, c
   char *wasm2c_argv[] = {"wasm2c", (char *)in_path, "-n", (char *)module_name, "-o", c_path, NULL};
   if (run_tool(wasm2c_argv, "wasm2c", err, errlen) != 0)
     return -1;
-  size_t moved;
-  if (data_segments_extract(c_path, data_path, data_name, &moved, err, errlen) != 0)
+  struct c_rewrite_stats rewritten;
+  if (c_rewrite(c_path, data_path, data_name, 1, &rewritten, err, errlen) != 0)
     return -1;
 
   struct guest_cflags f;
