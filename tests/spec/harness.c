@@ -101,7 +101,9 @@ void spec_module(int line, spec_body instantiate) {
   expect_no_trap(line, instantiate, "module");
 }
 
-void spec_action(int line, spec_body body) { expect_no_trap(line, body, "action"); }
+void spec_action(int line, spec_body body) {
+  expect_no_trap(line, body, "action");
+}
 
 void spec_assert_return(int line, spec_body body) {
   expect_no_trap(line, body, "assert_return");
@@ -145,8 +147,8 @@ static uint64_t f64_bits(double d) {
 /* Exact bits: a specific NaN payload or the sign of zero must match too. */
 void check_f32(int index, float got, uint32_t want_bits) {
   if (f32_bits(got) != want_bits)
-    failf("result %d: got f32 0x%08x (%g), want 0x%08x (%g)", index, f32_bits(got), got,
-          want_bits, f32_from_bits(want_bits));
+    failf("result %d: got f32 0x%08x (%g), want 0x%08x (%g)", index, f32_bits(got), got, want_bits,
+          f32_from_bits(want_bits));
 }
 
 void check_f64(int index, double got, uint64_t want_bits) {

@@ -204,20 +204,29 @@ def config_name(options):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--wasmaot", required=True)
-    ap.add_argument("--harness-lib", required=True,
-                    help="libspec-harness-{guard,check}.a, matching --bounds")
+    ap.add_argument("--build", help="a build directory: gives the defaults of --wasmaot, "
+                    "--harness-lib and --work")
+    ap.add_argument("--wasmaot")
+    ap.add_argument("--harness-lib", help="libspec-harness-{guard,check}.a, matching --bounds")
     ap.add_argument("--harness-include", default=HERE)
     ap.add_argument("--suite", default=os.path.join(HERE, "../../../shared/testdata/spec-testsuite"))
-    ap.add_argument("--work", required=True, help="scratch directory (created)")
+    ap.add_argument("--work", help="scratch directory (created)")
     ap.add_argument("--expected-failures", default=os.path.join(HERE, "expected-failures.txt"))
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
     ap.add_argument("--scripts", nargs="*", help="script names (default: all)")
     ap.add_argument("build_options", nargs="*", help="after --: wasmaot build options")
     args = ap.parse_args()
+    config = config_name(args.build_options)
+    if args.build:
+        b = os.path.abspath(args.build)
+        args.wasmaot = args.wasmaot or os.path.join(b, "bin/wasmaot")
+        args.harness_lib = args.harness_lib or os.path.join(
+            b, "tests/spec/libspec-harness-%s.a" % config.rsplit("-", 1)[1])
+        args.work = args.work or os.path.join(b, "tests/spec", config)
+    if not (args.wasmaot and args.harness_lib and args.work):
+        ap.error("give --build, or all of --wasmaot, --harness-lib and --work")
     args.suite = os.path.abspath(args.suite)
     args.work = os.path.abspath(args.work)
-    config = config_name(args.build_options)
     names = args.scripts or sorted(f[:-5] for f in os.listdir(args.suite) if f.endswith(".wast"))
     # Largest scripts first, so that two workers finish together.
     names.sort(key=lambda n: -os.path.getsize(os.path.join(args.suite, n + ".wast")))

@@ -65,9 +65,21 @@ void Z_spectestZ_print_f64_f64(struct Z_spectest_instance_t *s, double a, double
     printf("# print_f64_f64(%g, %g)\n", a, b);
 }
 
-wasm_rt_memory_t *Z_spectestZ_memory(struct Z_spectest_instance_t *s) { return &s->memory; }
-wasm_rt_funcref_table_t *Z_spectestZ_table(struct Z_spectest_instance_t *s) { return &s->table; }
-uint32_t *Z_spectestZ_global_i32(struct Z_spectest_instance_t *s) { return &s->global_i32; }
-uint64_t *Z_spectestZ_global_i64(struct Z_spectest_instance_t *s) { return &s->global_i64; }
-float *Z_spectestZ_global_f32(struct Z_spectest_instance_t *s) { return &s->global_f32; }
-double *Z_spectestZ_global_f64(struct Z_spectest_instance_t *s) { return &s->global_f64; }
+wasm_rt_memory_t *Z_spectestZ_memory(struct Z_spectest_instance_t *s) {
+  return &s->memory;
+}
+wasm_rt_funcref_table_t *Z_spectestZ_table(struct Z_spectest_instance_t *s) {
+  return &s->table;
+}
+uint32_t *Z_spectestZ_global_i32(struct Z_spectest_instance_t *s) {
+  return &s->global_i32;
+}
+uint64_t *Z_spectestZ_global_i64(struct Z_spectest_instance_t *s) {
+  return &s->global_i64;
+}
+float *Z_spectestZ_global_f32(struct Z_spectest_instance_t *s) {
+  return &s->global_f32;
+}
+double *Z_spectestZ_global_f64(struct Z_spectest_instance_t *s) {
+  return &s->global_f64;
+}
