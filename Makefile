@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build test bench runtimes codegen format clean
+.PHONY: all deps build test bench runtimes codegen spec-all format clean
 
 all: build
 
@@ -27,6 +27,21 @@ bench: build
 # Third-party wasm runtimes for the bench, pinned, into .runtimes/ (reused once installed).
 runtimes:
 	@bench/runtimes.sh
+
+# Codegen report: sizes, hot-loop disassembly and callgrind instruction counts, native vs
+# translated per configuration, into $(BUILD)/codegen/report.{md,html} (bench/codegen/).
+codegen: build
+	$(BENCH_PYTHON) bench/codegen/codegen.py --build $(BUILD)
+
+# The spec suite in every configuration wasmaot offers (ctest runs only the default, gcc -O2,
+# with guard pages and with explicit checks): -O0..-O3 x guard/check x gcc/clang.
+SPEC_CONFIGS ?= $(foreach cc,gcc clang,$(foreach o,0 1 2 3,$(foreach b,guard check,$(cc):$(o):$(b))))
+spec-all: build
+	@fail=0; for c in $(SPEC_CONFIGS); do set -- $$(echo $$c | tr : ' '); \
+	  log=$(BUILD)/tests/spec/$$1-O$$2-$$3.log; \
+	  python3 tests/spec/spec_runner.py --build $(BUILD) --jobs $(JOBS) \
+	    -- --cc $$1 -O$$2 --bounds $$3 >$$log 2>&1 || fail=1; \
+	  echo "$$1 -O$$2 $$3: $$(tail -n 1 $$log)  (details: $$log)"; done; exit $$fail
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
