@@ -46,6 +46,11 @@ def section(results) -> str:
     out = [f"Measured {date} with `make bench` on {m['cpu']} ({m['cores']} cores, {m['memory_gib']} GiB, "
            f"{m['os']}), load average {m.get('load_average_1_5_15')} at the start. Medians of "
            f"{results['plan']['runs']} interleaved runs, min–max in the full report; every run's output verified."]
+    load = (m.get("load_average_1_5_15") or [0])[0]
+    if load > m["cores"]:
+        out.append(f"**The machine was busy during this run** (load {load} on {m['cores']} cores, other jobs "
+                   "sharing it): expect wide min–max spreads, HTTP throughput above all; rankings within a few "
+                   "percent are not meaningful.")
     if results["quick"]:
         out.append("**These come from a QUICK run: not figures to quote.**")
     out += ["", "| row | hello ms | cpu-hash ms | cpu-hash × native | HTTP cold start ms | req/s @64 | × native |",

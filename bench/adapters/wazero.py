@@ -1,6 +1,12 @@
 """wazero (pure Go; its optimizing compiler on amd64). `wazero run` compiles the module on
 every launch unless given `-cachedir`: both are measured. `-listen=HOST:PORT` hands a
-listener to the guest after the preopens."""
+listener to the guest after the preopens.
+
+Found here with v1.12.0: the http-server guest never answers its first request under wazero
+(it stays blocked in poll_oneoff, using no CPU). Likely cause, from wazero's
+imports/wasi_snapshot_preview1/poll.go: an fd_read subscription on a descriptor wazero does
+not consider non-blocking is handled like one on stdin, i.e. it waits for stdin, not for the
+socket. The report shows those cells as FAILED with the timeout."""
 
 from .base import Runtime
 
