@@ -210,20 +210,11 @@ class ProgramWriter:
         return symbol
 
     def instantiate_args(self, module, registry):
-        """The imported instances, in the order of the header's _instantiate prototype."""
-        proto = re.search(r"void %s_instantiate\(([^)]*)\);" % re.escape(module.prefix),
-                          self.headers[module.index])
-        if not proto:
-            raise Unsupported("no %s_instantiate in the wasm2c header" % module.prefix)
-        by_prefix = {mangle(name): "&" + m.var for name, m in registry.items()}
-        by_prefix["Z_spectest"] = "&spectest_instance"
-        args = ["&" + module.var]
-        for param in proto.group(1).split(",")[1:]:
-            imported = re.match(r"\s*struct (\w+)_instance_t\s*\*", param)
-            if not imported or imported.group(1) not in by_prefix:
-                raise Unsupported("imports from %s, which is not registered" % param.strip())
-            args.append(by_prefix[imported.group(1)])
-        return args
+        args = imported_instances(self.headers[module.index], module.prefix, registry)
+        missing = [a for a in args if not a.startswith("&")]
+        if missing:
+            raise Unsupported("imports from %s, which is not registered" % missing[0])
+        return ["&" + module.var] + args
 
     def action_call(self, action, target):
         symbol = self.export_symbol(target, action["field"])
@@ -302,6 +293,23 @@ def c_string(s):
     return '"%s"' % s.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def imported_instances(header, prefix, registry):
+    """The instances a module's _instantiate takes after its own, in the order of its
+    wasm2c prototype: `&spectest_instance`, `&modN_instance` for registered modules, and the
+    bare struct name for a module nobody registered."""
+    proto = re.search(r"void %s_instantiate\(([^)]*)\);" % re.escape(prefix), header)
+    if not proto:
+        raise Unsupported("no %s_instantiate in the wasm2c header" % prefix)
+    by_prefix = {mangle(name): "&" + m.var for name, m in registry.items()}
+    by_prefix["Z_spectest"] = "&spectest_instance"
+    args = []
+    for param in proto.group(1).split(",")[1:]:
+        imported = re.match(r"\s*struct (\w+)_instance_t\s*\*", param)
+        name = imported.group(1) if imported else param.strip()
+        args.append(by_prefix.get(name, name))
+    return args
+
+
 def write_program(plan, headers):
     return ProgramWriter(plan, headers).write()
 
@@ -319,14 +327,9 @@ def write_link_check(plan, unlinkable, headers):
     out.append('#include "%s.h"' % unlinkable.stem)
     out += ["static %s_instance_t %s;" % (m.prefix, m.var) for m in used]
     prefix = mangle(unlinkable.wasm2c_name)
-    proto = re.search(r"void %s_instantiate\(([^)]*)\);" % re.escape(prefix),
-                      headers[unlinkable.stem])
-    by_prefix = {mangle(name): "&" + m.var for name, m in registry.items()}
-    by_prefix["Z_spectest"] = "&spectest_instance"
-    args = ["&instance"]
-    for param in (proto.group(1).split(",")[1:] if proto else []):
-        imported = re.match(r"\s*struct (\w+)_instance_t\s*\*", param)
-        args.append(by_prefix.get(imported.group(1), "NULL") if imported else "NULL")
+    # Modules nobody registered get NULL: the link then fails on their symbols.
+    args = ["&instance"] + [a if a.startswith("&") else "NULL" for a in
+                            imported_instances(headers[unlinkable.stem], prefix, registry)]
     # Every import the header declares must resolve, used or not (wasm2c only references
     # the imports the code calls; an embedder must still provide all of them).
     imports = re.findall(r"^extern [^\n]*?\b(Z_\w+)\(", headers[unlinkable.stem], re.M)
