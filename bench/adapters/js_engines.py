@@ -1,7 +1,7 @@
 """JavaScript engines running the module through their built-in `node:wasi` (bench/wasi-launcher.mjs).
 V8 compiles with Liftoff first and tiers up per function, so a long-running `main` called
-once may stay in baseline code: node is measured both with default tiering and with
-`--no-liftoff` (TurboFan only). Neither engine's WASI has sockets."""
+once may stay in baseline code: node is measured with default tiering, with `--no-liftoff`
+(TurboFan only) and with `--liftoff-only` (never tiered up), so the cost of each is visible. Neither engine's WASI has sockets."""
 
 import os
 
@@ -29,5 +29,8 @@ ROWS = [
              "apt-get install nodejs", []),
     JsEngine("node-no-liftoff", "node", "node:wasi (V8 --no-liftoff: TurboFan only)",
              "apt-get install nodejs", ["--no-liftoff"]),
+    # What code that never tiers up costs (e.g. a long `main` entered once, without OSR).
+    JsEngine("node-liftoff-only", "node", "node:wasi (V8 --liftoff-only: baseline code, never tiered up)",
+             "apt-get install nodejs", ["--liftoff-only"]),
     JsEngine("bun", "bun", "bun node:wasi (JavaScriptCore)", "make runtimes (npm @oven/bun-linux-x64)", []),
 ]

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 BENCH = os.environ.get("BENCH_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", "bench")
 sys.path.insert(0, os.path.abspath(BENCH))
 
+import bench  # noqa: E402
 import measure  # noqa: E402
 import report  # noqa: E402
 import tables  # noqa: E402
@@ -78,9 +79,9 @@ def fake_results(cells):
             "workloads": [{"name": "w", "kind": "process", "describes": "w"}], "cells": cells}
 
 
-def cell(row, median, status="verified", reason=""):
+def cell(row, median, status="verified", reason="", workload="w"):
     s = {"median": median, "min": median, "max": median, "n": 3}
-    return {"row": row, "workload": "w", "status": status, "reason": reason, "verified": status == "verified",
+    return {"row": row, "workload": workload, "status": status, "reason": reason, "verified": status == "verified",
             "compile_s": None, "artifact_bytes": None, "note": "", "samples": [],
             "summary": {m: s for m in ("wall_ms", "cpu_ms", "maxrss_kib")} if status != "not installed" else {}}
 
@@ -96,6 +97,23 @@ class Ranking(unittest.TestCase):
         self.assertEqual(by_row["slow"]["× native"], "3.00")
         self.assertEqual((by_row["fast-but-wrong"]["#"], by_row["fast-but-wrong"]["× native"]), ("", "–"))
         self.assertTrue(by_row["fast-but-wrong"]["status"].startswith("FAILED"))
+
+
+class Check(unittest.TestCase):
+    """--check (the QUICK ctest): what makes the harness's own test fail."""
+
+    def test_own_rows_must_verify_third_party_failures_are_findings(self):
+        ok = fake_results([cell("native-gcc", 1.0), cell("wazero", 2.0),
+                           cell("wazero", 2.0, "FAILED", "timed out", workload="http"),
+                           cell("absent", None, "not installed", "make runtimes")])
+        ok["rows"][3]["installed"] = False
+        self.assertEqual(bench.check_complete(ok), [])
+        only_failed = fake_results([cell("native-gcc", 1.0), cell("wazero", 2.0, "FAILED", "timed out")])
+        self.assertEqual(len(bench.check_complete(only_failed)), 1)
+        own_failed = fake_results([cell("native-gcc", 1.0), cell("wasmaot-gcc-guard", 1.0, "FAILED", "wrong output")])
+        self.assertEqual(len(bench.check_complete(own_failed)), 1)
+        silent = fake_results([cell("native-gcc", 1.0), cell("wasmtime-cwasm", None, "pending")])
+        self.assertEqual(len(bench.check_complete(silent)), 1)
 
 
 class AtomicWrites(unittest.TestCase):
