@@ -76,11 +76,14 @@ static wasi_errno_t seek_to_cookie(struct wasi_fd_entry *e, uint64_t cookie) {
 wasi_errno_t wasi_fd_readdir(wasi_ctx *ctx, uint32_t fd, uint32_t buf, uint32_t buf_len,
                              uint64_t cookie, uint32_t bufused_out) {
   struct wasi_fd_entry *e;
-  wasi_errno_t err = fd_table_get(ctx->fds, fd, WASI_RIGHT_FD_READDIR, &e);
+  wasi_errno_t err = fd_table_get(ctx->fds, fd, 0, &e);
   if (err)
     return err;
   if (e->filetype != WASI_FILETYPE_DIRECTORY)
-    return WASI_ENOTDIR;
+    return WASI_ENOTDIR; /* before rights, as for path_* calls */
+  err = fd_table_get(ctx->fds, fd, WASI_RIGHT_FD_READDIR, &e);
+  if (err)
+    return err;
   uint8_t *out = guest_mem_span(ctx->memory, buf, buf_len);
   if (!out || !guest_mem_span(ctx->memory, bufused_out, 4))
     return WASI_EFAULT;
