@@ -40,7 +40,7 @@ class Plan:
 
     def __init__(self, quick: bool):
         self.quick = quick
-        self.warmups = 1 if quick else 2  # QUICK skips them for rows that start cold on every run
+        self.warmups = 1  # skipped for rows that start cold on every run: it would teach them nothing
         self.runs = 2 if quick else 10
         self.cold_starts = 2 if quick else 20
         self.http_reps = 1 if quick else 3
@@ -126,7 +126,7 @@ def run_process_workload(ctx, wl, rows, cells, prepared, plan, progress):
     active = [r for r in rows if cells[(r.row, wl.name)]["status"] == "running"]
     scratch = ctx.scratch("runs")
     for phase, repeats in (("warm-up", plan.warmups), ("run", plan.runs)):
-        rows_now = [r for r in active if phase == "run" or not (plan.quick and r.cold_every_run)]
+        rows_now = [r for r in active if phase == "run" or not r.cold_every_run]
         for i, row in interleaved(rows_now, repeats):
             cell = cells[(row.row, wl.name)]
             progress.step(f"{wl.name} {row.row} {phase} {i + 1}/{repeats}")
@@ -158,7 +158,7 @@ def run_http_workload(ctx, wl, rows, cells, prepared, plan, progress):
         for i, row in interleaved(active, plan.warmups + plan.cold_starts):
             cell = cells[(row.row, wl.name)]
             progress.step(f"{wl.name} {row.row} cold start {i + 1}/{plan.warmups + plan.cold_starts}")
-            if cell["status"] == "FAILED" or (i < plan.warmups and plan.quick and row.cold_every_run):
+            if cell["status"] == "FAILED" or (i < plan.warmups and row.cold_every_run):
                 continue
             argv_fn, env = argv_for(row)
             deadline = row.start_deadline_s if i >= plan.warmups else row.warmup_deadline_s
@@ -212,6 +212,7 @@ def main():
     plan = Plan(args.quick)
     build = os.path.abspath(args.build)
     started = datetime.now(timezone.utc)
+    machine_at_start = machine.describe()  # includes the load average before any run
     rows = [r for r in adapters.ALL_ROWS if not args.rows or r.row in args.rows.split(",")]
     wls = [w for w in workloads(args.quick) if not args.workloads or w.name in args.workloads.split(",")]
     work = tempfile.mkdtemp(prefix="wasmaot-bench-")
@@ -240,7 +241,7 @@ def main():
             "quick": args.quick,
             "plan": plan.as_dict(),
             "phase_seconds": phase_seconds,
-            "machine": machine.describe(),
+            "machine": machine_at_start,
             "method": method_notes(plan),
             "baseline": adapters.BASELINE,
             "rows": [{"row": r.row, "title": r.title, "mode": r.mode,
@@ -305,7 +306,8 @@ def method_notes(plan):
     pin = (f"HTTP: server pinned to core {http_bench.SERVER_CPU}, wrk and the readiness poller to core "
            f"{http_bench.CLIENT_CPU} (taskset)" if http_bench.PINNED else "HTTP: one core only, not pinned")
     return [
-        f"{plan.warmups} warm-up run(s) per row, then {plan.runs} measured runs per row for process "
+        f"{plan.warmups} warm-up run(s) per row (none for rows that start cold on every run), then "
+        f"{plan.runs} measured runs per row for process "
         f"workloads, rows interleaved run by run (start rotated each round)",
         "timer around the whole process (launch → exit): includes runtime start-up, compilation and "
         "instantiation; CPU time (user+sys) and peak RSS from wait4() rusage; process workloads not pinned, "
