@@ -49,6 +49,9 @@ def tool_versions(rows: list[dict], build: str) -> dict:
     tools = {"gcc": _first_line(["gcc", "--version"]), "clang": _first_line(["clang", "--version"]),
              "wasm2c": _first_line(["wasm2c", "--version"]), "wrk": _first_line(["wrk", "--version"]),
              "openssl": _first_line(["openssl", "version"])}
+    # The source the harness ran from (the build directory may be older: rebuild before a run).
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    tools["wasmaot source"] = _first_line(["git", "-C", repo, "describe", "--always", "--dirty"])
     for r in rows:
         if r["installed"] and r["version"]:
             tools[r["row"]] = r["version"]
