@@ -17,11 +17,11 @@
  * (the spec-test runner links many). Top-level asm and -flto partitioning do not mix, so the
  * guest is compiled as one unit without -flto (see pipeline.c). */
 #define _GNU_SOURCE
+#include "error.h"
 #include "c_rewrite.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,14 +37,6 @@ static const char typed_store_lines[] =
 
 static const char array_prefix[] = "static const u8 data_segment_data_";
 static const char array_suffix[] = "[] = {\n";
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
 
 static int hex_digit(char c) {
   if (c >= '0' && c <= '9')
@@ -117,7 +109,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
   int rc = -1;
   stats->data_bytes = stats->store_macros = 0;
   if (!out) {
-    fail(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
+    set_error(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
     goto out;
   }
   /* Large buffers: the input of a module with big segments is hundreds of MB of text. */
@@ -149,7 +141,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
     }
     if (!blob) {
       if (!(blob = fopen(blob_path, "wb"))) {
-        fail(err, errlen, "cannot write %s: %s", blob_path, strerror(errno));
+        set_error(err, errlen, "cannot write %s: %s", blob_path, strerror(errno));
         goto out;
       }
       setvbuf(blob, NULL, _IOFBF, 1 << 20);
@@ -164,12 +156,12 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
         break;
       }
       if (copy_hex_line(line, blob, &total) != 0) {
-        fail(err, errlen, "unexpected data segment line in generated C (%s)", name);
+        set_error(err, errlen, "unexpected data segment line in generated C (%s)", name);
         goto out;
       }
     }
     if (!closed) {
-      fail(err, errlen, "unterminated data segment %s in generated C", name);
+      set_error(err, errlen, "unterminated data segment %s in generated C", name);
       goto out;
     }
     if (fprintf(out,
@@ -185,7 +177,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
   if (held && fputs(held, out) == EOF)
     goto write_error;
   if (ferror(in)) {
-    fail(err, errlen, "cannot read %s", c_path);
+    set_error(err, errlen, "cannot read %s", c_path);
     goto out;
   }
   if (fclose(out) != 0) {
@@ -197,12 +189,12 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
     int bad = fclose(blob) != 0;
     blob = NULL;
     if (bad) {
-      fail(err, errlen, "cannot write %s (disk full?)", blob_path);
+      set_error(err, errlen, "cannot write %s (disk full?)", blob_path);
       goto out;
     }
   }
   if (rename(tmp_path, c_path) != 0) {
-    fail(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
+    set_error(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
     goto out;
   }
   stats->data_bytes = total;
@@ -210,7 +202,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
   rc = 0;
   goto out;
 write_error:
-  fail(err, errlen, "cannot write %s (disk full?)", tmp_path);
+  set_error(err, errlen, "cannot write %s (disk full?)", tmp_path);
 out:
   free(line);
   free(held);

@@ -1,12 +1,12 @@
 /* The translation pipeline. See pipeline.h. */
 #define _GNU_SOURCE
+#include "error.h"
 #include "pipeline.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,14 +61,6 @@ const char *pipeline_share_dir(void) {
   return dir;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 /* Every import must be a WASI preview1 function we provide, with the right signature.
  * All offenders are named in one line. */
 static int check_imports(const struct wasm_module_info *m, char *err, size_t errlen) {
@@ -100,7 +92,7 @@ static int check_imports(const struct wasm_module_info *m, char *err, size_t err
       used += (size_t)n;
   }
   if (bad)
-    return fail(err, errlen, "unknown import%s: %s", bad > 1 ? "s" : "", list);
+    return set_error(err, errlen, "unknown import%s: %s", bad > 1 ? "s" : "", list);
   return 0;
 }
 
@@ -113,9 +105,9 @@ static int check_exports(const struct wasm_module_info *m, char *err, size_t err
       has_memory = 1;
   }
   if (!has_start)
-    return fail(err, errlen, "not a WASI command: no exported function \"_start\"");
+    return set_error(err, errlen, "not a WASI command: no exported function \"_start\"");
   if (!has_memory)
-    return fail(err, errlen, "not a WASI command: no exported memory \"memory\"");
+    return set_error(err, errlen, "not a WASI command: no exported memory \"memory\"");
   return 0;
 }
 
@@ -153,7 +145,7 @@ static int begin_scratch(char *err, size_t errlen) {
   snprintf(g_tmp_dir, sizeof g_tmp_dir, "%s/wasmaot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (!mkdtemp(g_tmp_dir)) {
     g_tmp_dir[0] = 0;
-    return fail(err, errlen, "cannot create a temporary directory: %s", strerror(errno));
+    return set_error(err, errlen, "cannot create a temporary directory: %s", strerror(errno));
   }
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -175,8 +167,8 @@ static int run_tool(char *const argv[], const char *what, char *err, size_t errl
   if (rc == 0)
     return 0;
   if (rc == 127 && strncmp(out, "cannot run", 10) == 0)
-    return fail(err, errlen, "%s not found (%s); run `make deps` or install it", argv[0], what);
-  return fail(err, errlen, "%s failed: %s", what, spawn_first_line(out));
+    return set_error(err, errlen, "%s not found (%s); run `make deps` or install it", argv[0], what);
+  return set_error(err, errlen, "%s failed: %s", what, spawn_first_line(out));
 }
 
 static int copy_file(const char *from, const char *to) {
@@ -279,7 +271,7 @@ static int keep_generated_c(const char *dir, const char *stem, char *err, size_t
     if (i == 2 && access(src, F_OK) != 0)
       continue;
     if (copy_file(src, dst) != 0)
-      return fail(err, errlen, "cannot write generated C to %s", dir);
+      return set_error(err, errlen, "cannot write generated C to %s", dir);
   }
   return 0;
 }
@@ -289,13 +281,13 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   struct wasm_module_info m;
   char why[512];
   if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
-    return fail(err, errlen, "%s: %s", in_path, why);
+    return set_error(err, errlen, "%s: %s", in_path, why);
   int rc = check_imports(&m, why, sizeof why) || check_exports(&m, why, sizeof why);
   char imports_wasi[64];
   snprintf(imports_wasi, sizeof imports_wasi, "-DWASMAOT_GUEST_IMPORTS_WASI=%d", m.nimports > 0);
   wasm_module_free(&m);
   if (rc)
-    return fail(err, errlen, "%s: %s", in_path, why);
+    return set_error(err, errlen, "%s: %s", in_path, why);
   if (begin_scratch(err, errlen) != 0)
     return -1;
   /* The executable is linked next to its destination and renamed over it at the end. */
@@ -344,7 +336,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   if (o->keep_c && keep_generated_c(o->keep_c, "guest", err, errlen) != 0)
     goto out;
   if (rename(g_tmp_out, out_path) != 0) {
-    fail(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
+    set_error(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
     goto out;
   }
   g_tmp_out[0] = 0;
@@ -362,16 +354,16 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   size_t base_len = strlen(base);
   char stem[NAME_MAX + 1];
   if (base_len < 3 || base_len > NAME_MAX || strcmp(base + base_len - 2, ".o") != 0)
-    return fail(err, errlen, "compile-guest: output %s must end in .o", out_obj);
+    return set_error(err, errlen, "compile-guest: output %s must end in .o", out_obj);
   snprintf(stem, sizeof stem, "%.*s", (int)(base_len - 2), base);
   for (const char *c = stem; *c; c++)
     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
           *c == '_'))
-      return fail(err, errlen, "compile-guest: output name %s: use letters, digits and _", base);
+      return set_error(err, errlen, "compile-guest: output name %s: use letters, digits and _", base);
   struct wasm_module_info m;
   char why[512];
   if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
-    return fail(err, errlen, "%s: %s", in_path, why);
+    return set_error(err, errlen, "%s: %s", in_path, why);
   wasm_module_free(&m);
   if (begin_scratch(err, errlen) != 0)
     return -1;
@@ -384,12 +376,12 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
     goto out;
   snprintf(src, sizeof src, "%s/%s.h", g_tmp_dir, stem);
   if (copy_file(src, header) != 0) {
-    fail(err, errlen, "cannot write %s", header);
+    set_error(err, errlen, "cannot write %s", header);
     goto out;
   }
   snprintf(src, sizeof src, "%s/%s.o", g_tmp_dir, stem);
   if (copy_file(src, out_obj) != 0) {
-    fail(err, errlen, "cannot write %s", out_obj);
+    set_error(err, errlen, "cannot write %s", out_obj);
     unlink(header);
     goto out;
   }
@@ -418,7 +410,7 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
   for (int i = 0; i < 2; i++) {
     char *p = spawn_find_program(tools[i]);
     if (!p)
-      return fail(err, errlen, "%s not found on PATH; run `make deps` or install it", tools[i]);
+      return set_error(err, errlen, "%s not found on PATH; run `make deps` or install it", tools[i]);
     identify(p, buf, len, &used);
     free(p);
   }
@@ -431,7 +423,7 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
     char p[2 * PATH_MAX];
     snprintf(p, sizeof p, "%s/%s", share, files[i]);
     if (identify(p, buf, len, &used) != 0)
-      return fail(err, errlen, "runtime support file missing: %s (is wasmaot installed?)", p);
+      return set_error(err, errlen, "runtime support file missing: %s (is wasmaot installed?)", p);
   }
   return 0;
 }

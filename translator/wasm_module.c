@@ -1,7 +1,7 @@
 /* Minimal wasm binary reader: magic, version, type/import/export sections. */
+#include "error.h"
 #include "wasm_module.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,27 +134,19 @@ static void read_exports(struct reader *r, struct wasm_module_info *m) {
   }
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 int wasm_module_read(const uint8_t *bytes, size_t len, struct wasm_module_info *out, char *err,
                      size_t errlen) {
   memset(out, 0, sizeof *out);
   if (len < 8 || memcmp(bytes, "\0asm", 4) != 0)
-    return fail(err, errlen, "not a WebAssembly module (no \\0asm magic)");
+    return set_error(err, errlen, "not a WebAssembly module (no \\0asm magic)");
   if (memcmp(bytes + 4, "\1\0\0\0", 4) != 0)
-    return fail(err, errlen, "unsupported WebAssembly binary version (not a core module v1)");
+    return set_error(err, errlen, "unsupported WebAssembly binary version (not a core module v1)");
   struct reader r = {bytes + 8, bytes + len, 0};
   while (r.p < r.end && !r.failed) {
     uint8_t id = read_byte(&r);
     uint32_t size = (uint32_t)read_leb(&r, 32);
     if (r.failed || size > (size_t)(r.end - r.p))
-      return fail(err, errlen, "invalid module: section %u runs past the end of the file", id);
+      return set_error(err, errlen, "invalid module: section %u runs past the end of the file", id);
     struct reader sec = {r.p, r.p + size, 0};
     if (id == 1)
       read_types(&sec, out);
@@ -163,11 +155,11 @@ int wasm_module_read(const uint8_t *bytes, size_t len, struct wasm_module_info *
     else if (id == 7)
       read_exports(&sec, out);
     if (sec.failed)
-      return fail(err, errlen, "invalid module: malformed section %u", id);
+      return set_error(err, errlen, "invalid module: malformed section %u", id);
     r.p += size;
   }
   if (r.failed)
-    return fail(err, errlen, "invalid module: truncated section header");
+    return set_error(err, errlen, "invalid module: truncated section header");
   return 0;
 }
 
