@@ -10,11 +10,20 @@
 
 static wasi_errno_t host_clock(uint32_t id, clockid_t *out) {
   switch (id) {
-  case WASI_CLOCK_REALTIME: *out = CLOCK_REALTIME; return WASI_ESUCCESS;
-  case WASI_CLOCK_MONOTONIC: *out = CLOCK_MONOTONIC; return WASI_ESUCCESS;
-  case WASI_CLOCK_PROCESS_CPUTIME: *out = CLOCK_PROCESS_CPUTIME_ID; return WASI_ESUCCESS;
-  case WASI_CLOCK_THREAD_CPUTIME: *out = CLOCK_THREAD_CPUTIME_ID; return WASI_ESUCCESS;
-  default: return WASI_EINVAL;
+  case WASI_CLOCK_REALTIME:
+    *out = CLOCK_REALTIME;
+    return WASI_ESUCCESS;
+  case WASI_CLOCK_MONOTONIC:
+    *out = CLOCK_MONOTONIC;
+    return WASI_ESUCCESS;
+  case WASI_CLOCK_PROCESS_CPUTIME:
+    *out = CLOCK_PROCESS_CPUTIME_ID;
+    return WASI_ESUCCESS;
+  case WASI_CLOCK_THREAD_CPUTIME:
+    *out = CLOCK_THREAD_CPUTIME_ID;
+    return WASI_ESUCCESS;
+  default:
+    return WASI_EINVAL;
   }
 }
 

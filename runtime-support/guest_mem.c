@@ -16,22 +16,22 @@ static void store_le(uint8_t *p, uint64_t v, int bytes) {
     p[i] = (uint8_t)v;
 }
 
-#define DEFINE_GUEST_SCALAR(bits)                                                                \
-  wasi_errno_t guest_mem_read_u##bits(const wasm_rt_memory_t *mem, uint32_t addr,               \
-                                      uint##bits##_t *out) {                                     \
-    const uint8_t *p = guest_mem_span(mem, addr, bits / 8);                                      \
-    if (!p)                                                                                      \
-      return WASI_EFAULT;                                                                        \
-    *out = (uint##bits##_t)load_le(p, bits / 8);                                                 \
-    return WASI_ESUCCESS;                                                                        \
-  }                                                                                              \
-  wasi_errno_t guest_mem_write_u##bits(wasm_rt_memory_t *mem, uint32_t addr,                    \
-                                       uint##bits##_t value) {                                   \
-    uint8_t *p = guest_mem_span(mem, addr, bits / 8);                                            \
-    if (!p)                                                                                      \
-      return WASI_EFAULT;                                                                        \
-    store_le(p, value, bits / 8);                                                                \
-    return WASI_ESUCCESS;                                                                        \
+#define DEFINE_GUEST_SCALAR(bits)                                                                  \
+  wasi_errno_t guest_mem_read_u##bits(const wasm_rt_memory_t *mem, uint32_t addr,                  \
+                                      uint##bits##_t *out) {                                       \
+    const uint8_t *p = guest_mem_span(mem, addr, bits / 8);                                        \
+    if (!p)                                                                                        \
+      return WASI_EFAULT;                                                                          \
+    *out = (uint##bits##_t)load_le(p, bits / 8);                                                   \
+    return WASI_ESUCCESS;                                                                          \
+  }                                                                                                \
+  wasi_errno_t guest_mem_write_u##bits(wasm_rt_memory_t *mem, uint32_t addr,                       \
+                                       uint##bits##_t value) {                                     \
+    uint8_t *p = guest_mem_span(mem, addr, bits / 8);                                              \
+    if (!p)                                                                                        \
+      return WASI_EFAULT;                                                                          \
+    store_le(p, value, bits / 8);                                                                  \
+    return WASI_ESUCCESS;                                                                          \
   }
 
 DEFINE_GUEST_SCALAR(8)

@@ -43,8 +43,7 @@ int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char
 int wasi_ctx_preopen_dir(wasi_ctx *ctx, const char *host_path, const char *guest_path) {
   int fd = open(host_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
-    fprintf(stderr, "wasmaot: --dir %s: cannot open directory: %s\n", host_path,
-            strerror(errno));
+    fprintf(stderr, "wasmaot: --dir %s: cannot open directory: %s\n", host_path, strerror(errno));
     return -1;
   }
   wasi_rights_t rights = fd_rights_for_filetype(WASI_FILETYPE_DIRECTORY);

@@ -20,7 +20,8 @@ u32 Z_wasi_snapshot_preview1Z_environ_sizes_get(wasi_ctx *ctx, u32 count_out, u3
 u32 Z_wasi_snapshot_preview1Z_clock_res_get(wasi_ctx *ctx, u32 clock_id, u32 resolution_out) {
   return wasi_clock_res_get(ctx, clock_id, resolution_out);
 }
-u32 Z_wasi_snapshot_preview1Z_clock_time_get(wasi_ctx *ctx, u32 clock_id, u64 precision, u32 time_out) {
+u32 Z_wasi_snapshot_preview1Z_clock_time_get(wasi_ctx *ctx, u32 clock_id, u64 precision,
+                                             u32 time_out) {
   return wasi_clock_time_get(ctx, clock_id, precision, time_out);
 }
 u32 Z_wasi_snapshot_preview1Z_fd_advise(wasi_ctx *ctx, u32 fd, u64 offset, u64 len, u32 advice) {
@@ -41,7 +42,8 @@ u32 Z_wasi_snapshot_preview1Z_fd_fdstat_get(wasi_ctx *ctx, u32 fd, u32 fdstat_ou
 u32 Z_wasi_snapshot_preview1Z_fd_fdstat_set_flags(wasi_ctx *ctx, u32 fd, u32 flags) {
   return wasi_fd_fdstat_set_flags(ctx, fd, flags);
 }
-u32 Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(wasi_ctx *ctx, u32 fd, u64 rights_base, u64 rights_inheriting) {
+u32 Z_wasi_snapshot_preview1Z_fd_fdstat_set_rights(wasi_ctx *ctx, u32 fd, u64 rights_base,
+                                                   u64 rights_inheriting) {
   return wasi_fd_fdstat_set_rights(ctx, fd, rights_base, rights_inheriting);
 }
 u32 Z_wasi_snapshot_preview1Z_fd_filestat_get(wasi_ctx *ctx, u32 fd, u32 filestat_out) {
@@ -50,10 +52,12 @@ u32 Z_wasi_snapshot_preview1Z_fd_filestat_get(wasi_ctx *ctx, u32 fd, u32 filesta
 u32 Z_wasi_snapshot_preview1Z_fd_filestat_set_size(wasi_ctx *ctx, u32 fd, u64 size) {
   return wasi_fd_filestat_set_size(ctx, fd, size);
 }
-u32 Z_wasi_snapshot_preview1Z_fd_filestat_set_times(wasi_ctx *ctx, u32 fd, u64 atim, u64 mtim, u32 fst_flags) {
+u32 Z_wasi_snapshot_preview1Z_fd_filestat_set_times(wasi_ctx *ctx, u32 fd, u64 atim, u64 mtim,
+                                                    u32 fst_flags) {
   return wasi_fd_filestat_set_times(ctx, fd, atim, mtim, fst_flags);
 }
-u32 Z_wasi_snapshot_preview1Z_fd_pread(wasi_ctx *ctx, u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 nread_out) {
+u32 Z_wasi_snapshot_preview1Z_fd_pread(wasi_ctx *ctx, u32 fd, u32 iovs, u32 iovs_len, u64 offset,
+                                       u32 nread_out) {
   return wasi_fd_pread(ctx, fd, iovs, iovs_len, offset, nread_out);
 }
 u32 Z_wasi_snapshot_preview1Z_fd_prestat_get(wasi_ctx *ctx, u32 fd, u32 prestat_out) {
@@ -62,19 +66,23 @@ u32 Z_wasi_snapshot_preview1Z_fd_prestat_get(wasi_ctx *ctx, u32 fd, u32 prestat_
 u32 Z_wasi_snapshot_preview1Z_fd_prestat_dir_name(wasi_ctx *ctx, u32 fd, u32 path, u32 path_len) {
   return wasi_fd_prestat_dir_name(ctx, fd, path, path_len);
 }
-u32 Z_wasi_snapshot_preview1Z_fd_pwrite(wasi_ctx *ctx, u32 fd, u32 iovs, u32 iovs_len, u64 offset, u32 nwritten_out) {
+u32 Z_wasi_snapshot_preview1Z_fd_pwrite(wasi_ctx *ctx, u32 fd, u32 iovs, u32 iovs_len, u64 offset,
+                                        u32 nwritten_out) {
   return wasi_fd_pwrite(ctx, fd, iovs, iovs_len, offset, nwritten_out);
 }
-u32 Z_wasi_snapshot_preview1Z_fd_read(wasi_ctx *ctx, u32 fd, u32 iovs, u32 iovs_len, u32 nread_out) {
+u32 Z_wasi_snapshot_preview1Z_fd_read(wasi_ctx *ctx, u32 fd, u32 iovs, u32 iovs_len,
+                                      u32 nread_out) {
   return wasi_fd_read(ctx, fd, iovs, iovs_len, nread_out);
 }
-u32 Z_wasi_snapshot_preview1Z_fd_readdir(wasi_ctx *ctx, u32 fd, u32 buf, u32 buf_len, u64 cookie, u32 bufused_out) {
+u32 Z_wasi_snapshot_preview1Z_fd_readdir(wasi_ctx *ctx, u32 fd, u32 buf, u32 buf_len, u64 cookie,
+                                         u32 bufused_out) {
   return wasi_fd_readdir(ctx, fd, buf, buf_len, cookie, bufused_out);
 }
 u32 Z_wasi_snapshot_preview1Z_fd_renumber(wasi_ctx *ctx, u32 fd, u32 to) {
   return wasi_fd_renumber(ctx, fd, to);
 }
-u32 Z_wasi_snapshot_preview1Z_fd_seek(wasi_ctx *ctx, u32 fd, u64 offset, u32 whence, u32 newoffset_out) {
+u32 Z_wasi_snapshot_preview1Z_fd_seek(wasi_ctx *ctx, u32 fd, u64 offset, u32 whence,
+                                      u32 newoffset_out) {
   return wasi_fd_seek(ctx, fd, offset, whence, newoffset_out);
 }
 u32 Z_wasi_snapshot_preview1Z_fd_sync(wasi_ctx *ctx, u32 fd) {
@@ -83,43 +91,59 @@ u32 Z_wasi_snapshot_preview1Z_fd_sync(wasi_ctx *ctx, u32 fd) {
 u32 Z_wasi_snapshot_preview1Z_fd_tell(wasi_ctx *ctx, u32 fd, u32 offset_out) {
   return wasi_fd_tell(ctx, fd, offset_out);
 }
-u32 Z_wasi_snapshot_preview1Z_fd_write(wasi_ctx *ctx, u32 fd, u32 iovs, u32 iovs_len, u32 nwritten_out) {
+u32 Z_wasi_snapshot_preview1Z_fd_write(wasi_ctx *ctx, u32 fd, u32 iovs, u32 iovs_len,
+                                       u32 nwritten_out) {
   return wasi_fd_write(ctx, fd, iovs, iovs_len, nwritten_out);
 }
 u32 Z_wasi_snapshot_preview1Z_path_create_directory(wasi_ctx *ctx, u32 fd, u32 path, u32 path_len) {
   return wasi_path_create_directory(ctx, fd, path, path_len);
 }
-u32 Z_wasi_snapshot_preview1Z_path_filestat_get(wasi_ctx *ctx, u32 fd, u32 flags, u32 path, u32 path_len, u32 filestat_out) {
+u32 Z_wasi_snapshot_preview1Z_path_filestat_get(wasi_ctx *ctx, u32 fd, u32 flags, u32 path,
+                                                u32 path_len, u32 filestat_out) {
   return wasi_path_filestat_get(ctx, fd, flags, path, path_len, filestat_out);
 }
-u32 Z_wasi_snapshot_preview1Z_path_filestat_set_times(wasi_ctx *ctx, u32 fd, u32 flags, u32 path, u32 path_len, u64 atim, u64 mtim, u32 fst_flags) {
+u32 Z_wasi_snapshot_preview1Z_path_filestat_set_times(wasi_ctx *ctx, u32 fd, u32 flags, u32 path,
+                                                      u32 path_len, u64 atim, u64 mtim,
+                                                      u32 fst_flags) {
   return wasi_path_filestat_set_times(ctx, fd, flags, path, path_len, atim, mtim, fst_flags);
 }
-u32 Z_wasi_snapshot_preview1Z_path_link(wasi_ctx *ctx, u32 old_fd, u32 old_flags, u32 old_path, u32 old_path_len, u32 new_fd, u32 new_path, u32 new_path_len) {
-  return wasi_path_link(ctx, old_fd, old_flags, old_path, old_path_len, new_fd, new_path, new_path_len);
+u32 Z_wasi_snapshot_preview1Z_path_link(wasi_ctx *ctx, u32 old_fd, u32 old_flags, u32 old_path,
+                                        u32 old_path_len, u32 new_fd, u32 new_path,
+                                        u32 new_path_len) {
+  return wasi_path_link(ctx, old_fd, old_flags, old_path, old_path_len, new_fd, new_path,
+                        new_path_len);
 }
-u32 Z_wasi_snapshot_preview1Z_path_open(wasi_ctx *ctx, u32 fd, u32 dirflags, u32 path, u32 path_len, u32 oflags, u64 rights_base, u64 rights_inheriting, u32 fdflags, u32 fd_out) {
-  return wasi_path_open(ctx, fd, dirflags, path, path_len, oflags, rights_base, rights_inheriting, fdflags, fd_out);
+u32 Z_wasi_snapshot_preview1Z_path_open(wasi_ctx *ctx, u32 fd, u32 dirflags, u32 path, u32 path_len,
+                                        u32 oflags, u64 rights_base, u64 rights_inheriting,
+                                        u32 fdflags, u32 fd_out) {
+  return wasi_path_open(ctx, fd, dirflags, path, path_len, oflags, rights_base, rights_inheriting,
+                        fdflags, fd_out);
 }
-u32 Z_wasi_snapshot_preview1Z_path_readlink(wasi_ctx *ctx, u32 fd, u32 path, u32 path_len, u32 buf, u32 buf_len, u32 bufused_out) {
+u32 Z_wasi_snapshot_preview1Z_path_readlink(wasi_ctx *ctx, u32 fd, u32 path, u32 path_len, u32 buf,
+                                            u32 buf_len, u32 bufused_out) {
   return wasi_path_readlink(ctx, fd, path, path_len, buf, buf_len, bufused_out);
 }
 u32 Z_wasi_snapshot_preview1Z_path_remove_directory(wasi_ctx *ctx, u32 fd, u32 path, u32 path_len) {
   return wasi_path_remove_directory(ctx, fd, path, path_len);
 }
-u32 Z_wasi_snapshot_preview1Z_path_rename(wasi_ctx *ctx, u32 fd, u32 old_path, u32 old_path_len, u32 new_fd, u32 new_path, u32 new_path_len) {
+u32 Z_wasi_snapshot_preview1Z_path_rename(wasi_ctx *ctx, u32 fd, u32 old_path, u32 old_path_len,
+                                          u32 new_fd, u32 new_path, u32 new_path_len) {
   return wasi_path_rename(ctx, fd, old_path, old_path_len, new_fd, new_path, new_path_len);
 }
-u32 Z_wasi_snapshot_preview1Z_path_symlink(wasi_ctx *ctx, u32 old_path, u32 old_path_len, u32 fd, u32 new_path, u32 new_path_len) {
+u32 Z_wasi_snapshot_preview1Z_path_symlink(wasi_ctx *ctx, u32 old_path, u32 old_path_len, u32 fd,
+                                           u32 new_path, u32 new_path_len) {
   return wasi_path_symlink(ctx, old_path, old_path_len, fd, new_path, new_path_len);
 }
 u32 Z_wasi_snapshot_preview1Z_path_unlink_file(wasi_ctx *ctx, u32 fd, u32 path, u32 path_len) {
   return wasi_path_unlink_file(ctx, fd, path, path_len);
 }
-u32 Z_wasi_snapshot_preview1Z_poll_oneoff(wasi_ctx *ctx, u32 in, u32 out, u32 nsubscriptions, u32 nevents_out) {
+u32 Z_wasi_snapshot_preview1Z_poll_oneoff(wasi_ctx *ctx, u32 in, u32 out, u32 nsubscriptions,
+                                          u32 nevents_out) {
   return wasi_poll_oneoff(ctx, in, out, nsubscriptions, nevents_out);
 }
-void Z_wasi_snapshot_preview1Z_proc_exit(wasi_ctx *ctx, u32 code) { wasi_proc_exit(ctx, code); }
+void Z_wasi_snapshot_preview1Z_proc_exit(wasi_ctx *ctx, u32 code) {
+  wasi_proc_exit(ctx, code);
+}
 u32 Z_wasi_snapshot_preview1Z_proc_raise(wasi_ctx *ctx, u32 sig) {
   return wasi_proc_raise(ctx, sig);
 }
@@ -132,10 +156,12 @@ u32 Z_wasi_snapshot_preview1Z_random_get(wasi_ctx *ctx, u32 buf, u32 buf_len) {
 u32 Z_wasi_snapshot_preview1Z_sock_accept(wasi_ctx *ctx, u32 fd, u32 flags, u32 fd_out) {
   return wasi_sock_accept(ctx, fd, flags, fd_out);
 }
-u32 Z_wasi_snapshot_preview1Z_sock_recv(wasi_ctx *ctx, u32 fd, u32 ri_data, u32 ri_data_len, u32 ri_flags, u32 ro_datalen_out, u32 ro_flags_out) {
+u32 Z_wasi_snapshot_preview1Z_sock_recv(wasi_ctx *ctx, u32 fd, u32 ri_data, u32 ri_data_len,
+                                        u32 ri_flags, u32 ro_datalen_out, u32 ro_flags_out) {
   return wasi_sock_recv(ctx, fd, ri_data, ri_data_len, ri_flags, ro_datalen_out, ro_flags_out);
 }
-u32 Z_wasi_snapshot_preview1Z_sock_send(wasi_ctx *ctx, u32 fd, u32 si_data, u32 si_data_len, u32 si_flags, u32 so_datalen_out) {
+u32 Z_wasi_snapshot_preview1Z_sock_send(wasi_ctx *ctx, u32 fd, u32 si_data, u32 si_data_len,
+                                        u32 si_flags, u32 so_datalen_out) {
   return wasi_sock_send(ctx, fd, si_data, si_data_len, si_flags, so_datalen_out);
 }
 u32 Z_wasi_snapshot_preview1Z_sock_shutdown(wasi_ctx *ctx, u32 fd, u32 how) {

@@ -7,13 +7,20 @@
 
 uint8_t wasi_filetype_from_mode(mode_t mode) {
   switch (mode & S_IFMT) {
-  case S_IFREG: return WASI_FILETYPE_REGULAR_FILE;
-  case S_IFDIR: return WASI_FILETYPE_DIRECTORY;
-  case S_IFCHR: return WASI_FILETYPE_CHARACTER_DEVICE;
-  case S_IFBLK: return WASI_FILETYPE_BLOCK_DEVICE;
-  case S_IFLNK: return WASI_FILETYPE_SYMBOLIC_LINK;
-  case S_IFSOCK: return WASI_FILETYPE_SOCKET_STREAM;
-  default: return WASI_FILETYPE_UNKNOWN;
+  case S_IFREG:
+    return WASI_FILETYPE_REGULAR_FILE;
+  case S_IFDIR:
+    return WASI_FILETYPE_DIRECTORY;
+  case S_IFCHR:
+    return WASI_FILETYPE_CHARACTER_DEVICE;
+  case S_IFBLK:
+    return WASI_FILETYPE_BLOCK_DEVICE;
+  case S_IFLNK:
+    return WASI_FILETYPE_SYMBOLIC_LINK;
+  case S_IFSOCK:
+    return WASI_FILETYPE_SOCKET_STREAM;
+  default:
+    return WASI_FILETYPE_UNKNOWN;
   }
 }
 
@@ -58,8 +65,8 @@ wasi_errno_t wasi_stat_times(uint64_t atim, uint64_t mtim, uint32_t fst_flags,
   if (fst_flags & ~(uint32_t)(WASI_FSTFLAG_ATIM | WASI_FSTFLAG_ATIM_NOW | WASI_FSTFLAG_MTIM |
                               WASI_FSTFLAG_MTIM_NOW))
     return WASI_EINVAL;
-  wasi_errno_t err = one_time(atim, fst_flags & WASI_FSTFLAG_ATIM,
-                              fst_flags & WASI_FSTFLAG_ATIM_NOW, &ts[0]);
+  wasi_errno_t err =
+      one_time(atim, fst_flags & WASI_FSTFLAG_ATIM, fst_flags & WASI_FSTFLAG_ATIM_NOW, &ts[0]);
   return err ? err
              : one_time(mtim, fst_flags & WASI_FSTFLAG_MTIM, fst_flags & WASI_FSTFLAG_MTIM_NOW,
                         &ts[1]);

@@ -7,7 +7,6 @@
 
 /* Formats the message into err (truncated to errlen) and returns -1, so a stage can write
  * `return set_error(err, errlen, "...", ...);`. */
-int set_error(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int set_error(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

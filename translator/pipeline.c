@@ -167,7 +167,8 @@ static int run_tool(char *const argv[], const char *what, char *err, size_t errl
   if (rc == 0)
     return 0;
   if (rc == 127 && strncmp(out, "cannot run", 10) == 0)
-    return set_error(err, errlen, "%s not found (%s); run `make deps` or install it", argv[0], what);
+    return set_error(err, errlen, "%s not found (%s); run `make deps` or install it", argv[0],
+                     what);
   return set_error(err, errlen, "%s failed: %s", what, spawn_first_line(out));
 }
 
@@ -359,7 +360,8 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   for (const char *c = stem; *c; c++)
     if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
           *c == '_'))
-      return set_error(err, errlen, "compile-guest: output name %s: use letters, digits and _", base);
+      return set_error(err, errlen, "compile-guest: output name %s: use letters, digits and _",
+                       base);
   struct wasm_module_info m;
   char why[512];
   if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
@@ -410,7 +412,8 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
   for (int i = 0; i < 2; i++) {
     char *p = spawn_find_program(tools[i]);
     if (!p)
-      return set_error(err, errlen, "%s not found on PATH; run `make deps` or install it", tools[i]);
+      return set_error(err, errlen, "%s not found on PATH; run `make deps` or install it",
+                       tools[i]);
     identify(p, buf, len, &used);
     free(p);
   }

@@ -54,11 +54,16 @@ static char *read_name(struct reader *r) {
 
 static char valtype_char(uint8_t t) {
   switch (t) {
-  case 0x7f: return 'i';
-  case 0x7e: return 'I';
-  case 0x7d: return 'f';
-  case 0x7c: return 'F';
-  default: return '?';
+  case 0x7f:
+    return 'i';
+  case 0x7e:
+    return 'I';
+  case 0x7d:
+    return 'f';
+  case 0x7c:
+    return 'F';
+  default:
+    return '?';
   }
 }
 
@@ -110,11 +115,22 @@ static void read_imports(struct reader *r, struct wasm_module_info *m) {
     im->name = read_name(r);
     im->kind = read_byte(r);
     switch (im->kind) {
-    case WASM_KIND_FUNC: im->type_index = (uint32_t)read_leb(r, 32); break;
-    case WASM_KIND_TABLE: read_byte(r); skip_limits(r); break;
-    case WASM_KIND_MEMORY: skip_limits(r); break;
-    case WASM_KIND_GLOBAL: read_byte(r); read_byte(r); break;
-    default: r->failed = 1;
+    case WASM_KIND_FUNC:
+      im->type_index = (uint32_t)read_leb(r, 32);
+      break;
+    case WASM_KIND_TABLE:
+      read_byte(r);
+      skip_limits(r);
+      break;
+    case WASM_KIND_MEMORY:
+      skip_limits(r);
+      break;
+    case WASM_KIND_GLOBAL:
+      read_byte(r);
+      read_byte(r);
+      break;
+    default:
+      r->failed = 1;
     }
   }
 }

@@ -5,10 +5,10 @@
 #include <stddef.h>
 
 struct proc_result {
-  int status;   /* exit code, or 128+signal, or -1 if it could not start or timed out */
-  char *out;    /* captured stdout, NUL-terminated (free with proc_result_free) */
+  int status; /* exit code, or 128+signal, or -1 if it could not start or timed out */
+  char *out;  /* captured stdout, NUL-terminated (free with proc_result_free) */
   size_t out_len;
-  char *err;    /* captured stderr */
+  char *err; /* captured stderr */
   size_t err_len;
 };
 

@@ -117,13 +117,13 @@ Test(cli, module_that_fails_validation) {
   /* Well-formed sections, but _start's body returns an i32 it does not declare: only a full
    * validator (wasm2c's) catches this. */
   static const unsigned char bytes[] = {
-      0, 'a', 's', 'm', 1, 0, 0, 0,                  /* header */
-      1, 4, 1, 0x60, 0, 0,                           /* type 0: [] -> [] */
-      3, 2, 1, 0,                                    /* func 0: type 0 */
-      5, 3, 1, 0, 1,                                 /* memory 0: 1 page */
-      7, 0x13, 2, 6, '_', 's', 't', 'a', 'r', 't', 0, 0, /* export "_start" func 0 */
-      6, 'm', 'e', 'm', 'o', 'r', 'y', 2, 0,         /* export "memory" memory 0 */
-      10, 6, 1, 4, 0, 0x41, 0, 0x0b};                /* body: i32.const 0; end */
+      0,  'a',  's', 'm',  1,   0,    0,   0,                   /* header */
+      1,  4,    1,   0x60, 0,   0,                              /* type 0: [] -> [] */
+      3,  2,    1,   0,                                         /* func 0: type 0 */
+      5,  3,    1,   0,    1,                                   /* memory 0: 1 page */
+      7,  0x13, 2,   6,    '_', 's',  't', 'a', 'r', 't', 0, 0, /* export "_start" func 0 */
+      6,  'm',  'e', 'm',  'o', 'r',  'y', 2,   0,              /* export "memory" memory 0 */
+      10, 6,    1,   4,    0,   0x41, 0,   0x0b};               /* body: i32.const 0; end */
   char in[600];
   snprintf(in, sizeof in, "%s/invalid.wasm", scratch);
   write_file(in, bytes, sizeof bytes, 0644);
@@ -133,8 +133,7 @@ Test(cli, module_that_fails_validation) {
 Test(cli, unknown_imports_are_all_named) {
   char in[600];
   snprintf(in, sizeof in, "%s/unknown_imports.wasm", TRAP_DIR);
-  expect_build_fails(in, "unknown imports: env.magic, wasi_snapshot_preview1.no_such_call",
-                     NULL);
+  expect_build_fails(in, "unknown imports: env.magic, wasi_snapshot_preview1.no_such_call", NULL);
 }
 
 /* A PATH with the C compiler but no wasm2c. */
@@ -173,8 +172,8 @@ Test(cli, bad_options) {
                       {WASMAOT, "build", "x.wasm", "--bounds", "maybe", NULL},
                       {WASMAOT, "build", "x.wasm", NULL},
                       {WASMAOT, "run", NULL}};
-  const char *needles[] = {"unknown command", "--cc tcc", "-O7", "--bounds maybe", "-o OUT",
-                           "no input module"};
+  const char *needles[] = {"unknown command", "--cc tcc", "-O7",
+                           "--bounds maybe",  "-o OUT",   "no input module"};
   for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++) {
     struct proc_result r = proc_run(cases[i], NULL, 30);
     expect_one_line_error(&r, needles[i]);

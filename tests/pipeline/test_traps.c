@@ -31,14 +31,24 @@ static void expect_trap(const char *module, const char *reason) {
   }
 }
 
-Test(traps, out_of_bounds) { expect_trap("oob", "out of bounds memory access"); }
-Test(traps, unreachable) { expect_trap("unreachable", "unreachable executed"); }
-Test(traps, divide_by_zero) { expect_trap("div_by_zero", "integer divide by zero"); }
-Test(traps, integer_overflow) { expect_trap("int_overflow", "integer overflow"); }
+Test(traps, out_of_bounds) {
+  expect_trap("oob", "out of bounds memory access");
+}
+Test(traps, unreachable) {
+  expect_trap("unreachable", "unreachable executed");
+}
+Test(traps, divide_by_zero) {
+  expect_trap("div_by_zero", "integer divide by zero");
+}
+Test(traps, integer_overflow) {
+  expect_trap("int_overflow", "integer overflow");
+}
 Test(traps, invalid_conversion) {
   expect_trap("invalid_conversion", "invalid conversion to integer");
 }
-Test(traps, stack_exhaustion) { expect_trap("stack_exhaustion", "call stack exhausted"); }
+Test(traps, stack_exhaustion) {
+  expect_trap("stack_exhaustion", "call stack exhausted");
+}
 Test(traps, indirect_call_type_mismatch) {
   expect_trap("indirect_call_mismatch",
               "indirect call type mismatch or null/out-of-range table element");
