@@ -99,6 +99,14 @@ class Runtime:
     start_deadline_s = 5.0
     warmup_deadline_s = 30.0
 
+    def set_cache_variant(self, first_run: bool, rows: tuple[str, str], titles: tuple[str, str]):
+        """For runtimes with a compile cache: the "-first" row (empty cache on every run) or the
+        "-cached" row. rows and titles are (first, cached)."""
+        self.first_run = first_run
+        self.cold_every_run = first_run
+        self.row = rows[0] if first_run else rows[1]
+        self.title = titles[0] if first_run else titles[1]
+
     def missing(self, ctx: Context) -> str | None:
         """None when the row can run here, else the reason (e.g. not installed)."""
         if self.tool and not ctx.find(self.tool):

@@ -44,11 +44,9 @@ class WasmaotRun(WasmaotBuild):
     """`wasmaot run IN.wasm`, default build configuration, through its compile cache."""
 
     def __init__(self, first_run: bool):
-        self.first_run = first_run
-        self.cold_every_run = first_run
-        self.row = "wasmaot-run-first" if first_run else "wasmaot-run-cached"
-        self.title = ("wasmaot run, empty cache every run (translates + compiles each time)" if first_run
-                      else "wasmaot run, warm cache (cache lookup, then exec)")
+        self.set_cache_variant(first_run, ("wasmaot-run-first", "wasmaot-run-cached"),
+                               ("wasmaot run, empty cache every run (translates + compiles each time)",
+                                "wasmaot run, warm cache (cache lookup, then exec)"))
         self.http_throughput = not first_run  # steady state is the same binary as the cached row
         # Translating and compiling with a C compiler takes seconds (tens on a busy machine).
         self.start_deadline_s = 180.0 if first_run else 5.0

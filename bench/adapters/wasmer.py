@@ -12,11 +12,9 @@ class Wasmer(Runtime):
     install = "make runtimes (cargo install wasmer-cli --version 7.4.2 --features cranelift; a long build)"
 
     def __init__(self, first_run: bool):
-        self.first_run = first_run
-        self.cold_every_run = first_run
-        self.row = "wasmer-first" if first_run else "wasmer-cached"
-        self.title = ("wasmer run, empty compile cache every run" if first_run
-                      else "wasmer run, warm compile cache")
+        self.set_cache_variant(first_run, ("wasmer-first", "wasmer-cached"),
+                               ("wasmer run, empty compile cache every run",
+                                "wasmer run, warm compile cache"))
 
     def run_env(self, ctx, prep):
         cache = ctx.fresh_dir("wasmer-cache-") if self.first_run else ctx.scratch("wasmer-cache")

@@ -17,11 +17,9 @@ class WasmtimeJit(Runtime):
     install = INSTALL
 
     def __init__(self, first_run: bool):
-        self.first_run = first_run
-        self.cold_every_run = first_run
-        self.row = "wasmtime-jit-first" if first_run else "wasmtime-jit-cached"
-        self.title = ("wasmtime run, JIT, compile cache disabled" if first_run
-                      else "wasmtime run, JIT, warm compile cache")
+        self.set_cache_variant(first_run, ("wasmtime-jit-first", "wasmtime-jit-cached"),
+                               ("wasmtime run, JIT, compile cache disabled",
+                                "wasmtime run, JIT, warm compile cache"))
         self.http_throughput = not first_run
 
     def cache_flags(self, ctx):
