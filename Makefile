@@ -35,7 +35,7 @@ codegen: build
 
 # The spec suite in every configuration wasmaot offers (ctest runs only the default, gcc -O2,
 # with guard pages and with explicit checks): -O0..-O3 x guard/check x gcc/clang.
-SPEC_CONFIGS ?= $(foreach cc,gcc clang,$(foreach o,0 1 2 3,$(foreach b,guard check,$(cc):$(o):$(b))))
+SPEC_CONFIGS ?= $(foreach cc,gcc clang clang-16,$(foreach o,0 1 2 3,$(foreach b,guard check,$(cc):$(o):$(b))))
 spec-all: build
 	@fail=0; for c in $(SPEC_CONFIGS); do set -- $$(echo $$c | tr : ' '); \
 	  log=$(BUILD)/tests/spec/$$1-O$$2-$$3.log; \

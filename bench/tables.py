@@ -68,6 +68,26 @@ def process_table(results, workload):
     return headers, body
 
 
+def same_compiler_table(results, workload):
+    """Each wasmaot build row against the native row built by the same C compiler: what the
+    translation itself costs, apart from which compiler is faster."""
+    by_row = {c["row"]: c for c in cells_of(results, workload) if c["status"] == "verified"}
+    headers = ["wasmaot row", "native row", "wall × same-compiler native", "CPU × same-compiler native",
+               "wall × " + results["baseline"]]
+    body = []
+    for row, c in sorted(by_row.items()):
+        parts = row.split("-")
+        if parts[0] != "wasmaot" or parts[-1] not in ("guard", "check") or len(parts) < 3:
+            continue
+        native = by_row.get("native-" + "-".join(parts[1:-1]))
+        if not native:
+            continue
+        body.append([row, native["row"], fmt_num(ratio(c, native, "wall_ms"), 3),
+                     fmt_num(ratio(c, native, "cpu_ms"), 3),
+                     fmt_num(ratio(c, by_row.get(results["baseline"]), "wall_ms"), 3)])
+    return headers, body
+
+
 def http_cold_table(results, workload):
     base = baseline_cell(results, workload)
     headers = ["#", "row", "cold start ms median (min–max)", "× native", "RSS after warm-up MiB", "n", "status"]
@@ -107,6 +127,9 @@ def all_tables(results):
         name = w["name"]
         if w["kind"] == "process":
             out.append((f"{name}: {w['describes']}", *process_table(results, name)))
+            h, b = same_compiler_table(results, name)
+            if b:
+                out.append((f"{name}: translation overhead, each wasmaot build against native from the same C compiler", h, b))
         else:
             out.append((f"{name}: cold start (launch → first HTTP 200) and RSS", *http_cold_table(results, name)))
             for conn in w["connections"]:

@@ -15,7 +15,6 @@
  *   --argv0 NAME         the guest's argv[0] (default: this program's name)
  * Anything else, or anything after "--", is the guest's. The guest sees no host environment
  * and no host directory unless given one, as with wasmtime. */
-#define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,9 +70,13 @@ int main(int argc, char **argv) {
       if (strchr(v, '=')) {
         env[nenv++] = (char *)v;
       } else if (getenv(v)) {
-        char *kv;
-        if (asprintf(&kv, "%s=%s", v, getenv(v)) < 0)
+        /* (no asprintf: this file is compiled after guest.h has included stdio.h without
+         * _GNU_SOURCE) */
+        size_t size = strlen(v) + 1 + strlen(getenv(v)) + 1;
+        char *kv = malloc(size);
+        if (!kv)
           return 2;
+        snprintf(kv, size, "%s=%s", v, getenv(v));
         env[nenv++] = kv;
       }
     } else {
@@ -121,6 +124,13 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
 
   wasm_rt_init();
+#if !WASM_RT_MEMCHECK_SIGNAL_HANDLER
+  /* (guard mode: wasm_rt_init installed wabt's handler, which does the same) */
+  if (wasmaot_install_stack_guard() != 0) {
+    fprintf(stderr, "wasmaot: cannot install the stack-overflow handler\n");
+    return 2;
+  }
+#endif
   Z_guest_init_module();
   static Z_guest_instance_t instance;
   /* The memory lives inside the instance, so its address is known before instantiation:

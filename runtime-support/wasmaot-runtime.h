@@ -25,7 +25,7 @@
  * access faults and the SIGSEGV handler turns it into a trap — no instruction per access, but
  * it needs a 64-bit host and virtual address space. `--bounds check` sets it to 0: every load
  * and store compares against the memory size (explicit checks, ~1.4x in published
- * measurements), and call depth is counted instead of relying on the stack guard page. */
+ * measurements). In both, running off the native stack is the exhaustion trap. */
 
 /* Exit status of a process whose guest trapped. 134 is what wasmtime uses on Unix, so scripts
  * that tell "trap" from "exit" keep working; a guest's own proc_exit code is passed through. */
@@ -65,5 +65,9 @@ void wasi_ctx_free(wasi_ctx *ctx);
  * prints "wasm trap: <reason>" to stderr and exits with WASMAOT_TRAP_EXIT_CODE. Safe to call
  * from the SIGSEGV handler. */
 WASM_RT_NO_RETURN void wasmaot_trap(wasm_rt_trap_t code);
+
+/* --bounds check: turns a fault just below this thread's stack into the "call stack
+ * exhausted" trap, as guard mode's handler does (stack_guard.c). 0, or -1 on failure. */
+int wasmaot_install_stack_guard(void);
 
 #endif

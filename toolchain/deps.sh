@@ -4,15 +4,9 @@
 set -euo pipefail
 
 packages=(wabt clang lld wasi-libc libclang-rt-14-dev-wasm32 libssl-dev libcriterion-dev
+  clang-16 libclang-rt-16-dev # wasmaot's default C compiler for translated code (README, Codegen)
   cmake make gcc pkg-config nodejs python3 python3-matplotlib wrk valgrind hyperfine
   chromium openssl util-linux) # the bench's tests: report rendering, digest reference, taskset
-# Extra groups, asked for by name: `deps.sh bench` or `deps.sh report`.
-for group in "$@"; do
-  case "$group" in
-    report) ;; # chromium is in the default list now: make test renders the bench report
-    *) ;;
-  esac
-done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -39,7 +39,7 @@ static const char usage[] =
     "\n"
     "build options:\n"
     "  -o OUT                 output executable (build only)\n"
-    "  --cc gcc|clang         C compiler (default gcc)\n"
+    "  --cc gcc|clang[-N]     C compiler (default clang-16 if installed, else gcc)\n"
     "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O2)\n"
     "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"
     "  --keep-c DIR           also write the generated guest.c/guest.h into DIR\n"
@@ -87,6 +87,25 @@ static uint8_t *read_file(const char *path, size_t *len) {
 }
 
 /* Parses one build option at argv[*i]; 1 if consumed, 0 if not a build option, -1 on error. */
+/* gcc, clang, or a versioned one of them (clang-16): compilers that take gcc's flags. */
+static int cc_name_ok(const char *v) {
+  const char *rest = NULL;
+  if (strncmp(v, "gcc", 3) == 0)
+    rest = v + 3;
+  else if (strncmp(v, "clang", 5) == 0)
+    rest = v + 5;
+  if (!rest)
+    return 0;
+  if (*rest == 0)
+    return 1;
+  if (*rest++ != '-' || !*rest)
+    return 0;
+  for (; *rest; rest++)
+    if (*rest < '0' || *rest > '9')
+      return 0;
+  return 1;
+}
+
 static int parse_build_option(int argc, char **argv, int *i, struct build_options *o,
                               const char **out) {
   const char *a = argv[*i];
@@ -116,8 +135,8 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
         return die("%s is for `wasmaot build`%s", "-o", ""), -1;
       *out = v;
     } else if (k == 1) {
-      if (strcmp(v, "gcc") != 0 && strcmp(v, "clang") != 0)
-        return die("--cc %s: expected gcc or clang%s", v, ""), -1;
+      if (!cc_name_ok(v))
+        return die("--cc %s: expected gcc, clang, gcc-N or clang-N%s", v, ""), -1;
       o->cc = v;
     } else if (k == 2) {
       if (strcmp(v, "guard") == 0)

@@ -22,8 +22,21 @@
 #define WASMAOT_SHARE_DIR_FALLBACK "/usr/local/share/wasmaot"
 #endif
 
+/* The default C compiler: the fastest conformant one measured (README, Codegen): clang 16
+ * compiles wasm2c's output to code ~13% faster than gcc 12 on cpu-hash, with the same spec
+ * results. Debian's clang-16 package; gcc when it is not installed. */
+static const char *default_cc(void) {
+  static const char *cc;
+  if (!cc) {
+    char *p = spawn_find_program("clang-16");
+    cc = p ? "clang-16" : "gcc";
+    free(p);
+  }
+  return cc;
+}
+
 void build_options_default(struct build_options *o) {
-  o->cc = "gcc";
+  o->cc = default_cc();
   o->opt_level = 2;
   o->bounds = BOUNDS_GUARD;
   o->keep_c = NULL;
@@ -221,6 +234,9 @@ void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f
     f->argv[n++] = "-fno-ipa-pure-const";
   }
   f->argv[n++] = f->memcheck;
+  /* No call counting in either mode: running off the native stack is the exhaustion trap
+   * (runtime-support/stack_guard.c), so check mode allows the recursion guard mode does. */
+  f->argv[n++] = "-DWASM_RT_USE_STACK_DEPTH_COUNT=0";
   f->argv[n++] = f->include;
   f->argv[n++] = "-w"; /* generated code: wabt's warnings are not ours to fix */
   f->argv[n] = NULL;
@@ -315,8 +331,10 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
     goto out;
   struct guest_cflags f;
   pipeline_guest_cflags(o, &f);
-  char *cc_host[] = {(char *)o->cc, "-O2", san,    f.memcheck, imports_wasi, f.include, "-include",
-                     guest_h,       "-c",  host_c, "-o",       host_o,       NULL};
+  char *cc_host[] = {
+      (char *)o->cc, "-O2",     san,        f.memcheck, "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
+      imports_wasi,  f.include, "-include", guest_h,    "-c",
+      host_c,        "-o",      host_o,     NULL};
   if (run_tool(cc_host, "C compiler (host main)", err, errlen) != 0)
     goto out;
   char *link[12];

@@ -10,7 +10,7 @@
 enum bounds_mode { BOUNDS_GUARD, BOUNDS_CHECK };
 
 struct build_options {
-  const char *cc; /* "gcc" or "clang" (any compiler that takes gcc's flags) */
+  const char *cc; /* gcc, clang, clang-16, ...: a compiler that takes gcc's flags */
   int opt_level;  /* 0..3 */
   enum bounds_mode bounds;
   const char *keep_c; /* if set, a directory to leave the generated guest.c/guest.h in */

@@ -29,4 +29,4 @@ class Native(Runtime):
         return [prep.artifact, "--listen", f"{host}:{port}"]
 
 
-ROWS = [Native("gcc"), Native("clang")]
+ROWS = [Native("gcc"), Native("clang"), Native("clang-16")]

@@ -18,7 +18,12 @@ class WasmaotBuild(Runtime):
         self.title = f"wasmaot build --cc {cc} --bounds {bounds} ({what}), precompiled executable"
 
     def missing(self, ctx):
-        return None if os.access(self.exe(ctx), os.X_OK) else "wasmaot not built (make build)"
+        if not os.access(self.exe(ctx), os.X_OK):
+            return "wasmaot not built (make build)"
+        cc = getattr(self, "cc", None)  # (the run rows use wasmaot's default compiler)
+        if cc and not ctx.find(cc):
+            return f"apt-get install {cc}"
+        return None
 
     def exe(self, ctx):
         return os.path.join(ctx.build, "bin", "wasmaot")
@@ -68,5 +73,6 @@ class WasmaotRun(WasmaotBuild):
         return [self.exe(ctx), "run", prep.artifact, "--listen", f"{host}:{port}", "--"]
 
 
-ROWS = [WasmaotBuild(cc, b) for cc in ("gcc", "clang") for b in ("guard", "check")] + [
+# clang is Debian's default (14); clang-16 is wasmaot's default compiler when installed.
+ROWS = [WasmaotBuild(cc, b) for cc in ("gcc", "clang", "clang-16") for b in ("guard", "check")] + [
     WasmaotRun(first_run=True), WasmaotRun(first_run=False)]

@@ -3,8 +3,8 @@
 
 For each workload (build/workloads/NAME.wasm): generated C size, object and executable
 sizes, and instructions executed (valgrind --tool=callgrind) for native (gcc -O2, as
-workloads/CMakeLists.txt builds it; clang -O2 as an extra row) and for the translated
-module in each configuration (gcc/clang, -O2/-O3, guard pages/explicit checks). For
+workloads/CMakeLists.txt builds it; clang and clang-16 -O2 as extra rows) and for the translated
+module in each configuration (gcc/clang/clang-16, -O2/-O3, guard pages/explicit checks). For
 cpu-hash, also the compression function's disassembly, native beside translated, and a
 table of where the extra instructions come from (measured by removing one source at a time
 from the generated C; those variants are diagnostics, never shipped).
@@ -33,7 +33,11 @@ CONFIGS = [  # label, wasmaot build options
     ("clang-O2-guard", ["--cc", "clang", "-O2", "--bounds", "guard"]),
     ("clang-O2-check", ["--cc", "clang", "-O2", "--bounds", "check"]),
     ("clang-O3-guard", ["--cc", "clang", "-O3", "--bounds", "guard"]),
+    ("clang-16-O2-guard", ["--cc", "clang-16", "-O2", "--bounds", "guard"]),
+    ("clang-16-O2-check", ["--cc", "clang-16", "-O2", "--bounds", "check"]),
+    ("clang-16-O3-guard", ["--cc", "clang-16", "-O3", "--bounds", "guard"]),
 ]
+NATIVE_COMPILERS = ["clang", "clang-16"]  # besides gcc, whose native build is the CMake tree's
 HOT_FUNCTION = {"cpu-hash": ("compress", "w2c_compress")}  # native name, wasm2c name
 
 
@@ -67,9 +71,9 @@ def measure_workload(name, args, wasmaot, work):
     native_exe = os.path.join(args.build, "workloads", name + ".native")
     natives = {"gcc -O2": native_exe}
     sources = native_sources(name)
-    if sources:
-        natives["clang -O2"] = os.path.join(work, name + ".native-clang")
-        cgtools.run(["clang", "-O2", "-o", natives["clang -O2"]] + sources)
+    for cc in NATIVE_COMPILERS if sources else []:
+        natives[cc + " -O2"] = os.path.join(work, name + ".native-" + cc)
+        cgtools.run([cc, "-O2", "-o", natives[cc + " -O2"]] + sources)
     expected = None
     for label, exe in natives.items():
         n = {"exe": cgtools.section_sizes(exe), "exe_path": exe}

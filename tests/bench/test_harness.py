@@ -99,6 +99,22 @@ class Ranking(unittest.TestCase):
         self.assertTrue(by_row["fast-but-wrong"]["status"].startswith("FAILED"))
 
 
+class SameCompiler(unittest.TestCase):
+    def test_each_wasmaot_build_is_compared_with_its_own_compilers_native(self):
+        results = fake_results([cell("native-gcc", 10.0), cell("native-clang-16", 8.0),
+                                cell("wasmaot-clang-16-guard", 9.0), cell("wasmaot-gcc-check", 15.0),
+                                cell("wasmaot-clang-check", 12.0),  # no native-clang: left out
+                                cell("wasmaot-clang-16-check", 1.0, "FAILED", "wrong output"),
+                                cell("wasmaot-run-cached", 9.0)])
+        headers, body = tables.same_compiler_table(results, "w")
+        rows = {r[0]: dict(zip(headers, r)) for r in body}
+        self.assertEqual(sorted(rows), ["wasmaot-clang-16-guard", "wasmaot-gcc-check"])
+        self.assertEqual(rows["wasmaot-clang-16-guard"]["native row"], "native-clang-16")
+        self.assertEqual(rows["wasmaot-clang-16-guard"]["wall × same-compiler native"], "1.125")
+        self.assertEqual(rows["wasmaot-clang-16-guard"]["wall × native-gcc"], "0.900")
+        self.assertEqual(rows["wasmaot-gcc-check"]["CPU × same-compiler native"], "1.500")
+
+
 class Check(unittest.TestCase):
     """--check (the QUICK ctest): what makes the harness's own test fail."""
 

@@ -150,14 +150,18 @@ Test(cli, wasm2c_missing) {
   expect_build_fails(in, "wasm2c not found", envp);
 }
 
-/* A "gcc" that reports an error, standing in for any compiler failure. */
+/* A C compiler that reports an error, standing in for any compiler failure: under the names
+ * of both compilers the default can be (clang-16 when installed, else gcc). */
 Test(cli, c_compiler_error) {
   char bin[600], fake[700], path_env[1400];
   snprintf(bin, sizeof bin, "%s/bin", scratch);
   mkdir(bin, 0755);
-  snprintf(fake, sizeof fake, "%s/gcc", bin);
   const char script[] = "#!/bin/sh\necho 'guest.c:1:1: error: the compiler says no' >&2\nexit 1\n";
-  write_file(fake, script, sizeof script - 1, 0755);
+  const char *names[] = {"gcc", "clang-16"};
+  for (int i = 0; i < 2; i++) {
+    snprintf(fake, sizeof fake, "%s/%s", bin, names[i]);
+    write_file(fake, script, sizeof script - 1, 0755);
+  }
   snprintf(path_env, sizeof path_env, "PATH=%s:%s", bin, getenv("PATH"));
   char *envp[] = {path_env, NULL};
   char in[600];

@@ -1,5 +1,6 @@
 /* Traps: each kind, from a hand-written .wat, in both bounds modes, prints
- * "wasm trap: <reason>" and exits 134; a guest's own exit code and a bad iovec are not traps. */
+ * "wasm trap: <reason>" and exits 134; a guest's own exit code, a bad iovec and deep (finite)
+ * recursion are not traps. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,6 +50,25 @@ Test(traps, invalid_conversion) {
 Test(traps, stack_exhaustion) {
   expect_trap("stack_exhaustion", "call stack exhausted");
 }
+/* With the runtime under ASan too (whose own SIGSEGV handling must not get in the way). */
+Test(traps, stack_exhaustion_sanitized) {
+  struct proc_result r = run_trap_module("stack_exhaustion", "san");
+  cr_expect_eq(r.status, 134, "exit %d, stderr %s", r.status, r.err);
+  cr_expect_str_eq(r.err, "wasm trap: call stack exhausted\n");
+  proc_result_free(&r);
+}
+
+/* Deep but finite recursion is not a trap in either mode: check mode used to count calls and
+ * stop at 500. */
+Test(exits, deep_recursion_is_not_a_trap) {
+  const char *modes[] = {"guard", "check", "san"};
+  for (int m = 0; m < 3; m++) {
+    struct proc_result r = run_trap_module("deep_recursion", modes[m]);
+    cr_expect_eq(r.status, 0, "%s: exit %d, stderr %s", modes[m], r.status, r.err);
+    proc_result_free(&r);
+  }
+}
+
 Test(traps, indirect_call_type_mismatch) {
   expect_trap("indirect_call_mismatch",
               "indirect call type mismatch or null/out-of-range table element");

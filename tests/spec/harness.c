@@ -7,9 +7,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "spectest.h"
 #include "wasm-rt-impl.h"
+#include "wasmaot-runtime.h"
 
 static int g_line;
 static char g_failure[256]; /* the first mismatch of the current command, "" if none */
@@ -31,6 +33,11 @@ static void begin(int line) {
      * it got. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     wasm_rt_init();
+#if !WASM_RT_MEMCHECK_SIGNAL_HANDLER
+    /* --bounds check: running off the stack is the exhaustion trap, as in built executables */
+    if (wasmaot_install_stack_guard() != 0)
+      abort();
+#endif
     spectest_instantiate();
   }
   g_line = line;

@@ -185,8 +185,12 @@ def load_expected_failures(path, config):
     return expected
 
 
-def config_name(options):
-    cc, opt, bounds = "gcc", "O2", "guard"
+def config_name(wasmaot, options):
+    # The C compiler wasmaot will use: its first compile argument (resolves the default).
+    cflags = subprocess.run([wasmaot, "cflags"] + list(options), capture_output=True, text=True)
+    if cflags.returncode != 0:
+        raise SystemExit("spec_runner: %s" % (cflags.stderr.strip() or "wasmaot cflags failed"))
+    cc, opt, bounds = cflags.stdout.split("\n", 1)[0], "O2", "guard"
     it = iter(options)
     for o in it:
         if o == "--cc":
@@ -216,10 +220,13 @@ def main():
     ap.add_argument("--scripts", nargs="*", help="script names (default: all)")
     ap.add_argument("build_options", nargs="*", help="after --: wasmaot build options")
     args = ap.parse_args()
-    config = config_name(args.build_options)
+    if args.build:
+        args.wasmaot = args.wasmaot or os.path.join(os.path.abspath(args.build), "bin/wasmaot")
+    if not args.wasmaot:
+        raise SystemExit("spec_runner: give --build or --wasmaot")
+    config = config_name(args.wasmaot, args.build_options)
     if args.build:
         b = os.path.abspath(args.build)
-        args.wasmaot = args.wasmaot or os.path.join(b, "bin/wasmaot")
         args.harness_lib = args.harness_lib or os.path.join(
             b, "tests/spec/libspec-harness-%s.a" % config.rsplit("-", 1)[1])
         args.work = args.work or os.path.join(b, "tests/spec", config)
