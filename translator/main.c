@@ -40,7 +40,7 @@ static const char usage[] =
     "build options:\n"
     "  -o OUT                 output executable (build only)\n"
     "  --cc gcc|clang[-N]     C compiler (default clang-16 if installed, else gcc)\n"
-    "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O2)\n"
+    "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O3)\n"
     "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"
     "  --keep-c DIR           also write the generated guest.c/guest.h into DIR\n"
     "  --sanitize             build the host side with ASan+UBSan (implies --bounds check)\n"
