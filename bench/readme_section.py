@@ -69,6 +69,12 @@ def section(results) -> str:
             "n/a" if http and http["status"] == "unsupported" else (http or {}).get("status", "–"))
         out.append(f"| {r['row']} | {fmt(median(hello, 'wall_ms'), 1)} | {fmt(median(cpu, 'wall_ms'), 0)} | "
                    f"{fmt(ratio_cpu, 2)} | {http_cold} | {fmt(median(http, 'rps@64'), 0)} | {fmt(ratio_rps, 2)} |")
+    headers, body = tables.same_compiler_table(results, "cpu-hash")
+    if body:
+        out += ["", "cpu-hash, each wasmaot build against native code from the same C compiler (what the "
+                "translation itself costs, apart from which compiler is faster):", "",
+                "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+        out += ["| " + " | ".join(r) + " |" for r in body]
     missing = [r["row"] for r in results["rows"] if not r["installed"]]
     out += ["", "Caveats: a shared 2-core machine, so absolute times are noisy and ratios within the run are "
             "what to compare; wall time includes runtime start-up and any compilation (the `-first` rows compile "

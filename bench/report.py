@@ -132,6 +132,8 @@ def console_summary(results):
     for title, headers, body in tables.all_tables(results):
         out.append(f"\n== {title}")
         keep = [i for i, h in enumerate(headers) if h in ("#", "row") or "median" in h or h in ("× native", "status", "p99 ms")]
+        if "row" not in headers:  # not a ranking (the same-compiler table): every column
+            keep = list(range(len(headers)))
         out.append("  ".join(headers[i] for i in keep))
         for row in body:
             out.append("  ".join(row[i] for i in keep))
