@@ -33,8 +33,8 @@ runtimes:
 codegen: build
 	$(BENCH_PYTHON) bench/codegen/codegen.py --build $(BUILD)
 
-# The spec suite in every configuration wasmaot offers (ctest runs only the default, gcc -O2,
-# with guard pages and with explicit checks): -O0..-O3 x guard/check x gcc/clang.
+# The spec suite in every configuration wasmaot offers (ctest runs only the default with guard
+# pages and with explicit checks, and gcc -O2): -O0..-O3 x guard/check x gcc/clang/clang-16.
 SPEC_CONFIGS ?= $(foreach cc,gcc clang clang-16,$(foreach o,0 1 2 3,$(foreach b,guard check,$(cc):$(o):$(b))))
 spec-all: build
 	@fail=0; for c in $(SPEC_CONFIGS); do set -- $$(echo $$c | tr : ' '); \
