@@ -19,15 +19,32 @@ static struct proc_result run_trap_module(const char *module, const char *mode) 
   return proc_run(argv, NULL, 60);
 }
 
-static void expect_trap(const char *module, const char *reason) {
-  const char *modes[] = {"guard", "check"};
-  for (int m = 0; m < 2; m++) {
+/* Every module is built for both bounds modes; some also with the runtime under ASan+UBSan
+ * ("san"), which would abort on any host overrun. nmodes: 2, or 3 to include "san". */
+static const char *const modes[] = {"guard", "check", "san"};
+
+static void expect_trap_in(const char *module, const char *reason, int nmodes) {
+  for (int m = 0; m < nmodes; m++) {
     struct proc_result r = run_trap_module(module, modes[m]);
     char expected[256];
     snprintf(expected, sizeof expected, "wasm trap: %s\n", reason);
     cr_expect_eq(r.status, 134, "%s (%s): exit %d, want 134", module, modes[m], r.status);
     cr_expect_str_eq(r.err, expected, "%s (%s)", module, modes[m]);
     cr_expect_eq(r.out_len, 0, "%s (%s) printed to stdout", module, modes[m]);
+    proc_result_free(&r);
+  }
+}
+
+static void expect_trap(const char *module, const char *reason) {
+  expect_trap_in(module, reason, 2);
+}
+
+/* Not a trap: the guest's own exit status, nothing on stderr. */
+static void expect_exit(const char *module, int status, int nmodes) {
+  for (int m = 0; m < nmodes; m++) {
+    struct proc_result r = run_trap_module(module, modes[m]);
+    cr_expect_eq(r.status, status, "%s (%s): exit %d, want %d", module, modes[m], r.status, status);
+    cr_expect_eq(r.err_len, 0, "%s (%s): unexpected stderr: %s", module, modes[m], r.err);
     proc_result_free(&r);
   }
 }
@@ -52,21 +69,13 @@ Test(traps, stack_exhaustion) {
 }
 /* With the runtime under ASan too (whose own SIGSEGV handling must not get in the way). */
 Test(traps, stack_exhaustion_sanitized) {
-  struct proc_result r = run_trap_module("stack_exhaustion", "san");
-  cr_expect_eq(r.status, 134, "exit %d, stderr %s", r.status, r.err);
-  cr_expect_str_eq(r.err, "wasm trap: call stack exhausted\n");
-  proc_result_free(&r);
+  expect_trap_in("stack_exhaustion", "call stack exhausted", 3);
 }
 
 /* Deep but finite recursion is not a trap in either mode: check mode used to count calls and
  * stop at 500. */
 Test(exits, deep_recursion_is_not_a_trap) {
-  const char *modes[] = {"guard", "check", "san"};
-  for (int m = 0; m < 3; m++) {
-    struct proc_result r = run_trap_module("deep_recursion", modes[m]);
-    cr_expect_eq(r.status, 0, "%s: exit %d, stderr %s", modes[m], r.status, r.err);
-    proc_result_free(&r);
-  }
+  expect_exit("deep_recursion", 0, 3);
 }
 
 Test(traps, indirect_call_type_mismatch) {
@@ -79,22 +88,10 @@ Test(traps, indirect_call_null_entry) {
 }
 
 Test(exits, proc_exit_code_is_passed_through) {
-  const char *modes[] = {"guard", "check"};
-  for (int m = 0; m < 2; m++) {
-    struct proc_result r = run_trap_module("exit_code", modes[m]);
-    cr_expect_eq(r.status, 42);
-    cr_expect_eq(r.err_len, 0, "unexpected stderr: %s", r.err);
-    proc_result_free(&r);
-  }
+  expect_exit("exit_code", 42, 2);
 }
 
-/* 21 is WASI's EFAULT: the runtime refused the pointer, and the guest lived to report it.
- * The "san" build runs the runtime under ASan+UBSan, which would abort on any host overrun. */
+/* 21 is WASI's EFAULT: the runtime refused the pointer, and the guest lived to report it. */
 Test(exits, iovec_past_memory_is_efault_not_a_crash) {
-  const char *modes[] = {"guard", "check", "san"};
-  for (int m = 0; m < 3; m++) {
-    struct proc_result r = run_trap_module("bad_iovec", modes[m]);
-    cr_expect_eq(r.status, 21, "%s: exit %d, stderr %s", modes[m], r.status, r.err);
-    proc_result_free(&r);
-  }
+  expect_exit("bad_iovec", 21, 3);
 }
