@@ -344,8 +344,11 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-    printf("wasmaot %s (wasm2c from wabt; runtime-support in %s)\n", WASMAOT_VERSION,
-           pipeline_share_dir());
+    struct build_options o;
+    build_options_default(&o);
+    printf("wasmaot %s (wasm2c from wabt; runtime-support in %s; default build: --cc %s -O%d "
+           "--bounds guard)\n",
+           WASMAOT_VERSION, pipeline_share_dir(), o.cc, o.opt_level);
     return 0;
   }
   if (strcmp(cmd, "build") == 0)

@@ -194,6 +194,7 @@ Test(cli, help_and_version) {
   r = proc_run(version, NULL, 30);
   cr_expect_eq(r.status, 0);
   cr_expect(strncmp(r.out, "wasmaot ", 8) == 0, "%s", r.out);
+  cr_expect(strstr(r.out, "default build: --cc ") != NULL, "%s", r.out);
   proc_result_free(&r);
 }
 
