@@ -86,7 +86,6 @@ static uint8_t *read_file(const char *path, size_t *len) {
   return buf;
 }
 
-/* Parses one build option at argv[*i]; 1 if consumed, 0 if not a build option, -1 on error. */
 /* gcc, clang, or a versioned one of them (clang-16): compilers that take gcc's flags. */
 static int cc_name_ok(const char *v) {
   const char *rest = NULL;
@@ -106,6 +105,7 @@ static int cc_name_ok(const char *v) {
   return 1;
 }
 
+/* Parses one build option at argv[*i]; 1 if consumed, 0 if not a build option, -1 on error. */
 static int parse_build_option(int argc, char **argv, int *i, struct build_options *o,
                               const char **out) {
   const char *a = argv[*i];
@@ -347,8 +347,9 @@ int main(int argc, char **argv) {
     struct build_options o;
     build_options_default(&o);
     printf("wasmaot %s (wasm2c from wabt; runtime-support in %s; default build: --cc %s -O%d "
-           "--bounds guard)\n",
-           WASMAOT_VERSION, pipeline_share_dir(), o.cc, o.opt_level);
+           "--bounds %s)\n",
+           WASMAOT_VERSION, pipeline_share_dir(), o.cc, o.opt_level,
+           o.bounds == BOUNDS_GUARD ? "guard" : "check");
     return 0;
   }
   if (strcmp(cmd, "build") == 0)

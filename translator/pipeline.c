@@ -22,6 +22,11 @@
 #define WASMAOT_SHARE_DIR_FALLBACK "/usr/local/share/wasmaot"
 #endif
 
+/* No call counting in either bounds mode: running off the native stack is the exhaustion
+ * trap (runtime-support/stack_guard.c), so check mode allows the recursion guard mode does.
+ * For the guest and the host main alike: both see wasm-rt.h. */
+#define NO_CALL_COUNTING "-DWASM_RT_USE_STACK_DEPTH_COUNT=0"
+
 /* The default C compiler: the fastest conformant one measured (README, Codegen): clang 16
  * compiles wasm2c's output of cpu-hash to code ~13% faster than gcc 12 does, with the same
  * spec results. Debian's clang-16 package; gcc when it is not installed. */
@@ -236,9 +241,7 @@ void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f
     f->argv[n++] = "-fno-ipa-pure-const";
   }
   f->argv[n++] = f->memcheck;
-  /* No call counting in either mode: running off the native stack is the exhaustion trap
-   * (runtime-support/stack_guard.c), so check mode allows the recursion guard mode does. */
-  f->argv[n++] = "-DWASM_RT_USE_STACK_DEPTH_COUNT=0";
+  f->argv[n++] = NO_CALL_COUNTING;
   f->argv[n++] = f->include;
   f->argv[n++] = "-w"; /* generated code: wabt's warnings are not ours to fix */
   f->argv[n] = NULL;
@@ -333,10 +336,9 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
     goto out;
   struct guest_cflags f;
   pipeline_guest_cflags(o, &f);
-  char *cc_host[] = {
-      (char *)o->cc, "-O2",     san,        f.memcheck, "-DWASM_RT_USE_STACK_DEPTH_COUNT=0",
-      imports_wasi,  f.include, "-include", guest_h,    "-c",
-      host_c,        "-o",      host_o,     NULL};
+  char *cc_host[] = {(char *)o->cc, "-O2",     san,        f.memcheck, NO_CALL_COUNTING,
+                     imports_wasi,  f.include, "-include", guest_h,    "-c",
+                     host_c,        "-o",      host_o,     NULL};
   if (run_tool(cc_host, "C compiler (host main)", err, errlen) != 0)
     goto out;
   char *link[12];
@@ -436,6 +438,14 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
                        tools[i]);
     identify(p, buf, len, &used);
     free(p);
+  }
+  /* wasmaot itself: the guest compile flags are compiled into it, and a rebuilt wasmaot may
+   * use others under the same version number. */
+  char exe[PATH_MAX];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = 0;
+    identify(exe, buf, len, &used);
   }
   const char *share = pipeline_share_dir();
   const char *files[] = {"src/host_main.c",           "lib/libwasmaot-wasi.a",

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,42 @@ Test(cli, help_and_version) {
 
 /* `run` translates once: the second run hits the cache, and still works with no wasm2c or C
  * compiler on PATH at all — proof that nothing is re-translated. */
+/* The guest compile flags live in the wasmaot executable: a rebuilt wasmaot (here: a copy
+ * with another mtime) must not reuse what the previous one cached, even at the same version. */
+Test(cli, a_rebuilt_wasmaot_does_not_reuse_the_cache) {
+  char bin[600], exe[700], share_env[1400], cache_env[700], path_env[4096], in[600];
+  snprintf(bin, sizeof bin, "%s/bin", scratch);
+  mkdir(bin, 0755);
+  snprintf(exe, sizeof exe, "%s/wasmaot", bin);
+  FILE *f = fopen(WASMAOT, "rb");
+  cr_assert_not_null(f);
+  static char image[64 << 20];
+  size_t n = fread(image, 1, sizeof image, f);
+  fclose(f);
+  cr_assert(n > 0 && n < sizeof image);
+  write_file(exe, image, n, 0755);
+  char share[600];
+  snprintf(share, sizeof share, "%s", WASMAOT);
+  *strrchr(share, '/') = 0; /* .../bin */
+  snprintf(share_env, sizeof share_env, "WASMAOT_SHARE_DIR=%s/../share/wasmaot", share);
+  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache", scratch);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  snprintf(in, sizeof in, "%s/hello.wasm", WORKLOAD_DIR);
+  char *envp[] = {share_env, cache_env, path_env, NULL};
+  char *argv[] = {exe, "run", "-v", in, NULL};
+  const char *want[] = {"cache miss", "cache hit", "cache miss"};
+  for (int i = 0; i < 3; i++) {
+    if (i == 2) { /* "rebuild": same bytes, another mtime */
+      struct timespec times[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+      cr_assert_eq(utimensat(AT_FDCWD, exe, times, 0), 0);
+    }
+    struct proc_result r = proc_run(argv, envp, 120);
+    cr_expect_eq(r.status, 0, "run %d: %s", i, r.err);
+    cr_expect(strstr(r.err, want[i]) != NULL, "run %d: want %s in: %s", i, want[i], r.err);
+    proc_result_free(&r);
+  }
+}
+
 Test(cli, run_builds_once_then_uses_the_cache) {
   char cache_env[700], in[600];
   snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache", scratch);
