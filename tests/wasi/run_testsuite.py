@@ -21,7 +21,7 @@ expected; 1 on an unexpected failure or an unexpected pass (a fixed test must le
 says so and exits 0 without running anything (skipped).
 
 Runtimes (one adapter each, below): wasmaot (`wasmaot run`, cache in --cache), node (node:wasi
-through node_wasi_launcher.mjs), wasmtime and wazero (their `run` commands).
+through bench/wasi-launcher.mjs), wasmtime and wazero (their `run` commands).
 """
 import argparse
 import concurrent.futures
@@ -114,7 +114,7 @@ class Node(Adapter):
     name = "node"
 
     def command(self, wasm, args, env, root):
-        cmd = [self.path, "--no-warnings", os.path.join(HERE, "node_wasi_launcher.mjs")]
+        cmd = [self.path, "--no-warnings", os.path.join(HERE, "../../bench/wasi-launcher.mjs")]
         if root:
             cmd += ["--dir", root + "::/"]
         for k, v in env.items():
