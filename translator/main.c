@@ -39,8 +39,9 @@ static const char usage[] =
     "\n"
     "build options:\n"
     "  -o OUT                 output executable (build only)\n"
-    "  --cc gcc|clang[-N]     C compiler (default clang-16 if installed, else gcc)\n"
-    "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O3)\n"
+    "  --cc gcc|clang[-N]     C compiler (default: clang-16 if installed, else gcc;\n"
+    "                         gcc with --bounds check)\n"
+    "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O3; -O2 with --bounds check)\n"
     "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"
     "  --keep-c DIR           also write the generated guest.c/guest.h into DIR\n"
     "  --sanitize             build the host side with ASan+UBSan (implies --bounds check)\n"
@@ -171,6 +172,7 @@ static int cmd_build(int argc, char **argv) {
       return die("build: more than one input (%s and %s)", in, argv[i]);
     in = argv[i];
   }
+  build_options_resolve(&o);
   if (!in)
     return die("build: no input module (usage: wasmaot build IN.wasm -o OUT)%s%s", "", "");
   if (!out)
@@ -197,6 +199,7 @@ static int cmd_cflags(int argc, char **argv) {
     if (r == 0)
       return die("cflags: unknown argument %s%s", argv[i], "");
   }
+  build_options_resolve(&o);
   struct guest_cflags f;
   pipeline_guest_cflags(&o, &f);
   for (int i = 0; i < f.argc; i++)
@@ -224,6 +227,7 @@ static int cmd_compile_guest(int argc, char **argv) {
       return die("compile-guest: unexpected argument %s%s", argv[i], "");
     in = argv[i];
   }
+  build_options_resolve(&o);
   if (!in || !out || !name)
     return die("usage: wasmaot compile-guest IN.wasm -n NAME -o OUT.o [build options]%s%s", "", "");
   size_t len;
@@ -253,6 +257,7 @@ static int cmd_run(int argc, char **argv) {
     if (r == 0)
       break;
   }
+  build_options_resolve(&o);
   if (i >= argc)
     return die("run: no input module (usage: wasmaot run IN.wasm [--] [ARGS...])%s%s", "", "");
   if (argv[i][0] == '-' && strcmp(argv[i], "-") != 0)
@@ -344,12 +349,16 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-    struct build_options o;
-    build_options_default(&o);
+    struct build_options guard, check;
+    build_options_default(&guard);
+    build_options_resolve(&guard);
+    build_options_default(&check);
+    check.bounds = BOUNDS_CHECK;
+    build_options_resolve(&check);
     printf("wasmaot %s (wasm2c from wabt; runtime-support in %s; default build: --cc %s -O%d "
-           "--bounds %s)\n",
-           WASMAOT_VERSION, pipeline_share_dir(), o.cc, o.opt_level,
-           o.bounds == BOUNDS_GUARD ? "guard" : "check");
+           "--bounds guard, or --cc %s -O%d with --bounds check)\n",
+           WASMAOT_VERSION, pipeline_share_dir(), guard.cc, guard.opt_level, check.cc,
+           check.opt_level);
     return 0;
   }
   if (strcmp(cmd, "build") == 0)

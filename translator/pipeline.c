@@ -27,9 +27,8 @@
  * For the guest and the host main alike: both see wasm-rt.h. */
 #define NO_CALL_COUNTING "-DWASM_RT_USE_STACK_DEPTH_COUNT=0"
 
-/* The default C compiler: the fastest conformant one measured (README, Codegen): clang 16
- * compiles wasm2c's output of cpu-hash to code ~13% faster than gcc 12 does, with the same
- * spec results. Debian's clang-16 package; gcc when it is not installed. */
+/* The default C compiler with guard pages: Debian's clang-16 package, gcc when it is not
+ * installed (see build_options_resolve). */
 static const char *default_cc(void) {
   static const char *cc;
   if (!cc) {
@@ -41,13 +40,30 @@ static const char *default_cc(void) {
 }
 
 void build_options_default(struct build_options *o) {
-  o->cc = default_cc();
-  /* clang-16 -O3 ran cpu-hash ~3% faster than -O2 in three interleaved 12-20-run timings;
-   * gcc -O3 and -O2 were within noise. Same spec results at every level. */
-  o->opt_level = 3;
+  o->cc = NULL;      /* resolved by build_options_resolve() */
+  o->opt_level = -1; /* likewise */
   o->bounds = BOUNDS_GUARD;
   o->keep_c = NULL;
   o->sanitize = 0;
+}
+
+static enum bounds_mode effective_bounds(const struct build_options *o) {
+  /* ASan owns SIGSEGV, so a sanitized build uses explicit bounds checks. */
+  return o->sanitize ? BOUNDS_CHECK : o->bounds;
+}
+
+/* What the command line left open, the fastest conformant choice measured for its bounds mode
+ * (README, Codegen; every configuration passes the same spec tests):
+ *  - guard pages: clang-16 -O3. clang-16 ran cpu-hash ~13% faster than gcc 12 and -O3 ~3%
+ *    faster than -O2 in interleaved timings. gcc -O3 when clang-16 is not installed (gcc -O3
+ *    and -O2 were within noise).
+ *  - explicit checks: gcc -O2, which ran cpu-hash 7-16% faster than clang-16 -O3 there. */
+void build_options_resolve(struct build_options *o) {
+  int guard = effective_bounds(o) == BOUNDS_GUARD;
+  if (!o->cc)
+    o->cc = guard ? default_cc() : "gcc";
+  if (o->opt_level < 0)
+    o->opt_level = guard ? 3 : 2;
 }
 
 void build_options_describe(const struct build_options *o, char *buf, size_t len) {
@@ -204,11 +220,6 @@ static int copy_file(const char *from, const char *to) {
   if (b && fclose(b) != 0)
     ok = 0;
   return ok ? 0 : -1;
-}
-
-static enum bounds_mode effective_bounds(const struct build_options *o) {
-  /* ASan owns SIGSEGV, so a sanitized build uses explicit bounds checks. */
-  return o->sanitize ? BOUNDS_CHECK : o->bounds;
 }
 
 void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f) {

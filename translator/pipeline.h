@@ -17,8 +17,12 @@ struct build_options {
   int sanitize;       /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
 };
 
-/* The default configuration: the fastest conformant one measured (see README). */
+/* Options before the command line: bounds=guard, compiler and level left open. */
 void build_options_default(struct build_options *o);
+/* After the command line: the compiler and level it left open become the fastest conformant
+ * ones measured for its bounds mode (clang-16 -O3 with guard pages, gcc -O2 with explicit
+ * checks; see README, Codegen). Every command calls it before using the options. */
+void build_options_resolve(struct build_options *o);
 
 /* A short canonical string of the options, part of the cache key. */
 void build_options_describe(const struct build_options *o, char *buf, size_t len);
