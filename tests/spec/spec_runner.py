@@ -58,10 +58,9 @@ def run(argv, cwd=None):
 
 
 class Runner:
-    def __init__(self, args):
+    def __init__(self, args, guest):
+        """guest: `wasmaot cflags` for the build options, one argument per item."""
         self.args = args
-        guest = subprocess.run([args.wasmaot, "cflags"] + args.build_options, check=True,
-                               capture_output=True, text=True).stdout.split("\n")[:-1]
         # The test program is not what we measure: one long list of calls, compiled at -O0,
         # by clang where there is one (4x faster than gcc on these). It takes the guest's
         # wasm-rt settings (-D) and include directory (-I) from `wasmaot cflags`, so that it
@@ -185,25 +184,20 @@ def load_expected_failures(path, config):
     return expected
 
 
-def config_name(wasmaot, options):
-    # The C compiler wasmaot will use: its first compile argument (resolves the default).
+def guest_cflags(wasmaot, options):
+    """`wasmaot cflags OPTIONS`: the guest compile command wasmaot would use, as a list."""
     cflags = subprocess.run([wasmaot, "cflags"] + list(options), capture_output=True, text=True)
     if cflags.returncode != 0:
         raise SystemExit("spec_runner: %s" % (cflags.stderr.strip() or "wasmaot cflags failed"))
-    cc, opt, bounds = cflags.stdout.split("\n", 1)[0], "O2", "guard"
-    it = iter(options)
-    for o in it:
-        if o == "--cc":
-            cc = next(it)
-        elif o.startswith("--cc="):
-            cc = o[5:]
-        elif re.fullmatch(r"-O[0-3]", o):
-            opt = o[1:]
-        elif o == "--bounds":
-            bounds = next(it)
-        elif o.startswith("--bounds="):
-            bounds = o[9:]
-    return "%s-%s-%s" % (cc, opt, bounds)
+    return cflags.stdout.split("\n")[:-1]
+
+
+def config_name(guest):
+    """gcc-O2-guard etc., from what wasmaot will really do (defaults resolved): its guest
+    command's compiler, -O level and bounds mode."""
+    opt = next(f[1:] for f in guest if re.fullmatch(r"-O[0-3]", f))
+    bounds = "guard" if "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1" in guest else "check"
+    return "%s-%s-%s" % (guest[0], opt, bounds)
 
 
 def main():
@@ -224,7 +218,8 @@ def main():
         args.wasmaot = args.wasmaot or os.path.join(os.path.abspath(args.build), "bin/wasmaot")
     if not args.wasmaot:
         raise SystemExit("spec_runner: give --build or --wasmaot")
-    config = config_name(args.wasmaot, args.build_options)
+    guest = guest_cflags(args.wasmaot, args.build_options)
+    config = config_name(guest)
     if args.build:
         b = os.path.abspath(args.build)
         args.harness_lib = args.harness_lib or os.path.join(
@@ -237,7 +232,7 @@ def main():
     names = args.scripts or sorted(f[:-5] for f in os.listdir(args.suite) if f.endswith(".wast"))
     # Largest scripts first, so that two workers finish together.
     names.sort(key=lambda n: -os.path.getsize(os.path.join(args.suite, n + ".wast")))
-    runner = Runner(args)
+    runner = Runner(args, guest)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         results = sorted(pool.map(runner.script, names), key=lambda r: r.name)
 
