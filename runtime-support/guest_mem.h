@@ -13,7 +13,7 @@
 #include <sys/uio.h>
 
 #include "wasi_types.h"
-#include "wasm-rt.h"
+#include "wasmaot-runtime.h"
 
 /* Host address of guest bytes [addr, addr+len), or NULL when any of them is outside memory. */
 static inline uint8_t *guest_mem_span(const wasm_rt_memory_t *mem, uint32_t addr, uint64_t len) {

@@ -1,9 +1,9 @@
 /* The host main of every executable `wasmaot build` makes.
  *
  * Compiled once per module, with the wasm2c header of that module force-included
- * (`-include guest.h`); wasm2c is always run with module name "guest", so the symbols below
- * are the same for every module. WASMAOT_GUEST_IMPORTS_WASI (set by wasmaot build) says whether
- * the module imports anything, which changes Z_guest_instantiate's signature.
+ * (`-include guest.h`); wasm2c 1.0.42 is always run with module name "guest", so the symbols
+ * below are the same for every module. WASMAOT_GUEST_IMPORTS_WASI (set by wasmaot build) says
+ * whether the module imports anything, which changes wasm2c_guest_instantiate's signature.
  *
  * Command line of a built executable:
  *   PROGRAM [runtime options] [--] [guest arguments]
@@ -123,27 +123,26 @@ int main(int argc, char **argv) {
    * specifies (and wasmtime does), instead of the host process dying of SIGPIPE. */
   signal(SIGPIPE, SIG_IGN);
 
-  wasm_rt_init();
-#if !WASM_RT_MEMCHECK_SIGNAL_HANDLER
+  wasm_rt_init(); /* also this thread's part: wasm_rt_init_thread() */
+#if WASMAOT_BOUNDS_CHECK
   /* (guard mode: wasm_rt_init installed wabt's handler, which does the same) */
   if (wasmaot_install_stack_guard() != 0) {
     fprintf(stderr, "wasmaot: cannot install the stack-overflow handler\n");
     return 2;
   }
 #endif
-  Z_guest_init_module();
-  static Z_guest_instance_t instance;
+  static w2c_guest instance;
   /* The memory lives inside the instance, so its address is known before instantiation:
    * a start function that calls WASI during instantiation sees a valid (checked) memory. */
-  ctx.memory = Z_guestZ_memory(&instance);
+  ctx.memory = w2c_guest_memory(&instance);
 #if WASMAOT_GUEST_IMPORTS_WASI
-  Z_guest_instantiate(&instance, &ctx);
+  wasm2c_guest_instantiate(&instance, &ctx);
 #else
-  Z_guest_instantiate(&instance); /* wasm2c omits the context when nothing is imported */
+  wasm2c_guest_instantiate(&instance); /* wasm2c omits the context when nothing is imported */
 #endif
-  Z_guestZ__start(&instance);
+  w2c_guest_0x5Fstart(&instance);
   /* _start returned without proc_exit: success, as in every WASI runtime. */
-  Z_guest_free(&instance);
+  wasm2c_guest_free(&instance);
   wasi_ctx_free(&ctx);
   wasm_rt_free();
   return 0;

@@ -1,4 +1,5 @@
 /* Trap reporting: the one place a guest trap ends the process. */
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,10 @@ static const char *trap_reason(wasm_rt_trap_t code) {
     return "call stack exhausted";
   case WASM_RT_TRAP_UNCAUGHT_EXCEPTION:
     return "uncaught exception";
+  case WASM_RT_TRAP_NULL_REF:
+    return "null reference";
+  case WASM_RT_TRAP_UNALIGNED:
+    return "unaligned atomic";
   default:
     return "unknown trap";
   }
@@ -36,4 +41,33 @@ void wasmaot_trap(wasm_rt_trap_t code) {
   ignored = write(STDERR_FILENO, "\n", 1);
   (void)ignored;
   _exit(WASMAOT_TRAP_EXIT_CODE);
+}
+
+/* Allocation failures inside wabt's runtime (see wasm-rt-hardening.h). Not async-signal
+ * context: these run during instantiation, never inside the fault handler. */
+void wasmaot_rt_fatal(const char *what) {
+  static const char prefix[] = "wasmaot: error: out of memory: ";
+  ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
+  ignored = write(STDERR_FILENO, what, strlen(what));
+  ignored = write(STDERR_FILENO, "\n", 1);
+  (void)ignored;
+  _exit(1);
+}
+
+void *wasmaot_rt_checked_calloc(size_t count, size_t size) {
+  void *p = calloc(count, size);
+  if (!p && count && size)
+    wasmaot_rt_fatal("cannot allocate a table or memory of the module");
+  return p;
+}
+
+void *wasmaot_rt_checked_malloc(size_t size) {
+  void *p = malloc(size);
+  if (!p && size)
+    wasmaot_rt_fatal("cannot allocate runtime state");
+  return p;
+}
+
+void wasmaot_rt_abort(void) {
+  wasmaot_rt_fatal("the wasm runtime could not reserve or map what the module needs");
 }

@@ -6,7 +6,7 @@
 #include <time.h>
 
 #include "wasi_types.h"
-#include "wasm-rt.h"
+#include "wasmaot-runtime.h"
 
 /* Writes a WASI filestat (WASI_FILESTAT_SIZE bytes) for `st` at guest address `out`. */
 wasi_errno_t wasi_stat_write(wasm_rt_memory_t *mem, uint32_t out, const struct stat *st);

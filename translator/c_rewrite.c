@@ -1,6 +1,6 @@
 /* One pass over wasm2c's generated C. See c_rewrite.h.
  *
- * Data segments: what wasm2c 1.0.32 writes, and what we match exactly:
+ * Data segments: what wasm2c 1.0.42 writes, and what we match exactly:
  *
  *   static const u8 data_segment_data_w2c_d0[] = {
  *     0x03, 0x01, 0x04, 0x01, ...
@@ -26,14 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* Stores: the two lines of wasm2c's little-endian DEFINE_STORE macro body we replace, and
- * their replacement (same column layout, so the macro's continuation backslashes line up). */
-static const char store_wrap_line[] = "t1 wrapped = (t1)value;";
-static const char store_copy_line[] = "wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));";
-static const char typed_store_lines[] =
-    "    typedef t1 __attribute__((aligned(1))) wasmaot_unaligned_t;         \\\n"
-    "    *(wasmaot_unaligned_t *)&mem->data[addr] = (t1)value;               \\\n";
 
 static const char array_prefix[] = "static const u8 data_segment_data_";
 static const char array_suffix[] = "[] = {\n";
@@ -83,20 +75,7 @@ static int copy_hex_line(const char *line, FILE *blob, size_t *count) {
   }
 }
 
-/* Whether `line` is `content` as a line of a macro body: indentation, then content, then
- * spaces and the continuation backslash. */
-static int is_macro_line(const char *line, const char *content) {
-  while (*line == ' ')
-    line++;
-  size_t n = strlen(content);
-  if (strncmp(line, content, n) != 0)
-    return 0;
-  for (line += n; *line == ' '; line++)
-    ;
-  return strcmp(line, "\\\n") == 0;
-}
-
-int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, int typed_stores,
+int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
               struct c_rewrite_stats *stats, char *err, size_t errlen) {
   char tmp_path[PATH_MAX];
   snprintf(tmp_path, sizeof tmp_path, "%s.tmp", c_path);
@@ -104,10 +83,9 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
   FILE *out = in ? fopen(tmp_path, "w") : NULL;
   FILE *blob = NULL;
   char *line = NULL;
-  char *held = NULL; /* a store line waiting for the next one */
-  size_t cap = 0, total = 0, stores = 0;
+  size_t cap = 0, total = 0;
   int rc = -1;
-  stats->data_bytes = stats->store_macros = 0;
+  stats->data_bytes = 0;
   if (!out) {
     set_error(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
     goto out;
@@ -116,23 +94,6 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
   setvbuf(in, NULL, _IOFBF, 1 << 20);
   setvbuf(out, NULL, _IOFBF, 1 << 20);
   while (getline(&line, &cap, in) > 0) {
-    if (held) {
-      int pair = is_macro_line(line, store_copy_line);
-      int bad = fputs(pair ? typed_store_lines : held, out) == EOF;
-      free(held);
-      held = NULL;
-      if (bad)
-        goto write_error;
-      if (pair) {
-        stores++;
-        continue;
-      }
-    }
-    if (typed_stores && is_macro_line(line, store_wrap_line)) {
-      if (!(held = strdup(line)))
-        goto write_error;
-      continue;
-    }
     char *found = segment_array_name(line);
     if (!found) {
       if (fputs(line, out) == EOF)
@@ -174,8 +135,6 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
                 name) < 0)
       goto write_error;
   }
-  if (held && fputs(held, out) == EOF)
-    goto write_error;
   if (ferror(in)) {
     set_error(err, errlen, "cannot read %s", c_path);
     goto out;
@@ -198,14 +157,12 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name, 
     goto out;
   }
   stats->data_bytes = total;
-  stats->store_macros = stores;
   rc = 0;
   goto out;
 write_error:
   set_error(err, errlen, "cannot write %s (disk full?)", tmp_path);
 out:
   free(line);
-  free(held);
   if (in)
     fclose(in);
   if (out)

@@ -22,10 +22,11 @@
 #define WASMAOT_SHARE_DIR_FALLBACK "/usr/local/share/wasmaot"
 #endif
 
-/* No call counting in either bounds mode: running off the native stack is the exhaustion
- * trap (runtime-support/stack_guard.c), so check mode allows the recursion guard mode does.
- * For the guest and the host main alike: both see wasm-rt.h. */
-#define NO_CALL_COUNTING "-DWASM_RT_USE_STACK_DEPTH_COUNT=0"
+/* wasm2c's features: what wasmtime's CLI enables by default. SIMD, relaxed SIMD, exceptions
+ * (both encodings), tail calls, multi-value, bulk memory, reference types, extended-const,
+ * multi-memory and memory64 are on in wasm2c 1.0.42 already; threads (shared memory, atomics)
+ * are not. */
+static char *const wasm2c_features[] = {"--enable-threads", NULL};
 
 /* The default C compiler with guard pages: Debian's clang-16 package, gcc when it is not
  * installed (see build_options_resolve). */
@@ -69,6 +70,18 @@ void build_options_resolve(struct build_options *o) {
 void build_options_describe(const struct build_options *o, char *buf, size_t len) {
   snprintf(buf, len, "cc=%s;O%d;bounds=%s%s", o->cc, o->opt_level,
            o->bounds == BOUNDS_GUARD ? "guard" : "check", o->sanitize ? ";sanitize" : "");
+}
+
+const char *pipeline_wasm2c_path(void) {
+  static char path[PATH_MAX + 64];
+  if (path[0])
+    return path;
+  const char *env = getenv("WASMAOT_WASM2C");
+  if (env && *env)
+    snprintf(path, sizeof path, "%s", env);
+  else
+    snprintf(path, sizeof path, "%s/libexec/wasm2c", pipeline_share_dir());
+  return path;
 }
 
 const char *pipeline_share_dir(void) {
@@ -225,8 +238,10 @@ static int copy_file(const char *from, const char *to) {
 void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f) {
   int n = 0;
   snprintf(f->opt, sizeof f->opt, "-O%d", o->opt_level);
-  snprintf(f->memcheck, sizeof f->memcheck, "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=%d",
-           effective_bounds(o) == BOUNDS_GUARD);
+  /* The one knob; wasmaot-runtime.h (force-included, before wasm2c's own wasm-rt.h) derives
+   * wabt's from it, for the guest exactly as for the runtime libraries. */
+  snprintf(f->memcheck, sizeof f->memcheck, "-DWASMAOT_BOUNDS_CHECK=%d",
+           effective_bounds(o) == BOUNDS_CHECK);
   snprintf(f->include, sizeof f->include, "-I%s/include", pipeline_share_dir());
   f->argv[n++] = (char *)o->cc;
   f->argv[n++] = f->opt;
@@ -252,8 +267,9 @@ void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f
     f->argv[n++] = "-fno-ipa-pure-const";
   }
   f->argv[n++] = f->memcheck;
-  f->argv[n++] = NO_CALL_COUNTING;
   f->argv[n++] = f->include;
+  f->argv[n++] = "-include";
+  f->argv[n++] = "wasmaot-runtime.h";
   f->argv[n++] = "-w"; /* generated code: wabt's warnings are not ours to fix */
   f->argv[n] = NULL;
   f->argc = n;
@@ -271,11 +287,24 @@ static int translate_and_compile(const char *in_path, const char *module_name, c
   snprintf(data_name, sizeof data_name, "%s.data", stem);
   snprintf(asm_include, sizeof asm_include, "-Wa,-I%s", g_tmp_dir);
 
-  char *wasm2c_argv[] = {"wasm2c", (char *)in_path, "-n", (char *)module_name, "-o", c_path, NULL};
+  char *wasm2c_argv[16];
+  int w = 0;
+  wasm2c_argv[w++] = (char *)pipeline_wasm2c_path();
+  for (int i = 0; wasm2c_features[i]; i++)
+    wasm2c_argv[w++] = wasm2c_features[i];
+  wasm2c_argv[w++] = (char *)in_path;
+  wasm2c_argv[w++] = "-n";
+  wasm2c_argv[w++] = (char *)module_name;
+  wasm2c_argv[w++] = "-o";
+  wasm2c_argv[w++] = c_path;
+  wasm2c_argv[w] = NULL;
+  if (access(wasm2c_argv[0], X_OK) != 0)
+    return set_error(err, errlen, "wasm2c not found at %s; run `make deps` or set WASMAOT_WASM2C",
+                     wasm2c_argv[0]);
   if (run_tool(wasm2c_argv, "wasm2c", err, errlen) != 0)
     return -1;
   struct c_rewrite_stats rewritten;
-  if (c_rewrite(c_path, data_path, data_name, 1, &rewritten, err, errlen) != 0)
+  if (c_rewrite(c_path, data_path, data_name, &rewritten, err, errlen) != 0)
     return -1;
 
   struct guest_cflags f;
@@ -347,9 +376,9 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
     goto out;
   struct guest_cflags f;
   pipeline_guest_cflags(o, &f);
-  char *cc_host[] = {(char *)o->cc, "-O2",     san,        f.memcheck, NO_CALL_COUNTING,
-                     imports_wasi,  f.include, "-include", guest_h,    "-c",
-                     host_c,        "-o",      host_o,     NULL};
+  char *cc_host[] = {(char *)o->cc,  "-O2",     san,     f.memcheck, imports_wasi,
+                     f.include,      "-include", "wasmaot-runtime.h", "-include", guest_h,
+                     "-c",           host_c,     "-o",    host_o,     NULL};
   if (run_tool(cc_host, "C compiler (host main)", err, errlen) != 0)
     goto out;
   char *link[12];
@@ -362,6 +391,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   link[n++] = lib_rt;
   link[n++] = lib_wasi;
   link[n++] = "-lm";
+  link[n++] = "-lpthread"; /* shared memories' locks (threads proposal) */
   link[n++] = "-o";
   link[n++] = g_tmp_out;
   link[n] = NULL;
@@ -441,15 +471,14 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
                                 size_t errlen) {
   size_t used = 0;
   buf[0] = 0;
-  const char *tools[] = {"wasm2c", o->cc};
-  for (int i = 0; i < 2; i++) {
-    char *p = spawn_find_program(tools[i]);
-    if (!p)
-      return set_error(err, errlen, "%s not found on PATH; run `make deps` or install it",
-                       tools[i]);
-    identify(p, buf, len, &used);
-    free(p);
-  }
+  if (identify(pipeline_wasm2c_path(), buf, len, &used) != 0)
+    return set_error(err, errlen, "wasm2c not found at %s; run `make deps` or set WASMAOT_WASM2C",
+                     pipeline_wasm2c_path());
+  char *p = spawn_find_program(o->cc);
+  if (!p)
+    return set_error(err, errlen, "%s not found on PATH; run `make deps` or install it", o->cc);
+  identify(p, buf, len, &used);
+  free(p);
   /* wasmaot itself: the guest compile flags are compiled into it, and a rebuilt wasmaot may
    * use others under the same version number. */
   char exe[PATH_MAX];

@@ -57,7 +57,11 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
 int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t len, char *err,
                                 size_t errlen);
 
-/* Directory holding runtime-support's installed files (include/, src/, lib/). */
+/* The wasm2c this wasmaot runs: $WASMAOT_WASM2C, else the copy in <share>/libexec/wasm2c
+ * (the one it was built and tested with). */
+const char *pipeline_wasm2c_path(void);
+
+/* Directory holding runtime-support's installed files (include/, src/, lib/, libexec/). */
 const char *pipeline_share_dir(void);
 
 #endif
