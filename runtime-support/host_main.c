@@ -1,9 +1,11 @@
 /* The host main of every executable `wasmaot build` makes.
  *
  * Compiled once per module, with the wasm2c header of that module force-included
- * (`-include guest.h`); wasm2c 1.0.42 is always run with module name "guest", so the symbols
- * below are the same for every module. WASMAOT_GUEST_IMPORTS_WASI (set by wasmaot build) says
- * whether the module imports anything, which changes wasm2c_guest_instantiate's signature.
+ * (`-include guest.h`), then the glue wasmaot writes from that header (`-include guest_glue.h`,
+ * translator/import_glue.c: wasmaot_guest_instantiate() passes every imported module's
+ * instance, and stubs stand in for unknown imports under --unknown-imports trap|default);
+ * wasm2c 1.0.42 is always run with module name "guest", so the symbols below are the same for
+ * every module.
  *
  * Command line of a built executable:
  *   PROGRAM [runtime options] [--] [guest arguments]
@@ -135,11 +137,7 @@ int main(int argc, char **argv) {
   /* The memory lives inside the instance, so its address is known before instantiation:
    * a start function that calls WASI during instantiation sees a valid (checked) memory. */
   ctx.memory = w2c_guest_memory(&instance);
-#if WASMAOT_GUEST_IMPORTS_WASI
-  wasm2c_guest_instantiate(&instance, &ctx);
-#else
-  wasm2c_guest_instantiate(&instance); /* wasm2c omits the context when nothing is imported */
-#endif
+  wasmaot_guest_instantiate(&instance, &ctx);
   w2c_guest_0x5Fstart(&instance);
   /* _start returned without proc_exit: success, as in every WASI runtime. */
   wasm2c_guest_free(&instance);

@@ -43,6 +43,22 @@ void wasmaot_trap(wasm_rt_trap_t code) {
   _exit(WASMAOT_TRAP_EXIT_CODE);
 }
 
+void wasmaot_unknown_import_trap(const char *module_dot_name) {
+  static const char prefix[] = "wasm trap: call to unknown import ";
+  ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
+  /* The name is the module's: show it, but nothing that would drive a terminal. */
+  for (const unsigned char *p = (const unsigned char *)module_dot_name; *p; p++) {
+    char shown[4] = {'\\', 'x', "0123456789abcdef"[*p >> 4], "0123456789abcdef"[*p & 15]};
+    if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+      ignored = write(STDERR_FILENO, p, 1);
+    else
+      ignored = write(STDERR_FILENO, shown, sizeof shown);
+  }
+  ignored = write(STDERR_FILENO, "\n", 1);
+  (void)ignored;
+  _exit(WASMAOT_TRAP_EXIT_CODE);
+}
+
 /* Allocation failures inside wabt's runtime (see wasm-rt-hardening.h). Not async-signal
  * context: these run during instantiation, never inside the fault handler. */
 void wasmaot_rt_fatal(const char *what) {

@@ -102,6 +102,10 @@ void wasi_ctx_free(wasi_ctx *ctx);
  * "wasmaot: error: out of memory: <what>" and exit status 1, instead of a NULL write or abort. */
 WASM_RT_NO_RETURN void wasmaot_rt_fatal(const char *what);
 
+/* The body of every stub `--unknown-imports trap` puts in place of an import the runtime does
+ * not provide: "wasm trap: call to unknown import MODULE.NAME", exit WASMAOT_TRAP_EXIT_CODE. */
+WASM_RT_NO_RETURN void wasmaot_unknown_import_trap(const char *module_dot_name);
+
 /* Called by wasm-rt-impl.c for every trap (compiled with WASM_RT_TRAP_HANDLER=wasmaot_trap):
  * prints "wasm trap: <reason>" to stderr and exits with WASMAOT_TRAP_EXIT_CODE. Safe to call
  * from the SIGSEGV handler. */

@@ -1,7 +1,7 @@
 /* wasmaot: turn a WASI preview1 module into a sandboxed native executable.
  *
  *   wasmaot build IN.wasm -o OUT [build options]
- *   wasmaot run [build options] IN.wasm [runtime options] [--] [ARGS...]
+ *   wasmaot run [build and runtime options] IN.wasm [runtime options] [--] [ARGS...]
  *
  * Every failure is one line on stderr ("wasmaot: error: ...") and a non-zero exit.
  *
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "import_glue.h"
 #include "pipeline.h"
 
 #ifndef WASMAOT_VERSION
@@ -30,7 +31,7 @@
 
 static const char usage[] =
     "usage: wasmaot build IN.wasm -o OUT [build options]\n"
-    "       wasmaot run [build options] IN.wasm [runtime options] [--] [ARGS...]\n"
+    "       wasmaot run [build and runtime options] IN.wasm [runtime options] [--] [ARGS...]\n"
     "       wasmaot --help | --version\n"
     "\n"
     "Translates a WASI preview1 module to C with wasm2c, compiles it, and links it with the\n"
@@ -45,6 +46,9 @@ static const char usage[] =
     "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"
     "  --keep-c DIR           also write the generated guest.c/guest.h into DIR\n"
     "  --sanitize             build the host side with ASan+UBSan (implies --bounds check)\n"
+    "  --unknown-imports error|trap|default\n"
+    "                         an imported function the runtime does not provide: refuse the\n"
+    "                         module (default), trap when it is called, or return zeros\n"
     "\n"
     "runtime options (run, or given first to a built executable):\n"
     "  --dir HOST[::GUEST]    pre-open a host directory as GUEST (default: same path)\n"
@@ -118,8 +122,8 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
     o->opt_level = a[2] - '0';
     return 1;
   }
-  const char *names[] = {"-o", "--cc", "--bounds", "--keep-c"};
-  for (int k = 0; k < 4; k++) {
+  const char *names[] = {"-o", "--cc", "--bounds", "--keep-c", "--unknown-imports"};
+  for (int k = 0; k < 5; k++) {
     size_t n = strlen(names[k]);
     const char *v = NULL;
     if (strcmp(a, names[k]) == 0) {
@@ -146,8 +150,17 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
         o->bounds = BOUNDS_CHECK;
       else
         return die("--bounds %s: expected guard or check%s", v, ""), -1;
-    } else {
+    } else if (k == 3) {
       o->keep_c = v;
+    } else {
+      if (strcmp(v, "error") == 0)
+        o->unknown_imports = UNKNOWN_IMPORTS_ERROR;
+      else if (strcmp(v, "trap") == 0)
+        o->unknown_imports = UNKNOWN_IMPORTS_TRAP;
+      else if (strcmp(v, "default") == 0)
+        o->unknown_imports = UNKNOWN_IMPORTS_DEFAULT;
+      else
+        return die("--unknown-imports %s: expected error, trap or default%s", v, ""), -1;
     }
     return 1;
   }
@@ -242,63 +255,86 @@ static int cmd_compile_guest(int argc, char **argv) {
   return 0;
 }
 
+/* One runtime option at argv[*i] (--dir, --env, --listen with a value; --inherit-env), copied
+ * into the executable's command line. 1 if consumed, 0 if not one, -1 on error. */
+static int take_runtime_option(int argc, char **argv, int *i, char **child, int *n) {
+  const char *a = argv[*i];
+  if (strcmp(a, "--inherit-env") == 0) {
+    child[(*n)++] = argv[*i];
+    return 1;
+  }
+  const char *with_value[] = {"--dir", "--env", "--listen"};
+  for (int k = 0; k < 3; k++) {
+    size_t kl = strlen(with_value[k]);
+    if (strncmp(a, with_value[k], kl) == 0 && a[kl] == '=') {
+      child[(*n)++] = argv[*i];
+      return 1;
+    }
+    if (strcmp(a, with_value[k]) == 0) {
+      if (*i + 1 >= argc)
+        return die("run: %s needs a value%s", a, ""), -1;
+      child[(*n)++] = argv[(*i)++];
+      child[(*n)++] = argv[*i];
+      return 1;
+    }
+  }
+  return 0;
+}
+
+/* wasmaot run [options] IN.wasm [runtime options] [--] [ARGS...]
+ * As with `wasmtime run`, options go before the module; after it, the runtime options above
+ * are still ours up to the first other argument or "--" (so `run app.wasm --dir .` keeps
+ * working), and everything from there on is the guest's. "--" before the module ends options
+ * too: the next argument is the module, even if it starts with '-'. */
 static int cmd_run(int argc, char **argv) {
   struct build_options o;
   build_options_default(&o);
-  int i = 0, verbose = 0;
-  for (; i < argc; i++) {
+  int i = 0, verbose = 0, r;
+  char **child = calloc((size_t)argc + 8, sizeof *child);
+  if (!child)
+    return die("out of memory%s%s", "", "");
+  int n = 1;
+  child[n++] = "--argv0";
+  int argv0_at = n++;
+  const char *in = NULL;
+  for (; i < argc && !in; i++) {
+    if (strcmp(argv[i], "--") == 0) {
+      if (i + 1 < argc)
+        in = argv[++i];
+      continue;
+    }
     if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
       verbose = 1;
       continue;
     }
-    int r = parse_build_option(argc, argv, &i, &o, NULL);
-    if (r < 0)
+    if ((r = parse_build_option(argc, argv, &i, &o, NULL)) < 0 ||
+        (r == 0 && (r = take_runtime_option(argc, argv, &i, child, &n)) < 0))
       return 1;
-    if (r == 0)
-      break;
+    if (r == 1)
+      continue;
+    if (argv[i][0] == '-' && strcmp(argv[i], "-") != 0)
+      return die("run: unknown option %s (see wasmaot --help)%s", argv[i], "");
+    in = argv[i];
   }
   build_options_resolve(&o);
-  if (i >= argc)
-    return die("run: no input module (usage: wasmaot run IN.wasm [--] [ARGS...])%s%s", "", "");
-  if (argv[i][0] == '-' && strcmp(argv[i], "-") != 0)
-    return die("run: unknown option %s (see wasmaot --help)%s", argv[i], "");
-  const char *in = argv[i++];
+  if (!in)
+    return die("run: no input module (usage: wasmaot run [OPTIONS] IN.wasm [ARGS...])%s%s", "",
+               "");
+  child[argv0_at] = (char *)in;
 
-  /* Runtime options up to "--" or the first guest argument, passed on to the executable. */
-  char **child = calloc((size_t)argc + 8, sizeof *child);
-  int n = 1;
-  child[n++] = "--argv0";
-  child[n++] = (char *)in;
+  /* After the module: runtime options up to "--" or the first guest argument. */
   for (; i < argc; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "--") == 0) {
+    if (strcmp(argv[i], "--") == 0) {
       i++;
       break;
     }
-    if (strcmp(a, "--inherit-env") == 0) {
-      child[n++] = argv[i];
-      continue;
-    }
-    if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+    if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
       verbose = 1;
       continue;
     }
-    const char *with_value[] = {"--dir", "--env", "--listen"};
-    int matched = 0;
-    for (int k = 0; k < 3 && !matched; k++) {
-      size_t kl = strlen(with_value[k]);
-      if (strncmp(a, with_value[k], kl) == 0 && a[kl] == '=') {
-        child[n++] = argv[i];
-        matched = 1;
-      } else if (strcmp(a, with_value[k]) == 0) {
-        if (i + 1 >= argc)
-          return die("run: %s needs a value%s", a, "");
-        child[n++] = argv[i++];
-        child[n++] = argv[i];
-        matched = 1;
-      }
-    }
-    if (!matched)
+    if ((r = take_runtime_option(argc, argv, &i, child, &n)) < 0)
+      return 1;
+    if (r == 0)
       break;
   }
   child[n++] = "--";

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "c_rewrite.h"
+#include "import_glue.h"
 #include "spawn.h"
 #include "wasi_imports.h"
 #include "wasm_module.h"
@@ -46,6 +47,7 @@ void build_options_default(struct build_options *o) {
   o->bounds = BOUNDS_GUARD;
   o->keep_c = NULL;
   o->sanitize = 0;
+  o->unknown_imports = UNKNOWN_IMPORTS_ERROR;
 }
 
 static enum bounds_mode effective_bounds(const struct build_options *o) {
@@ -68,8 +70,10 @@ void build_options_resolve(struct build_options *o) {
 }
 
 void build_options_describe(const struct build_options *o, char *buf, size_t len) {
-  snprintf(buf, len, "cc=%s;O%d;bounds=%s%s", o->cc, o->opt_level,
-           o->bounds == BOUNDS_GUARD ? "guard" : "check", o->sanitize ? ";sanitize" : "");
+  static const char *const unknown[] = {"", ";unknown-imports=trap", ";unknown-imports=default"};
+  snprintf(buf, len, "cc=%s;O%d;bounds=%s%s%s", o->cc, o->opt_level,
+           o->bounds == BOUNDS_GUARD ? "guard" : "check", o->sanitize ? ";sanitize" : "",
+           unknown[o->unknown_imports]);
 }
 
 const char *pipeline_wasm2c_path(void) {
@@ -110,9 +114,13 @@ const char *pipeline_share_dir(void) {
   return dir;
 }
 
-/* Every import must be a WASI preview1 function we provide, with the right signature.
- * All offenders are named in one line. */
-static int check_imports(const struct wasm_module_info *m, char *err, size_t errlen) {
+/* Every import must be a WASI preview1 function we provide, with the right signature; with
+ * --unknown-imports trap|default, other functions are allowed too (glue stubs stand in for
+ * them), but never another kind of import, a WASI function with the wrong signature, or
+ * wasi-threads' thread-spawn, which the runtime does not implement. All offenders are named in
+ * one line; names are the module's own bytes, shown with anything unprintable escaped. */
+static int check_imports(const struct wasm_module_info *m, int unknown_mode, char *err,
+                         size_t errlen) {
   char list[1024] = "";
   size_t used = 0;
   int bad = 0;
@@ -120,9 +128,13 @@ static int check_imports(const struct wasm_module_info *m, char *err, size_t err
     const struct wasm_import *im = &m->imports[i];
     const struct wasi_import_sig *sig = NULL;
     const char *why = NULL;
-    if (strcmp(im->module, WASI_PREVIEW1_MODULE) != 0 || im->kind != WASM_KIND_FUNC ||
-        !(sig = wasi_import_lookup(im->name))) {
-      why = "";
+    int wasi = strcmp(im->module, WASI_PREVIEW1_MODULE) == 0;
+    if (im->kind != WASM_KIND_FUNC) {
+      why = " (not a function)";
+    } else if (strcmp(im->module, "wasi") == 0 && strcmp(im->name, "thread-spawn") == 0) {
+      why = " (wasi-threads is not supported)";
+    } else if (!wasi || !(sig = wasi_import_lookup(im->name))) {
+      why = unknown_mode == UNKNOWN_IMPORTS_ERROR ? "" : NULL;
     } else if (im->type_index >= m->ntypes) {
       why = " (bad type index)";
     } else {
@@ -135,13 +147,27 @@ static int check_imports(const struct wasm_module_info *m, char *err, size_t err
     if (!why)
       continue;
     bad++;
-    int n = snprintf(list + used, sizeof list - used, "%s%s.%s%s", bad > 1 ? ", " : "", im->module,
-                     im->name, why);
+    char shown[2][128];
+    const char *raw[2] = {im->module, im->name};
+    for (int k = 0; k < 2; k++) {
+      size_t n = 0;
+      for (const unsigned char *p = (const unsigned char *)raw[k]; *p && n + 5 < sizeof shown[k];
+           p++)
+        n += (size_t)snprintf(shown[k] + n, sizeof shown[k] - n, *p >= 0x20 && *p < 0x7f ? "%c"
+                                                                                        : "\\x%02x",
+                              *p);
+      shown[k][n] = 0;
+    }
+    int n = snprintf(list + used, sizeof list - used, "%s%s.%s%s", bad > 1 ? ", " : "", shown[0],
+                     shown[1], why);
     if (n > 0 && used + (size_t)n < sizeof list)
       used += (size_t)n;
   }
   if (bad)
-    return set_error(err, errlen, "unknown import%s: %s", bad > 1 ? "s" : "", list);
+    return set_error(err, errlen, "unknown import%s: %s%s", bad > 1 ? "s" : "", list,
+                     unknown_mode == UNKNOWN_IMPORTS_ERROR
+                         ? " (--unknown-imports trap|default stands in for missing functions)"
+                         : "");
   return 0;
 }
 
@@ -344,21 +370,24 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   char why[512];
   if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
     return set_error(err, errlen, "%s: %s", in_path, why);
-  int rc = check_imports(&m, why, sizeof why) || check_exports(&m, why, sizeof why);
-  char imports_wasi[64];
-  snprintf(imports_wasi, sizeof imports_wasi, "-DWASMAOT_GUEST_IMPORTS_WASI=%d", m.nimports > 0);
-  wasm_module_free(&m);
-  if (rc)
+  int rc = check_imports(&m, o->unknown_imports, why, sizeof why) ||
+           check_exports(&m, why, sizeof why);
+  if (rc) {
+    wasm_module_free(&m);
     return set_error(err, errlen, "%s: %s", in_path, why);
-  if (begin_scratch(err, errlen) != 0)
+  }
+  if (begin_scratch(err, errlen) != 0) {
+    wasm_module_free(&m);
     return -1;
+  }
   /* The executable is linked next to its destination and renamed over it at the end. */
   snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
 
   const char *share = pipeline_share_dir();
   char guest_h[2 * PATH_MAX], guest_o[2 * PATH_MAX], host_o[2 * PATH_MAX], host_c[2 * PATH_MAX],
-      lib_rt[2 * PATH_MAX], lib_wasi[2 * PATH_MAX];
+      lib_rt[2 * PATH_MAX], lib_wasi[2 * PATH_MAX], glue_h[2 * PATH_MAX];
   snprintf(guest_h, sizeof guest_h, "%s/guest.h", g_tmp_dir);
+  snprintf(glue_h, sizeof glue_h, "%s/guest_glue.h", g_tmp_dir);
   snprintf(guest_o, sizeof guest_o, "%s/guest.o", g_tmp_dir);
   snprintf(host_o, sizeof host_o, "%s/host_main.o", g_tmp_dir);
   snprintf(host_c, sizeof host_c, "%s/src/host_main.c", share);
@@ -372,13 +401,14 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
 
   rc = -1;
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
-  if (translate_and_compile(in_path, "guest", "guest", o, err, errlen) != 0)
+  if (translate_and_compile(in_path, "guest", "guest", o, err, errlen) != 0 ||
+      import_glue_write(guest_h, &m, o->unknown_imports, glue_h, err, errlen) != 0)
     goto out;
   struct guest_cflags f;
   pipeline_guest_cflags(o, &f);
-  char *cc_host[] = {(char *)o->cc,  "-O2",     san,     f.memcheck, imports_wasi,
-                     f.include,      "-include", "wasmaot-runtime.h", "-include", guest_h,
-                     "-c",           host_c,     "-o",    host_o,     NULL};
+  char *cc_host[] = {(char *)o->cc, "-O2",     san,    f.memcheck, f.include, "-include",
+                     "wasmaot-runtime.h", "-include", guest_h, "-include", glue_h, "-c",
+                     host_c,        "-o",      host_o, NULL};
   if (run_tool(cc_host, "C compiler (host main)", err, errlen) != 0)
     goto out;
   char *link[12];
@@ -407,6 +437,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   rc = 0;
 out:
   end_scratch();
+  wasm_module_free(&m);
   return rc;
 }
 

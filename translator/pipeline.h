@@ -15,6 +15,7 @@ struct build_options {
   enum bounds_mode bounds;
   const char *keep_c; /* if set, a directory to leave the generated guest.c/guest.h in */
   int sanitize;       /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
+  int unknown_imports; /* enum unknown_imports (import_glue.h): error (default), trap, default */
 };
 
 /* Options before the command line: bounds=guard, compiler and level left open. */
