@@ -72,28 +72,38 @@ void wasi_ctx_free(wasi_ctx *ctx) {
 }
 
 /* args_* and environ_* share one shape: a list of NUL-terminated strings written as an
- * array of guest pointers plus one buffer. */
-static wasi_errno_t strings_sizes(wasi_ctx *ctx, uint32_t n, char **list, uint32_t count_out,
-                                  uint32_t size_out) {
+ * array of guest pointers plus one buffer. Both outputs are checked whole before either is
+ * written: an EFAULT leaves guest memory as it was. */
+static uint64_t strings_size(uint32_t n, char **list) {
   uint64_t size = 0;
   for (uint32_t i = 0; i < n; i++)
     size += strlen(list[i]) + 1;
+  return size;
+}
+
+static wasi_errno_t strings_sizes(wasi_ctx *ctx, uint32_t n, char **list, uint32_t count_out,
+                                  uint32_t size_out) {
+  uint64_t size = strings_size(n, list);
   if (size > UINT32_MAX)
     return WASI_EOVERFLOW;
-  wasi_errno_t err = guest_mem_write_u32(ctx->memory, count_out, n);
-  return err ? err : guest_mem_write_u32(ctx->memory, size_out, (uint32_t)size);
+  wasi_errno_t err = GUEST_MEM_CHECK(ctx->memory, {count_out, 4}, {size_out, 4});
+  if (err)
+    return err;
+  guest_mem_write_u32(ctx->memory, count_out, n);
+  return guest_mem_write_u32(ctx->memory, size_out, (uint32_t)size);
 }
 
 static wasi_errno_t strings_get(wasi_ctx *ctx, uint32_t n, char **list, uint32_t ptrs,
                                 uint32_t buf) {
-  uint32_t at = buf;
+  wasi_errno_t err =
+      GUEST_MEM_CHECK(ctx->memory, {ptrs, 4 * (uint64_t)n}, {buf, strings_size(n, list)});
+  if (err)
+    return err;
+  uint32_t at = buf; /* cannot wrap: buf + the whole size is inside memory */
   for (uint32_t i = 0; i < n; i++) {
     uint32_t len = (uint32_t)strlen(list[i]) + 1;
-    wasi_errno_t err = guest_mem_write_u32(ctx->memory, ptrs + 4 * i, at);
-    if (!err)
-      err = guest_mem_write_bytes(ctx->memory, at, list[i], len);
-    if (err)
-      return err;
+    guest_mem_write_u32(ctx->memory, ptrs + 4 * i, at);
+    guest_mem_write_bytes(ctx->memory, at, list[i], len);
     at += len;
   }
   return WASI_ESUCCESS;
