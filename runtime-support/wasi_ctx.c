@@ -13,6 +13,23 @@
 #include "guest_mem.h"
 #include "wasi_impl.h"
 
+/* A host fd 0-2 that is closed becomes /dev/null: otherwise the next descriptor the runtime
+ * opens (a preopen, a guest's file) would take its number and be reachable as guest stdio,
+ * with stdio's rules, and never closed. False if it cannot be made. */
+static bool stdio_open_or_null(int fd) {
+  if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+    return true;
+  int null = open("/dev/null", O_RDWR);
+  if (null < 0)
+    return false;
+  if (null != fd) { /* a lower stdio fd was open and this one is free: move it there */
+    int moved = dup2(null, fd);
+    close(null);
+    return moved == fd;
+  }
+  return true;
+}
+
 int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char **envp) {
   memset(ctx, 0, sizeof *ctx);
   ctx->argc = argc;
@@ -25,17 +42,31 @@ int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char
     return -1;
   }
   fd_table_init(ctx->fds);
-  /* stdio: the host's own 0, 1, 2, inherited as they are. */
+  /* stdio: the host's own 0, 1, 2. They are shared with whoever started us (a terminal, a pipe,
+   * a `>> log` file), so the guest gets a stream on each, whatever the host fd is: read, write
+   * and stat, no seek, truncate, times or allocation, and fdflags kept per guest descriptor
+   * (fd_io.c) rather than set on the shared host file. The type says what the host fd is, so a
+   * guest's libc can tell a terminal (line buffering) from a file. */
   for (int fd = 0; fd < 3; fd++) {
+    if (!stdio_open_or_null(fd)) {
+      fprintf(stderr, "wasmaot: cannot set up stdio\n");
+      return -1;
+    }
     uint8_t type = fd_filetype_of_host_fd(fd);
-    if (type == WASI_FILETYPE_UNKNOWN)
-      type = WASI_FILETYPE_CHARACTER_DEVICE; /* pipes and closed stdio look like streams */
-    wasi_rights_t rights = fd_rights_for_filetype(type);
+    if (type == WASI_FILETYPE_UNKNOWN || type == WASI_FILETYPE_DIRECTORY)
+      type = WASI_FILETYPE_CHARACTER_DEVICE; /* pipes: preview1 has no type for them */
+    wasi_rights_t rights = fd_rights_for_stream();
     wasi_fd_t got;
     if (fd_table_insert(ctx->fds, fd, type, rights, rights, &got) != WASI_ESUCCESS) {
       fprintf(stderr, "wasmaot: cannot set up stdio\n");
       return -1;
     }
+    struct wasi_fd_entry *e = &ctx->fds->entries[got];
+    e->host_stdio = true;
+    /* The guest starts blocking (a parent's O_NONBLOCK is waited out, fd_io.c) and sees the
+     * host's append mode, which it cannot change. */
+    int fl = fcntl(fd, F_GETFL);
+    e->stdio_fdflags = fl >= 0 && (fl & O_APPEND) ? WASI_FDFLAG_APPEND : 0;
   }
   return 0;
 }
