@@ -18,7 +18,7 @@ void fd_table_init(struct wasi_fd_table *t) {
 static void entry_release(struct wasi_fd_entry *e) {
   if (e->dir_stream)
     closedir(e->dir_stream); /* closes host_fd too: it owns a dup */
-  if (e->host_fd > 2)
+  if (!e->host_stdio) /* the host's own 0-2 stay open for the host, whatever the guest does */
     close(e->host_fd);
   free(e->preopen_name);
   memset(e, 0, sizeof *e);
