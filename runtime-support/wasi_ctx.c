@@ -46,7 +46,9 @@ int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char
    * a `>> log` file), so the guest gets a stream on each, whatever the host fd is: read, write
    * and stat, no seek, truncate, times or allocation, and fdflags kept per guest descriptor
    * (fd_io.c) rather than set on the shared host file. The type says what the host fd is, so a
-   * guest's libc can tell a terminal (line buffering) from a file. */
+   * guest's libc can tell a file from a terminal. (wasmtime gives FD_READ only on 0, FD_WRITE
+   * only on 1-2, and type UNKNOWN for anything but a tty; we keep both directions, as the host
+   * fd's own access mode already limits them, and the type pipes had before.) */
   for (int fd = 0; fd < 3; fd++) {
     if (!stdio_open_or_null(fd)) {
       fprintf(stderr, "wasmaot: cannot set up stdio\n");
