@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,6 +31,25 @@ static ssize_t do_writev(int fd, const struct iovec *v, int n, off_t o) {
   return writev(fd, v, n);
 }
 
+/* Host stdio is shared with the parent, so the guest's NONBLOCK flag on it is never set on
+ * the host file (the parent's terminal or pipe would then fail with EAGAIN after we exit); it is
+ * emulated per guest descriptor instead:
+ *  - guest non-blocking: poll with timeout 0 first, EAGAIN when not ready. Ready means at least
+ *    one byte to read, or room for at least PIPE_BUF bytes; a larger write may still wait for
+ *    the reader, as it does on a blocking pipe;
+ *  - guest blocking on a host fd the parent left O_NONBLOCK: EAGAIN waits (poll, no timeout)
+ *    and retries, so the guest gets the blocking descriptor it asked for. */
+static wasi_errno_t stdio_ready(const struct wasi_fd_entry *e, short events, int timeout_ms) {
+  struct pollfd p = {.fd = e->host_fd, .events = events};
+  int r;
+  do
+    r = poll(&p, 1, timeout_ms);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return wasi_errno_last();
+  return r == 0 ? WASI_EAGAIN : WASI_ESUCCESS;
+}
+
 static wasi_errno_t vector_io(wasi_ctx *ctx, uint32_t fd, wasi_rights_t needed, uint32_t iovs,
                               uint32_t iovs_len, int64_t offset, vector_io_fn io, uint32_t n_out) {
   struct wasi_fd_entry *e;
@@ -46,11 +66,20 @@ static wasi_errno_t vector_io(wasi_ctx *ctx, uint32_t fd, wasi_rights_t needed, 
   err = guest_mem_read_iovecs(ctx->memory, iovs, iovs_len, &v, &count);
   if (err)
     return err;
-  ssize_t n;
-  do
+  short events = needed & WASI_RIGHT_FD_READ ? POLLIN : POLLOUT;
+  if (fd_entry_emulates_nonblock(e))
+    err = stdio_ready(e, events, 0);
+  ssize_t n = -1;
+  while (!err) {
     n = io(e->host_fd, v, count, (off_t)offset);
-  while (n < 0 && errno == EINTR);
-  err = n < 0 ? wasi_errno_last() : WASI_ESUCCESS;
+    if (n >= 0)
+      break;
+    if (errno == EINTR)
+      continue;
+    err = wasi_errno_last();
+    if (err == WASI_EAGAIN && e->host_stdio && !fd_entry_emulates_nonblock(e))
+      err = stdio_ready(e, events, -1);
+  }
   free(v);
   if (err)
     return err;
@@ -186,6 +215,23 @@ wasi_errno_t wasi_fd_allocate(wasi_ctx *ctx, uint32_t fd, uint64_t offset, uint6
   return r == 0 ? WASI_ESUCCESS : wasi_errno_from_host(r);
 }
 
+/* The WASI fdflags of a host descriptor's F_GETFL state (0 if it cannot be read). */
+static uint16_t host_fdflags(int host_fd) {
+  int fl = fcntl(host_fd, F_GETFL);
+  uint16_t flags = 0;
+  if (fl < 0)
+    return 0;
+  if (fl & O_APPEND)
+    flags |= WASI_FDFLAG_APPEND;
+  if (fl & O_NONBLOCK)
+    flags |= WASI_FDFLAG_NONBLOCK;
+  if (fl & O_DSYNC)
+    flags |= WASI_FDFLAG_DSYNC;
+  if ((fl & O_SYNC) == O_SYNC)
+    flags |= WASI_FDFLAG_SYNC;
+  return flags;
+}
+
 wasi_errno_t wasi_fd_fdstat_get(wasi_ctx *ctx, uint32_t fd, uint32_t fdstat_out) {
   struct wasi_fd_entry *e;
   wasi_errno_t err = get(ctx, fd, 0, &e);
@@ -194,18 +240,8 @@ wasi_errno_t wasi_fd_fdstat_get(wasi_ctx *ctx, uint32_t fd, uint32_t fdstat_out)
   uint8_t *p = guest_mem_span(ctx->memory, fdstat_out, WASI_FDSTAT_SIZE);
   if (!p)
     return WASI_EFAULT;
-  int fl = fcntl(e->host_fd, F_GETFL);
-  uint16_t flags = 0;
-  if (fl >= 0) {
-    if (fl & O_APPEND)
-      flags |= WASI_FDFLAG_APPEND;
-    if (fl & O_NONBLOCK)
-      flags |= WASI_FDFLAG_NONBLOCK;
-    if (fl & O_DSYNC)
-      flags |= WASI_FDFLAG_DSYNC;
-    if ((fl & O_SYNC) == O_SYNC)
-      flags |= WASI_FDFLAG_SYNC;
-  }
+  /* Host stdio: what the guest set, not the shared host file's state. */
+  uint16_t flags = e->host_stdio ? e->stdio_fdflags : host_fdflags(e->host_fd);
   memset(p, 0, WASI_FDSTAT_SIZE);
   guest_mem_write_u8(ctx->memory, fdstat_out, e->filetype);
   guest_mem_write_u16(ctx->memory, fdstat_out + 2, flags);
@@ -225,6 +261,13 @@ wasi_errno_t wasi_fd_fdstat_set_flags(wasi_ctx *ctx, uint32_t fd, uint32_t flags
   /* Linux cannot change O_DSYNC/O_SYNC after open; say so rather than pretend. */
   if (flags & (WASI_FDFLAG_DSYNC | WASI_FDFLAG_RSYNC | WASI_FDFLAG_SYNC))
     return WASI_ENOTSUP;
+  if (e->host_stdio) {
+    /* Recorded for this guest descriptor only. NONBLOCK is emulated (vector_io); APPEND has
+     * nothing to change on a stream the guest cannot seek: writes go where the host's
+     * descriptor puts them, and a host `>> log` stays in append mode. */
+    e->stdio_fdflags = (uint16_t)flags;
+    return WASI_ESUCCESS;
+  }
   int fl = fcntl(e->host_fd, F_GETFL);
   if (fl < 0)
     return wasi_errno_last();

@@ -18,7 +18,7 @@ void fd_table_init(struct wasi_fd_table *t) {
 static void entry_release(struct wasi_fd_entry *e) {
   if (e->dir_stream)
     closedir(e->dir_stream); /* closes host_fd too: it owns a dup */
-  if (e->host_fd > 2)
+  if (!e->host_stdio) /* the host's own 0-2 stay open for the host, whatever the guest does */
     close(e->host_fd);
   free(e->preopen_name);
   memset(e, 0, sizeof *e);
@@ -76,7 +76,10 @@ wasi_errno_t fd_table_get(struct wasi_fd_table *t, wasi_fd_t fd, wasi_rights_t n
   if (fd >= t->capacity || !t->entries[fd].in_use)
     return WASI_EBADF;
   struct wasi_fd_entry *e = &t->entries[fd];
-  if ((e->rights_base & needed) != needed)
+  wasi_rights_t missing = needed & ~e->rights_base;
+  if (missing & (WASI_RIGHT_FD_SEEK | WASI_RIGHT_FD_TELL) && e->host_stdio)
+    return WASI_ESPIPE;
+  if (missing)
     return WASI_ENOTCAPABLE;
   *out = e;
   return WASI_ESUCCESS;
@@ -101,10 +104,13 @@ wasi_errno_t fd_table_renumber(struct wasi_fd_table *t, wasi_fd_t from, wasi_fd_
   return WASI_ESUCCESS;
 }
 
+wasi_rights_t fd_rights_for_stream(void) {
+  return WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_FDSTAT_SET_FLAGS |
+         WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_POLL_FD_READWRITE;
+}
+
 wasi_rights_t fd_rights_for_filetype(uint8_t filetype) {
-  const wasi_rights_t io = WASI_RIGHT_FD_READ | WASI_RIGHT_FD_WRITE |
-                           WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_FILESTAT_GET |
-                           WASI_RIGHT_POLL_FD_READWRITE;
+  const wasi_rights_t io = fd_rights_for_stream();
   switch (filetype) {
   case WASI_FILETYPE_DIRECTORY:
     return WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_ADVISE |

@@ -22,6 +22,11 @@ struct wasi_fd_entry {
   char *preopen_name; /* guest path of a pre-opened directory, NULL otherwise */
   void *dir_stream;   /* DIR* for fd_readdir, opened lazily */
   uint64_t dir_pos;   /* cookie of the next entry dir_stream will return */
+  /* One of the host's own descriptors 0-2. Its open file description is shared with the
+   * parent (the shell's terminal, a pipe, `>> log`): the guest gets a stream's rights on it
+   * whatever it is, and its fdflags live here instead of in the host's F_SETFL state. */
+  bool host_stdio;
+  uint16_t stdio_fdflags; /* host_stdio: the WASI_FDFLAG_APPEND/NONBLOCK the guest sees */
 };
 
 struct wasi_fd_table {
@@ -37,7 +42,8 @@ wasi_errno_t fd_table_insert(struct wasi_fd_table *t, int host_fd, uint8_t filet
                              wasi_rights_t base, wasi_rights_t inheriting, wasi_fd_t *out);
 
 /* Looks up fd and checks it has every right in `needed`: EBADF if it is not open,
- * ENOTCAPABLE if a right is missing. */
+ * ENOTCAPABLE if a right is missing; ESPIPE when the missing right is FD_SEEK or FD_TELL on
+ * a host stdio stream (what lseek says on a pipe, and what wasmtime answers). */
 wasi_errno_t fd_table_get(struct wasi_fd_table *t, wasi_fd_t fd, wasi_rights_t needed,
                           struct wasi_fd_entry **out);
 
@@ -49,6 +55,15 @@ wasi_errno_t fd_table_renumber(struct wasi_fd_table *t, wasi_fd_t from, wasi_fd_
 
 /* Rights a descriptor of this type can usefully have, used for base and inheriting rights. */
 wasi_rights_t fd_rights_for_filetype(uint8_t filetype);
+
+/* Rights of a stream: read, write, fdflags (emulated for stdio), filestat_get, poll. No seek,
+ * tell, size, times, allocation, advice or sync: those act on the file behind it. */
+wasi_rights_t fd_rights_for_stream(void);
+
+/* True when the guest set NONBLOCK on a host stdio descriptor (emulated, see fd_io.c). */
+static inline bool fd_entry_emulates_nonblock(const struct wasi_fd_entry *e) {
+  return e->host_stdio && (e->stdio_fdflags & WASI_FDFLAG_NONBLOCK);
+}
 
 /* The WASI file type of an open host descriptor (from fstat). */
 uint8_t fd_filetype_of_host_fd(int host_fd);

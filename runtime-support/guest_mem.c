@@ -39,6 +39,14 @@ DEFINE_GUEST_SCALAR(16)
 DEFINE_GUEST_SCALAR(32)
 DEFINE_GUEST_SCALAR(64)
 
+wasi_errno_t guest_mem_check_ranges(const wasm_rt_memory_t *mem, const struct guest_range *ranges,
+                                    size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!guest_mem_span(mem, ranges[i].addr, ranges[i].len))
+      return WASI_EFAULT;
+  return WASI_ESUCCESS;
+}
+
 wasi_errno_t guest_mem_write_bytes(wasm_rt_memory_t *mem, uint32_t addr, const void *src,
                                    uint32_t len) {
   uint8_t *p = guest_mem_span(mem, addr, len);
@@ -71,6 +79,14 @@ wasi_errno_t guest_mem_read_iovecs(const wasm_rt_memory_t *mem, uint32_t iovs, u
   uint32_t n = iovs_len > GUEST_MEM_MAX_IOVS ? GUEST_MEM_MAX_IOVS : iovs_len;
   if (!guest_mem_span(mem, iovs, (uint64_t)iovs_len * WASI_IOVEC_SIZE))
     return WASI_EFAULT;
+  /* Those past GUEST_MEM_MAX_IOVS are not used, but a bad one is still the guest's EFAULT. */
+  for (uint32_t i = n; i < iovs_len; i++) {
+    uint32_t buf, len;
+    guest_mem_read_u32(mem, iovs + i * WASI_IOVEC_SIZE, &buf);
+    guest_mem_read_u32(mem, iovs + i * WASI_IOVEC_SIZE + 4, &len);
+    if (!guest_mem_span(mem, buf, len))
+      return WASI_EFAULT;
+  }
   struct iovec *v = calloc(n ? n : 1, sizeof *v);
   if (!v)
     return WASI_ENOMEM;

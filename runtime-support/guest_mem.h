@@ -22,6 +22,21 @@ static inline uint8_t *guest_mem_span(const wasm_rt_memory_t *mem, uint32_t addr
   return mem->data + addr;
 }
 
+/* Calls that write several outputs (or write one after a side effect) check every output range
+ * first, so that an EFAULT means nothing was written and nothing was done:
+ *   err = GUEST_MEM_CHECK(mem, {count_out, 4}, {buf, buf_len});
+ * EFAULT unless each [addr, addr+len) lies inside memory. */
+struct guest_range {
+  uint32_t addr;
+  uint64_t len;
+};
+wasi_errno_t guest_mem_check_ranges(const wasm_rt_memory_t *mem, const struct guest_range *ranges,
+                                    size_t n);
+#define GUEST_MEM_CHECK(mem, ...)                                                                  \
+  guest_mem_check_ranges((mem), (const struct guest_range[]){__VA_ARGS__},                         \
+                         sizeof((const struct guest_range[]){__VA_ARGS__}) /                       \
+                             sizeof(struct guest_range))
+
 wasi_errno_t guest_mem_read_u8(const wasm_rt_memory_t *mem, uint32_t addr, uint8_t *out);
 wasi_errno_t guest_mem_read_u16(const wasm_rt_memory_t *mem, uint32_t addr, uint16_t *out);
 wasi_errno_t guest_mem_read_u32(const wasm_rt_memory_t *mem, uint32_t addr, uint32_t *out);
@@ -41,7 +56,8 @@ wasi_errno_t guest_mem_read_string(const wasm_rt_memory_t *mem, uint32_t addr, u
 
 /* Converts a guest iovec array (WASI_IOVEC_SIZE bytes each) into host iovecs pointing into
  * guest memory. At most GUEST_MEM_MAX_IOVS are taken (the rest is a short read/write, which
- * POSIX and WASI allow). *out must be free()d; *count is set to the number converted. */
+ * POSIX and WASI allow), but every buffer of the array is range-checked: one outside memory is
+ * EFAULT before any byte moves. *out must be free()d; *count is set to the number converted. */
 #define GUEST_MEM_MAX_IOVS 1024
 wasi_errno_t guest_mem_read_iovecs(const wasm_rt_memory_t *mem, uint32_t iovs, uint32_t iovs_len,
                                    struct iovec **out, int *count);

@@ -7,6 +7,7 @@
  * use MSG_NOSIGNAL: a peer that went away gives the guest EPIPE, never kills the process. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -89,16 +90,29 @@ static wasi_errno_t read_iovecs(const wasm_rt_memory_t *mem, uint32_t iovs, uint
   return WASI_ESUCCESS;
 }
 
-/* recvmsg/sendmsg over the guest's iovecs, retrying on EINTR. */
-static wasi_errno_t socket_io(int host_fd, struct iovec *iov, int iovcnt, int flags, bool send,
-                              size_t *n, int *msg_flags) {
+/* recvmsg/sendmsg over the guest's iovecs, retrying on EINTR. A socket that is host stdio is
+ * shared with the parent, so its O_NONBLOCK is never changed (fd_io.c): the guest's emulated
+ * NONBLOCK becomes MSG_DONTWAIT for this call, and a blocking guest waits out the EAGAIN of a
+ * socket the parent left non-blocking. */
+static wasi_errno_t socket_io(const struct wasi_fd_entry *e, struct iovec *iov, int iovcnt,
+                              int flags, bool send, size_t *n, int *msg_flags) {
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)iovcnt};
+  if (fd_entry_emulates_nonblock(e))
+    flags |= MSG_DONTWAIT;
   ssize_t r;
-  do
-    r = send ? sendmsg(host_fd, &msg, flags) : recvmsg(host_fd, &msg, flags);
-  while (r < 0 && errno == EINTR);
-  if (r < 0)
+  for (;;) {
+    r = send ? sendmsg(e->host_fd, &msg, flags) : recvmsg(e->host_fd, &msg, flags);
+    if (r >= 0)
+      break;
+    if (errno == EINTR)
+      continue;
+    if (errno == EAGAIN && e->host_stdio && !(flags & MSG_DONTWAIT)) {
+      struct pollfd p = {.fd = e->host_fd, .events = send ? POLLOUT : POLLIN};
+      if (poll(&p, 1, -1) >= 0 || errno == EINTR)
+        continue;
+    }
     return wasi_errno_last();
+  }
   *n = (size_t)r;
   *msg_flags = msg.msg_flags;
   return WASI_ESUCCESS;
@@ -124,7 +138,7 @@ wasi_errno_t wasi_sock_recv(wasi_ctx *ctx, uint32_t fd, uint32_t ri_data, uint32
               (ri_flags & WASI_RIFLAG_RECV_WAITALL ? MSG_WAITALL : 0);
   size_t n = 0;
   int msg_flags = 0;
-  err = socket_io(e->host_fd, iov, iovcnt, flags, false, &n, &msg_flags);
+  err = socket_io(e, iov, iovcnt, flags, false, &n, &msg_flags);
   if (iov != stack)
     free(iov);
   if (err)
@@ -150,7 +164,7 @@ wasi_errno_t wasi_sock_send(wasi_ctx *ctx, uint32_t fd, uint32_t si_data, uint32
     return err;
   size_t n = 0;
   int msg_flags;
-  err = socket_io(e->host_fd, iov, iovcnt, MSG_NOSIGNAL, true, &n, &msg_flags);
+  err = socket_io(e, iov, iovcnt, MSG_NOSIGNAL, true, &n, &msg_flags);
   if (iov != stack)
     free(iov);
   if (err)

@@ -13,6 +13,23 @@
 #include "guest_mem.h"
 #include "wasi_impl.h"
 
+/* A host fd 0-2 that is closed becomes /dev/null: otherwise the next descriptor the runtime
+ * opens (a preopen, a guest's file) would take its number and be reachable as guest stdio,
+ * with stdio's rules, and never closed. False if it cannot be made. */
+static bool stdio_open_or_null(int fd) {
+  if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+    return true;
+  int null = open("/dev/null", O_RDWR);
+  if (null < 0)
+    return false;
+  if (null != fd) { /* a lower stdio fd was open and this one is free: move it there */
+    int moved = dup2(null, fd);
+    close(null);
+    return moved == fd;
+  }
+  return true;
+}
+
 int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char **envp) {
   memset(ctx, 0, sizeof *ctx);
   ctx->argc = argc;
@@ -25,17 +42,33 @@ int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char
     return -1;
   }
   fd_table_init(ctx->fds);
-  /* stdio: the host's own 0, 1, 2, inherited as they are. */
+  /* stdio: the host's own 0, 1, 2. They are shared with whoever started us (a terminal, a pipe,
+   * a `>> log` file), so the guest gets a stream on each, whatever the host fd is: read, write
+   * and stat, no seek, truncate, times or allocation, and fdflags kept per guest descriptor
+   * (fd_io.c) rather than set on the shared host file. The type says what the host fd is, so a
+   * guest's libc can tell a file from a terminal. (wasmtime gives FD_READ only on 0, FD_WRITE
+   * only on 1-2, and type UNKNOWN for anything but a tty; we keep both directions, as the host
+   * fd's own access mode already limits them, and the type pipes had before.) */
   for (int fd = 0; fd < 3; fd++) {
+    if (!stdio_open_or_null(fd)) {
+      fprintf(stderr, "wasmaot: cannot set up stdio\n");
+      return -1;
+    }
     uint8_t type = fd_filetype_of_host_fd(fd);
-    if (type == WASI_FILETYPE_UNKNOWN)
-      type = WASI_FILETYPE_CHARACTER_DEVICE; /* pipes and closed stdio look like streams */
-    wasi_rights_t rights = fd_rights_for_filetype(type);
+    if (type == WASI_FILETYPE_UNKNOWN || type == WASI_FILETYPE_DIRECTORY)
+      type = WASI_FILETYPE_CHARACTER_DEVICE; /* pipes: preview1 has no type for them */
+    wasi_rights_t rights = fd_rights_for_stream();
     wasi_fd_t got;
     if (fd_table_insert(ctx->fds, fd, type, rights, rights, &got) != WASI_ESUCCESS) {
       fprintf(stderr, "wasmaot: cannot set up stdio\n");
       return -1;
     }
+    struct wasi_fd_entry *e = &ctx->fds->entries[got];
+    e->host_stdio = true;
+    /* The guest starts blocking (a parent's O_NONBLOCK is waited out, fd_io.c) and sees the
+     * host's append mode, which it cannot change. */
+    int fl = fcntl(fd, F_GETFL);
+    e->stdio_fdflags = fl >= 0 && (fl & O_APPEND) ? WASI_FDFLAG_APPEND : 0;
   }
   return 0;
 }
@@ -72,28 +105,38 @@ void wasi_ctx_free(wasi_ctx *ctx) {
 }
 
 /* args_* and environ_* share one shape: a list of NUL-terminated strings written as an
- * array of guest pointers plus one buffer. */
-static wasi_errno_t strings_sizes(wasi_ctx *ctx, uint32_t n, char **list, uint32_t count_out,
-                                  uint32_t size_out) {
+ * array of guest pointers plus one buffer. Both outputs are checked whole before either is
+ * written: an EFAULT leaves guest memory as it was. */
+static uint64_t strings_size(uint32_t n, char **list) {
   uint64_t size = 0;
   for (uint32_t i = 0; i < n; i++)
     size += strlen(list[i]) + 1;
+  return size;
+}
+
+static wasi_errno_t strings_sizes(wasi_ctx *ctx, uint32_t n, char **list, uint32_t count_out,
+                                  uint32_t size_out) {
+  uint64_t size = strings_size(n, list);
   if (size > UINT32_MAX)
     return WASI_EOVERFLOW;
-  wasi_errno_t err = guest_mem_write_u32(ctx->memory, count_out, n);
-  return err ? err : guest_mem_write_u32(ctx->memory, size_out, (uint32_t)size);
+  wasi_errno_t err = GUEST_MEM_CHECK(ctx->memory, {count_out, 4}, {size_out, 4});
+  if (err)
+    return err;
+  guest_mem_write_u32(ctx->memory, count_out, n);
+  return guest_mem_write_u32(ctx->memory, size_out, (uint32_t)size);
 }
 
 static wasi_errno_t strings_get(wasi_ctx *ctx, uint32_t n, char **list, uint32_t ptrs,
                                 uint32_t buf) {
-  uint32_t at = buf;
+  wasi_errno_t err =
+      GUEST_MEM_CHECK(ctx->memory, {ptrs, 4 * (uint64_t)n}, {buf, strings_size(n, list)});
+  if (err)
+    return err;
+  uint32_t at = buf; /* cannot wrap: buf + the whole size is inside memory */
   for (uint32_t i = 0; i < n; i++) {
     uint32_t len = (uint32_t)strlen(list[i]) + 1;
-    wasi_errno_t err = guest_mem_write_u32(ctx->memory, ptrs + 4 * i, at);
-    if (!err)
-      err = guest_mem_write_bytes(ctx->memory, at, list[i], len);
-    if (err)
-      return err;
+    guest_mem_write_u32(ctx->memory, ptrs + 4 * i, at);
+    guest_mem_write_bytes(ctx->memory, at, list[i], len);
     at += len;
   }
   return WASI_ESUCCESS;

@@ -45,9 +45,26 @@ i32 raw_path_link(i32 old_fd, i32 flags, i32 old, i32 old_len, i32 new_fd, i32 p
 IMPORT(args_get) i32 raw_args_get(i32 argv, i32 buf);
 IMPORT(random_get) i32 raw_random_get(i32 buf, i32 len);
 IMPORT(clock_time_get) i32 raw_clock_time_get(i32 id, i64 precision, i32 out);
+IMPORT(args_sizes_get) i32 raw_args_sizes_get(i32 argc, i32 size);
+IMPORT(environ_get) i32 raw_environ_get(i32 environ, i32 buf);
+IMPORT(environ_sizes_get) i32 raw_environ_sizes_get(i32 count, i32 size);
+IMPORT(fd_fdstat_get) i32 raw_fd_fdstat_get(i32 fd, i32 out);
+IMPORT(fd_fdstat_set_flags) i32 raw_fd_fdstat_set_flags(i32 fd, i32 flags);
+IMPORT(fd_seek) i32 raw_fd_seek(i32 fd, i64 offset, i32 whence, i32 out);
+IMPORT(fd_tell) i32 raw_fd_tell(i32 fd, i32 out);
+IMPORT(fd_pread) i32 raw_fd_pread(i32 fd, i32 iovs, i32 iovs_len, i64 offset, i32 nread);
+IMPORT(fd_pwrite) i32 raw_fd_pwrite(i32 fd, i32 iovs, i32 iovs_len, i64 offset, i32 nwritten);
+IMPORT(fd_filestat_set_size) i32 raw_fd_filestat_set_size(i32 fd, i64 size);
+IMPORT(fd_filestat_set_times) i32 raw_fd_filestat_set_times(i32 fd, i64 atim, i64 mtim, i32 fl);
+IMPORT(fd_allocate) i32 raw_fd_allocate(i32 fd, i64 offset, i64 len);
+IMPORT(fd_advise) i32 raw_fd_advise(i32 fd, i64 offset, i64 len, i32 advice);
+IMPORT(fd_sync) i32 raw_fd_sync(i32 fd);
+IMPORT(fd_datasync) i32 raw_fd_datasync(i32 fd);
+IMPORT(poll_oneoff) i32 raw_poll_oneoff(i32 in, i32 out, i32 nsubscriptions, i32 nevents);
 
 enum {
   E_SUCCESS = 0,
+  E_AGAIN = 6,
   E_BADF = 8,
   E_EXIST = 20,
   E_FAULT = 21,
@@ -60,6 +77,7 @@ enum {
   E_NOENT = 44,
   E_NOTDIR = 54,
   E_PERM = 63,
+  E_SPIPE = 70,
   E_NOTCAPABLE = 76,
 };
 enum { LOOKUP_FOLLOW = 1, O_CREAT = 1, O_DIRECTORY = 2, O_EXCL = 4 };
@@ -67,6 +85,14 @@ enum { LOOKUP_FOLLOW = 1, O_CREAT = 1, O_DIRECTORY = 2, O_EXCL = 4 };
 #define RIGHT_FD_READ (1ll << 1)
 #define RIGHT_FD_WRITE (1ll << 6)
 #define FILETYPE_SYMLINK 7
+#define FDFLAG_APPEND 1
+#define FDFLAG_NONBLOCK 4
+/* Rights that act on the file behind a descriptor, not on a stream: seek, tell, sync, datasync,
+ * advise, allocate, filestat_set_size, filestat_set_times. */
+#define FILE_ONLY_RIGHTS                                                                           \
+  ((1ll << 2) | (1ll << 5) | (1ll << 4) | (1ll << 0) | (1ll << 7) | (1ll << 8) | (1ll << 22) |     \
+   (1ll << 23))
+#define STREAM_RIGHTS (RIGHT_FD_READ | RIGHT_FD_WRITE | (1ll << 27))
 
 static const i32 sandbox = 3;
 static int failures;
@@ -200,6 +226,22 @@ static void scenario_loops(void) {
   expect("stat self/ ", stat_path("self/", 0, st), E_LOOP, E_LOOP);
   expect("mkdir a/d", raw_path_create_directory(sandbox, P("a/d")), E_LOOP, E_LOOP);
   expect("stat self (nofollow) works", stat_path("self", 0, st), E_SUCCESS, 0);
+  /* One long self-referencing link, "long -> long/long/.../long" (4,000 bytes): each hop adds
+   * a whole target to what is left to resolve; the kernel and the walk both stop at 40 links. */
+  static char long_target[4001];
+  for (int i = 0; i < 800; i++)
+    memcpy(long_target + 5 * i, "long/", 5);
+  long_target[3999] = 0;
+  expect("symlink long -> long/long/...",
+         raw_path_symlink(addr(long_target), (i32)strlen(long_target), sandbox, P("long")),
+         E_SUCCESS, 0);
+  expect("open long (follow)", open_path("long", LOOKUP_FOLLOW, 0, &fd), E_LOOP, E_LOOP);
+  expect("open long/x", open_path("long/x", 0, 0, &fd), E_LOOP, E_LOOP);
+  expect("create long/x", open_path("long/x", 0, O_CREAT, &fd), E_LOOP, E_LOOP);
+  expect("stat long (follow)", stat_path("long", LOOKUP_FOLLOW, st), E_LOOP, E_LOOP);
+  expect("stat long/", stat_path("long/", 0, st), E_LOOP, E_LOOP);
+  expect("mkdir long/d", raw_path_create_directory(sandbox, P("long/d")), E_LOOP, E_LOOP);
+  expect("unlink long/x", raw_path_unlink_file(sandbox, P("long/x")), E_LOOP, E_LOOP);
   /* A chain of 30 links resolves; 45 is past Linux's limit of 40. */
   char name[16], target[16];
   for (int i = 1; i <= 45; i++) {
@@ -333,6 +375,137 @@ static void scenario_renumber(void) {
          E_NOTDIR);
 }
 
+static uint64_t load_u64(const uint8_t *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; i--)
+    v = v << 8 | p[i];
+  return v;
+}
+
+/* The host's stdio (test_sandbox.c: stdin an empty pipe it keeps open, stdout a `>>` log file,
+ * stderr a pipe) is a stream the guest can read and write, nothing more. The flags the guest
+ * sets stay its own; it leaves NONBLOCK set on all three for the host to check after exit. */
+static void scenario_stdio(void) {
+  char label[96];
+  static char data[] = "pwrite must not land\n";
+  i32 iov[2] = {addr(data), sizeof data - 1}, n = 0;
+  for (i32 fd = 0; fd < 3; fd++) {
+    uint8_t fdstat[24];
+    uint64_t off = 0;
+#define CHECK(what, got, want)                                                                     \
+  do {                                                                                             \
+    snprintf(label, sizeof label, "fd %d: %s", fd, what);                                          \
+    expect(label, got, want, want);                                                                \
+  } while (0)
+    CHECK("fdstat_get", raw_fd_fdstat_get(fd, addr(fdstat)), E_SUCCESS);
+    CHECK("has no file rights", (load_u64(fdstat + 8) & FILE_ONLY_RIGHTS) != 0, 0);
+    CHECK("has stream rights", (load_u64(fdstat + 8) & STREAM_RIGHTS) == STREAM_RIGHTS, 1);
+    CHECK("seek is ESPIPE", raw_fd_seek(fd, 0, 0, addr(&off)), E_SPIPE);
+    CHECK("seek to end is ESPIPE", raw_fd_seek(fd, 0, 2, addr(&off)), E_SPIPE);
+    CHECK("tell is ESPIPE", raw_fd_tell(fd, addr(&off)), E_SPIPE);
+    CHECK("pwrite is ESPIPE", raw_fd_pwrite(fd, addr(iov), 1, 0, addr(&n)), E_SPIPE);
+    CHECK("pread is ESPIPE", raw_fd_pread(fd, addr(iov), 1, 0, addr(&n)), E_SPIPE);
+    CHECK("truncate", raw_fd_filestat_set_size(fd, 0), E_NOTCAPABLE);
+    CHECK("set_times", raw_fd_filestat_set_times(fd, 0, 0, 0x5), E_NOTCAPABLE);
+    CHECK("allocate", raw_fd_allocate(fd, 0, 1 << 20), E_NOTCAPABLE);
+    CHECK("advise", raw_fd_advise(fd, 0, 0, 4), E_NOTCAPABLE);
+    CHECK("sync", raw_fd_sync(fd), E_NOTCAPABLE);
+    CHECK("datasync", raw_fd_datasync(fd), E_NOTCAPABLE);
+    CHECK("clear APPEND", raw_fd_fdstat_set_flags(fd, 0), E_SUCCESS);
+    raw_fd_fdstat_get(fd, addr(fdstat));
+    CHECK("fdstat says no APPEND", fdstat[2] & FDFLAG_APPEND, 0);
+    CHECK("set NONBLOCK", raw_fd_fdstat_set_flags(fd, FDFLAG_NONBLOCK), E_SUCCESS);
+    raw_fd_fdstat_get(fd, addr(fdstat));
+    CHECK("fdstat says NONBLOCK", fdstat[2], FDFLAG_NONBLOCK);
+#undef CHECK
+  }
+  char buf[8];
+  i32 rd[2] = {addr(buf), sizeof buf};
+  expect("non-blocking read of an empty stdin is EAGAIN", raw_fd_read(0, addr(rd), 1, addr(&n)),
+         E_AGAIN, E_AGAIN);
+  static char line[] = "stdout still appends\n";
+  i32 wr[2] = {addr(line), sizeof line - 1};
+  fflush(stdout);
+  expect("non-blocking write to the log", raw_fd_write(1, addr(wr), 1, addr(&n)), E_SUCCESS, 0);
+}
+
+/* An invalid pointer among a call's outputs is EFAULT with no guest memory written: each call
+ * gets one good output (filled with 0xAA) and one that leaves memory, or one that straddles its
+ * end, whose part inside (the last TAIL bytes, also 0xAA) must stay as it was. */
+enum { TAIL = 64 };
+static uint8_t good[256];
+static void fill(void) {
+  memset(good, 0xAA, sizeof good);
+  memset((uint8_t *)(uintptr_t)(memory_end() - TAIL), 0xAA, TAIL);
+}
+static int untouched(void) {
+  const uint8_t *tail = (const uint8_t *)(uintptr_t)(memory_end() - TAIL);
+  for (size_t i = 0; i < sizeof good; i++)
+    if (good[i] != 0xAA)
+      return 0;
+  for (int i = 0; i < TAIL; i++)
+    if (tail[i] != 0xAA)
+      return 0;
+  return 1;
+}
+#define NOTHING_WRITTEN(label, call)                                                               \
+  do {                                                                                             \
+    fill();                                                                                        \
+    i32 got_ = (call);                                                                             \
+    expect(label, got_, E_FAULT, E_FAULT);                                                         \
+    expect(label " (nothing written)", untouched(), 1, 1);                                         \
+  } while (0)
+
+static void scenario_outputs(void) {
+  /* A page of our own at the end, so the canary bytes there are no allocator's. */
+  __builtin_wasm_memory_grow(0, 1);
+  i32 end = memory_end(), g = addr(good), fd = -1, n;
+  NOTHING_WRITTEN("args_sizes_get size out", raw_args_sizes_get(g, end - 2));
+  NOTHING_WRITTEN("args_sizes_get count out", raw_args_sizes_get(end - 2, g));
+  NOTHING_WRITTEN("args_get buffer straddles", raw_args_get(g, end - 4));
+  NOTHING_WRITTEN("args_get pointers straddle", raw_args_get(end - 4, g));
+  NOTHING_WRITTEN("environ_sizes_get size out", raw_environ_sizes_get(g, end - 2));
+  NOTHING_WRITTEN("environ_sizes_get count out", raw_environ_sizes_get(end - 2, g));
+  NOTHING_WRITTEN("environ_get buffer straddles", raw_environ_get(g, end - 4));
+  NOTHING_WRITTEN("environ_get pointers straddle", raw_environ_get(end - 2, g));
+  expect("open sub/file", open_path("sub/file", 0, 0, &fd), E_SUCCESS, 0);
+  /* 1,100 iovecs of one byte each into `good`, the last one outside memory. */
+  static i32 iovs[1100][2];
+  for (int i = 0; i < 1100; i++) {
+    iovs[i][0] = g + i % 200;
+    iovs[i][1] = 1;
+  }
+  iovs[1099][0] = end;
+  NOTHING_WRITTEN("fd_read, the 1,100th iovec bad", raw_fd_read(fd, addr(iovs), 1100, addr(&n)));
+  NOTHING_WRITTEN("fd_pread, the 1,100th iovec bad",
+                  raw_fd_pread(fd, addr(iovs), 1100, 0, addr(&n)));
+  uint64_t pos = 1;
+  expect("nothing was read", raw_fd_tell(fd, addr(&pos)) == E_SUCCESS && pos == 0, 1, 1);
+  NOTHING_WRITTEN("fd_read nread out", raw_fd_read(fd, addr(iovs), 1, end - 2));
+  NOTHING_WRITTEN("fd_seek offset out", raw_fd_seek(fd, 3, 0, end - 4));
+  expect("the offset did not move", raw_fd_tell(fd, addr(&pos)) == E_SUCCESS && pos == 0, 1, 1);
+  NOTHING_WRITTEN("fd_tell out", raw_fd_tell(fd, end - 4));
+  NOTHING_WRITTEN("fd_filestat_get out", raw_fd_filestat_get(fd, end - 32));
+  NOTHING_WRITTEN("fd_fdstat_get out", raw_fd_fdstat_get(fd, end - 8));
+  NOTHING_WRITTEN("path_filestat_get out", raw_path_filestat_get(sandbox, 0, P("sub"), end - 32));
+  NOTHING_WRITTEN("fd_prestat_get out", raw_fd_prestat_get(sandbox, end - 4));
+  NOTHING_WRITTEN("fd_prestat_dir_name out", raw_fd_prestat_dir_name(sandbox, end - 4, 64));
+  NOTHING_WRITTEN("fd_readdir bufused out", raw_fd_readdir(sandbox, g, 128, 0, end - 2));
+  NOTHING_WRITTEN("fd_readdir buffer straddles", raw_fd_readdir(sandbox, end - 32, 128, 0, g));
+  NOTHING_WRITTEN("path_readlink bufused out",
+                  raw_path_readlink(sandbox, P("in_link"), g, 64, end - 2));
+  NOTHING_WRITTEN("path_readlink buffer straddles",
+                  raw_path_readlink(sandbox, P("in_link"), end - 2, 64, g));
+  NOTHING_WRITTEN("clock_time_get out", raw_clock_time_get(0, 0, end - 4));
+  NOTHING_WRITTEN("random_get straddles", raw_random_get(end - 32, 64));
+  /* One clock subscription that is due at once. */
+  static uint8_t sub[48];
+  memset(sub, 0, sizeof sub);
+  sub[0] = 7; /* userdata */
+  NOTHING_WRITTEN("poll_oneoff nevents out", raw_poll_oneoff(addr(sub), g, 1, end - 2));
+  NOTHING_WRITTEN("poll_oneoff events straddle", raw_poll_oneoff(addr(sub), end - 16, 1, g));
+}
+
 int main(int argc, char **argv) {
   const char *s = argc > 1 ? argv[1] : "";
   struct {
@@ -341,7 +514,8 @@ int main(int argc, char **argv) {
   } scenarios[] = {{"dotdot", scenario_dotdot},     {"absolute", scenario_absolute},
                    {"symlinks", scenario_symlinks}, {"loops", scenario_loops},
                    {"memory", scenario_memory},     {"emfile", scenario_emfile},
-                   {"preopens", scenario_preopens}, {"renumber", scenario_renumber}};
+                   {"preopens", scenario_preopens}, {"renumber", scenario_renumber},
+                   {"stdio", scenario_stdio},       {"outputs", scenario_outputs}};
   for (size_t i = 0; i < sizeof scenarios / sizeof scenarios[0]; i++) {
     if (strcmp(s, scenarios[i].name) == 0) {
       scenarios[i].run();
@@ -350,6 +524,6 @@ int main(int argc, char **argv) {
     }
   }
   fprintf(stderr, "usage: sandbox_guest dotdot|absolute|symlinks|loops|memory|emfile|"
-                  "preopens|renumber\n");
+                  "preopens|renumber|stdio|outputs\n");
   return 100;
 }

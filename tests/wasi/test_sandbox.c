@@ -19,10 +19,12 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -155,7 +157,9 @@ static void run_scenario(const char *scenario, const char *expect_out) {
     make_fixture(work);
     char *before = snapshot_outside(work);
     JOIN(dir_opt, "%s/sandbox::/sandbox", work);
-    char *argv[] = {(char *)cfg->exe, "--dir", dir_opt, "--", (char *)scenario, NULL};
+    /* One variable, so environ_get has something to write. */
+    char *argv[] = {(char *)cfg->exe, "--dir", dir_opt,          "--env",
+                    "SANDBOX=1",      "--",    (char *)scenario, NULL};
     char **env = environment(cfg->path_walk);
     struct proc_result r = proc_run(argv, env, 120);
     cr_expect_eq(r.status, 0, "%s [%s]: exit %d\n--- stdout\n%s--- stderr\n%s", scenario, cfg->name,
@@ -204,4 +208,109 @@ Test(sandbox, closing_preopens) {
 }
 Test(sandbox, fd_renumber_edges) {
   run_scenario("renumber", "via renumbered stdout\n");
+}
+Test(sandbox, outputs_all_checked_before_any_is_written) {
+  run_scenario("outputs", NULL);
+}
+
+/* ---- Host stdio is a stream, and the guest's flags on it stay the guest's --------------------
+
+ * The guest runs with stdin an empty pipe (the test keeps its write end open, so a read would
+ * block), stdout a log file opened O_APPEND with a line already in it (as `>> log`), stderr a
+ * pipe. It tries every file operation on 0-2, clears APPEND and sets NONBLOCK on all three and
+ * exits. The host's own descriptions of the three must have the same F_GETFL flags as before,
+ * and the log must still start with its line, with the guest's output appended and its times
+ * not set by the guest. */
+
+/* Waits up to timeout_s for pid; its exit code, 128+signal, or -1 after killing it. */
+static int wait_child(pid_t pid, int timeout_s) {
+  int status;
+  for (int i = 0; i < timeout_s * 100; i++) {
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    usleep(10000);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, &status, 0);
+  return -1;
+}
+
+static char *read_all(int fd) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *out = open_memstream(&buf, &len);
+  char chunk[4096];
+  ssize_t n;
+  while ((n = read(fd, chunk, sizeof chunk)) > 0)
+    fwrite(chunk, 1, (size_t)n, out);
+  fclose(out);
+  return buf;
+}
+
+Test(sandbox, stdio_is_a_stream_and_keeps_host_flags) {
+  static const char host_line[] = "a line the host wrote\n";
+  const struct config *cfgs[] = {&configs[0], &configs[2]}; /* path resolution is not involved */
+  for (size_t c = 0; c < 2; c++) {
+    const struct config *cfg = cfgs[c];
+    char work[PATH_MAX], dir_opt[PATH_MAX + 32], log_path[PATH_MAX];
+    JOIN(work, "%s/sandbox-stdio-%s", TEST_TMP_DIR, cfg->name);
+    make_fixture(work);
+    JOIN(log_path, "%s/outside/log.txt", work);
+    write_file(log_path, host_line);
+    /* Old times the guest could only reproduce by setting them. */
+    struct timespec old[2] = {{.tv_sec = 1000000000}, {.tv_sec = 1000000000}};
+    cr_assert_eq(utimensat(AT_FDCWD, log_path, old, 0), 0);
+    int log = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    int in[2], err[2];
+    cr_assert(log >= 0 && pipe2(in, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
+    int held[3] = {in[0], log, err[1]}, before[3];
+    for (int i = 0; i < 3; i++)
+      before[i] = fcntl(held[i], F_GETFL);
+    JOIN(dir_opt, "%s/sandbox::/sandbox", work);
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+      dup2(in[0], 0);
+      dup2(log, 1);
+      dup2(err[1], 2);
+      char *argv[] = {(char *)cfg->exe, "--dir", dir_opt, "--", "stdio", NULL};
+      execv(argv[0], argv);
+      _exit(127);
+    }
+    int status = wait_child(pid, 120);
+    for (int i = 0; i < 3; i++)
+      cr_expect_eq(fcntl(held[i], F_GETFL), before[i],
+                   "stdio [%s]: the host's fd %d flags changed: %#o, were %#o", cfg->name, i,
+                   fcntl(held[i], F_GETFL), before[i]);
+    close(err[1]);
+    char *errors = read_all(err[0]);
+    struct stat st; /* before reading it, which may move its atime */
+    cr_assert_eq(stat(log_path, &st), 0);
+    FILE *f = fopen(log_path, "r");
+    cr_assert(f);
+    char *out = read_all(fileno(f));
+    fclose(f);
+    cr_expect_eq(status, 0, "stdio [%s]: exit %d\n--- log\n%s--- stderr\n%s", cfg->name, status,
+                 out, errors);
+    cr_expect(strncmp(out, host_line, strlen(host_line)) == 0,
+              "stdio [%s]: the host's line is gone (truncated or overwritten):\n%s", cfg->name,
+              out);
+    cr_expect(strstr(out, "FAIL") == NULL && strstr(out, "0 failures\n") != NULL, "stdio [%s]:\n%s",
+              cfg->name, out);
+    cr_expect(strstr(out, "stdout still appends\n") != NULL, "stdio [%s]:\n%s", cfg->name, out);
+    cr_expect(strstr(out, "must not land") == NULL, "stdio [%s]: pwrite landed", cfg->name);
+    cr_expect(st.st_atim.tv_sec == 1000000000 && st.st_mtim.tv_sec > 1000000000,
+              "stdio [%s]: times set by the guest: atime %lld mtime %lld", cfg->name,
+              (long long)st.st_atim.tv_sec, (long long)st.st_mtim.tv_sec);
+    cr_expect(strstr(errors, "Sanitizer") == NULL && strstr(errors, "runtime error") == NULL,
+              "stdio [%s]: sanitizer report:\n%s", cfg->name, errors);
+    free(errors);
+    free(out);
+    close(log);
+    close(in[0]);
+    close(in[1]);
+    close(err[0]);
+    nftw(work, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  }
 }
