@@ -56,9 +56,10 @@ install: $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j$(JOBS)
 	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
 
-# Removes what the last `make install` wrote (its list: $(BUILD)/install_manifest.txt).
+# Removes what the last `make install` wrote (its list: $(BUILD)/install_manifest.txt), under
+# the same DESTDIR.
 uninstall:
-	cmake -DMANIFEST=$(BUILD)/install_manifest.txt -P packaging/uninstall.cmake
+	DESTDIR="$(DESTDIR)" cmake -DMANIFEST=$(BUILD)/install_manifest.txt -P packaging/uninstall.cmake
 
 # The Debian package, $(BUILD)/package/wasmaot_VERSION_ARCH.deb (apt install ./that.deb).
 package: build

@@ -1,12 +1,14 @@
-# cmake -DMANIFEST=build/install_manifest.txt -P uninstall.cmake
-# Removes every file the install listed (the paths include any DESTDIR it had), then the
-# directories left empty inside share/wasmaot, which only wasmaot uses.
+# [DESTDIR=...] cmake -DMANIFEST=build/install_manifest.txt -P uninstall.cmake
+# Removes every file the install listed, then the directories left empty inside share/wasmaot,
+# which only wasmaot uses. The manifest lists paths without DESTDIR, so a staged install is
+# removed with the same DESTDIR it was installed with.
 if(NOT EXISTS "${MANIFEST}")
   message(FATAL_ERROR "uninstall: ${MANIFEST} not found; nothing was installed from this build")
 endif()
-file(STRINGS "${MANIFEST}" files)
+file(STRINGS "${MANIFEST}" listed)
 set(dirs)
-foreach(f IN LISTS files)
+foreach(f IN LISTS listed)
+  set(f "$ENV{DESTDIR}${f}")
   if(EXISTS "${f}" OR IS_SYMLINK "${f}")
     message(STATUS "Removing ${f}")
     file(REMOVE "${f}")
