@@ -1,10 +1,11 @@
 # The two commands of the README: `make test` and `make bench`. Both install what is missing
-# (toolchain/deps.sh), configure and build first. Everything else is CMake's.
+# (toolchain/deps.sh), configure and build first. Everything else is CMake's, including
+# `make install` / `make uninstall` / `make package` (packaging/CMakeLists.txt).
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build test bench runtimes codegen spec-all format clean
+.PHONY: all deps build test bench runtimes codegen spec-all format clean install uninstall package
 
 all: build
 
@@ -42,6 +43,27 @@ spec-all: build
 	  python3 tests/spec/spec_runner.py --build $(BUILD) --jobs $(JOBS) \
 	    -- --cc $$1 -O$$2 --bounds $$3 >$$log 2>&1 || fail=1; \
 	  echo "$$1 -O$$2 $$3: $$(tail -n 1 $$log)  (details: $$log)"; done; exit $$fail
+
+# Installing: PREFIX (default /usr/local) and DESTDIR (staging) as usual. The build is configured
+# only if it never was and otherwise just brought up to date (a no-op after `make`), so
+# `make && sudo make install` writes nothing as root into the build tree.
+PREFIX ?= /usr/local
+
+$(BUILD)/CMakeCache.txt:
+	@$(MAKE) --no-print-directory build
+
+install: $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j$(JOBS)
+	DESTDIR="$(DESTDIR)" cmake --install $(BUILD) --prefix "$(PREFIX)"
+
+# Removes what the last `make install` wrote (its list: $(BUILD)/install_manifest.txt), under
+# the same DESTDIR.
+uninstall:
+	DESTDIR="$(DESTDIR)" cmake -DMANIFEST=$(BUILD)/install_manifest.txt -P packaging/uninstall.cmake
+
+# The Debian package, $(BUILD)/package/wasmaot_VERSION_ARCH.deb (apt install ./that.deb).
+package: build
+	cd $(BUILD) && cpack -G DEB
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

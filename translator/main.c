@@ -22,42 +22,13 @@
 #include <unistd.h>
 
 #include "cache.h"
+#include "help.h"
 #include "import_glue.h"
 #include "pipeline.h"
 
 #ifndef WASMAOT_VERSION
 #define WASMAOT_VERSION "0.0.0"
 #endif
-
-static const char usage[] =
-    "usage: wasmaot build IN.wasm -o OUT [build options]\n"
-    "       wasmaot run [build and runtime options] IN.wasm [runtime options] [--] [ARGS...]\n"
-    "       wasmaot --help | --version\n"
-    "\n"
-    "Translates a WASI preview1 module to C with wasm2c, compiles it, and links it with the\n"
-    "wasmaot WASI runtime into a native executable. `run` builds into a content-addressed\n"
-    "cache ($WASMAOT_CACHE, else $XDG_CACHE_HOME/wasmaot, else ~/.cache/wasmaot) and runs it.\n"
-    "\n"
-    "build options:\n"
-    "  -o OUT                 output executable (build only)\n"
-    "  --cc gcc|clang[-N]     C compiler (default: clang-16 if installed, else gcc;\n"
-    "                         gcc with --bounds check)\n"
-    "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O3; -O2 with --bounds check)\n"
-    "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"
-    "  --keep-c DIR           also write the generated guest.c/guest.h into DIR\n"
-    "  --sanitize             build the host side with ASan+UBSan (implies --bounds check)\n"
-    "  --unknown-imports error|trap|default\n"
-    "                         an imported function the runtime does not provide: refuse the\n"
-    "                         module (default), trap when it is called, or return zeros\n"
-    "\n"
-    "runtime options (run, or given first to a built executable):\n"
-    "  --dir HOST[::GUEST]    pre-open a host directory as GUEST (default: same path)\n"
-    "  --env KEY=VALUE        set a guest environment variable (--env KEY: copy the host's)\n"
-    "  --inherit-env          pass the whole host environment\n"
-    "  --listen HOST:PORT     listen on HOST:PORT and give the socket to the guest\n"
-    "  -v, --verbose          say whether the cache was hit (run only)\n"
-    "\n"
-    "Exit status: the guest's exit code; 134 if it trapped; 1 if wasmaot itself failed.\n";
 
 static int die(const char *fmt, const char *a, const char *b) {
   fprintf(stderr, "wasmaot: error: ");
@@ -173,6 +144,9 @@ static int cmd_build(int argc, char **argv) {
   struct build_options o;
   build_options_default(&o);
   const char *in = NULL, *out = NULL;
+  for (int i = 0; i < argc; i++)
+    if (help_is_request(argv[i]))
+      return fputs(help_text("build"), stdout) < 0;
   for (int i = 0; i < argc; i++) {
     int r = parse_build_option(argc, argv, &i, &o, &out);
     if (r < 0)
@@ -180,7 +154,7 @@ static int cmd_build(int argc, char **argv) {
     if (r == 1)
       continue;
     if (argv[i][0] == '-' && argv[i][1] != 0)
-      return die("build: unknown option %s (see wasmaot --help)%s", argv[i], "");
+      return die("build: unknown option %s (see wasmaot help build)%s", argv[i], "");
     if (in)
       return die("build: more than one input (%s and %s)", in, argv[i]);
     in = argv[i];
@@ -298,6 +272,9 @@ static int cmd_run(int argc, char **argv) {
   int argv0_at = n++;
   const char *in = NULL;
   for (; i < argc && !in; i++) {
+    /* Only before the module: after it, --help may be the guest's. */
+    if (help_is_request(argv[i]))
+      return fputs(help_text("run"), stdout) < 0;
     if (strcmp(argv[i], "--") == 0) {
       if (i + 1 < argc)
         in = argv[++i];
@@ -376,13 +353,15 @@ static int cmd_run(int argc, char **argv) {
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fputs(usage, stderr);
+    fputs(help_text(NULL), stderr);
     return 2;
   }
   const char *cmd = argv[1];
-  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-    fputs(usage, stdout);
-    return 0;
+  if (help_is_request(cmd) || strcmp(cmd, "help") == 0) {
+    const char *topic = argc > 2 ? argv[2] : NULL, *text = help_text(topic);
+    if (!text)
+      return die("help: no command %s (expected build or run)%s", topic, "");
+    return fputs(text, stdout) < 0;
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
     struct build_options guard, check;
@@ -405,5 +384,5 @@ int main(int argc, char **argv) {
     return cmd_cflags(argc - 2, argv + 2);
   if (strcmp(cmd, "compile-guest") == 0)
     return cmd_compile_guest(argc - 2, argv + 2);
-  return die("unknown command %s (expected build or run; see wasmaot --help)", cmd, "");
+  return die("unknown command %s (expected build or run; see wasmaot help)", cmd, "");
 }

@@ -19,10 +19,6 @@
 #include "wasi_imports.h"
 #include "wasm_module.h"
 
-#ifndef WASMAOT_SHARE_DIR_FALLBACK
-#define WASMAOT_SHARE_DIR_FALLBACK "/usr/local/share/wasmaot"
-#endif
-
 /* wasm2c's features: what wasmtime's CLI enables by default. SIMD, relaxed SIMD, exceptions
  * (both encodings), tail calls, multi-value, bulk memory, reference types, extended-const,
  * multi-memory and memory64 are on in wasm2c 1.0.42 already; threads (shared memory, atomics)
@@ -97,20 +93,20 @@ const char *pipeline_share_dir(void) {
     snprintf(dir, sizeof dir, "%s", env);
     return dir;
   }
-  char exe[PATH_MAX];
+  /* Always beside the executable (build/bin -> build/share, PREFIX/bin -> PREFIX/share), never
+   * a path compiled in: a moved or packaged prefix must not quietly use the build tree's
+   * runtime. If it is missing, the error names this path. /proc/self/exe has no symlinks, so
+   * dropping two components is the same as "/../..". */
+  char exe[PATH_MAX] = "/proc/self/exe: unreadable/bin/wasmaot";
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
+  if (n > 0)
     exe[n] = 0;
+  for (int up = 0; up < 2; up++) {
     char *slash = strrchr(exe, '/');
-    if (slash) {
+    if (slash)
       *slash = 0;
-      snprintf(dir, sizeof dir, "%s/../share/wasmaot", exe);
-      struct stat st;
-      if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-        return dir;
-    }
   }
-  snprintf(dir, sizeof dir, "%s", WASMAOT_SHARE_DIR_FALLBACK);
+  snprintf(dir, sizeof dir, "%s/share/wasmaot", exe);
   return dir;
 }
 

@@ -1,0 +1,41 @@
+# [DESTDIR=...] cmake -DMANIFEST=build/install_manifest.txt -P uninstall.cmake
+# Removes every file the install listed, then the directories left empty inside share/wasmaot,
+# which only wasmaot uses. The manifest lists paths without DESTDIR, so a staged install is
+# removed with the same DESTDIR it was installed with.
+if(NOT EXISTS "${MANIFEST}")
+  message(FATAL_ERROR "uninstall: ${MANIFEST} not found; nothing was installed from this build")
+endif()
+file(STRINGS "${MANIFEST}" listed)
+set(dirs)
+foreach(f IN LISTS listed)
+  set(f "$ENV{DESTDIR}${f}")
+  if(EXISTS "${f}" OR IS_SYMLINK "${f}")
+    message(STATUS "Removing ${f}")
+    file(REMOVE "${f}")
+    if(EXISTS "${f}")
+      message(FATAL_ERROR "uninstall: cannot remove ${f}")
+    endif()
+  endif()
+  # Every directory between the file and .../share/wasmaot, deepest first.
+  string(FIND "${f}" "/share/wasmaot/" at REVERSE)
+  if(at GREATER -1)
+    math(EXPR end "${at} + 14") # "/share/wasmaot"
+    string(SUBSTRING "${f}" 0 ${end} top)
+    get_filename_component(d "${f}" DIRECTORY)
+    string(LENGTH "${d}" dl)
+    while(dl GREATER end)
+      list(APPEND dirs "${d}")
+      get_filename_component(d "${d}" DIRECTORY)
+      string(LENGTH "${d}" dl)
+    endwhile()
+    list(APPEND dirs "${top}")
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES dirs)
+list(SORT dirs ORDER DESCENDING) # children sort after their parents
+foreach(d IN LISTS dirs)
+  file(GLOB left "${d}/*" "${d}/.*")
+  if(IS_DIRECTORY "${d}" AND NOT left)
+    file(REMOVE_RECURSE "${d}")
+  endif()
+endforeach()

@@ -1,0 +1,94 @@
+/* `wasmaot help [COMMAND]`, `wasmaot COMMAND --help`: the CLI's own description. The manual
+ * page (doc/wasmaot.1) says the same at length; change both together. */
+#include "help.h"
+
+#include <string.h>
+
+static const char overview[] =
+    "usage: wasmaot build IN.wasm -o OUT [build options]\n"
+    "       wasmaot run [build options] [runtime options] IN.wasm [runtime options] [--] "
+    "[ARGS...]\n"
+    "       wasmaot help [build|run]\n"
+    "       wasmaot --help | --version\n"
+    "\n"
+    "Translates a WASI preview1 module to C with wasm2c, compiles it, and links it with the\n"
+    "wasmaot WASI runtime into a native executable.\n"
+    "\n"
+    "commands:\n"
+    "  build      build a native executable from a module\n"
+    "  run        build into the cache (or find it there) and run it\n"
+    "  help CMD   all of CMD's options (also: wasmaot CMD --help)\n"
+    "  --version  version, runtime-support location and this machine's default build\n"
+    "\n"
+    "Sandbox: the guest sees no host file and no environment variable unless given --dir or\n"
+    "--env (or --inherit-env).\n"
+    "Exit status: the guest's proc_exit code (0 when _start returns); 134 if it trapped, after\n"
+    "\"wasm trap: REASON\" on stderr; 1 after \"wasmaot: error: ...\" if wasmaot itself failed.\n"
+    "More in the manual page: man wasmaot\n";
+
+#define BUILD_OPTIONS                                                                              \
+  "build options:\n"                                                                               \
+  "  --cc gcc|clang[-N]     C compiler (default: clang-16 if installed, else gcc;\n"               \
+  "                         gcc with --bounds check)\n"                                            \
+  "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O3; -O2 with --bounds check)\n"           \
+  "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"          \
+  "  --unknown-imports error|trap|default\n"                                                       \
+  "                         imports that are not WASI preview1: refuse the module (default),\n"    \
+  "                         or link stubs that trap, or that return zeros, when called\n"          \
+  "  --keep-c DIR           also write the generated guest.c/guest.h into DIR\n"                   \
+  "  --sanitize             build the host side with ASan+UBSan (implies --bounds check)\n"
+
+#define RUNTIME_OPTIONS                                                                            \
+  "runtime options (the guest sees no host file or variable it is not given):\n"                   \
+  "  --dir HOST[::GUEST]    pre-open a host directory as GUEST (default: same path)\n"             \
+  "  --env KEY=VALUE        set a guest environment variable (--env KEY: copy the host's)\n"       \
+  "  --inherit-env          pass the whole host environment\n"                                     \
+  "  --listen HOST:PORT     listen on HOST:PORT and give the socket to the guest\n"                \
+  "  --argv0 NAME           the guest's argv[0]\n"
+
+#define EXIT_STATUS                                                                                \
+  "Exit status: the guest's proc_exit code (0 when _start returns); 134 if the guest\n"            \
+  "trapped, after \"wasm trap: REASON\" on stderr; 2 if a runtime option was unusable (a --dir\n"  \
+  "that cannot be opened); 1 after \"wasmaot: error: ...\" if wasmaot itself failed.\n"
+
+static const char build_help[] =
+    "usage: wasmaot build IN.wasm -o OUT [build options]\n"
+    "\n"
+    "Checks the module (a WASI command: exports _start and memory; every import a WASI\n"
+    "preview1 function), translates it with wasm2c, compiles it and links it with the wasmaot\n"
+    "runtime into OUT. A failed build leaves no file at OUT (an existing one is untouched).\n"
+    "Run the result as: OUT [runtime options] [--] [ARGS...]\n"
+    "\n"
+    "  -o OUT                 the executable to write\n" BUILD_OPTIONS "\n" RUNTIME_OPTIONS "\n"
+    "Exit status of wasmaot build: 0 when OUT was written; 1 after \"wasmaot: error: ...\".\n"
+    "Of OUT: " EXIT_STATUS;
+
+static const char run_help[] =
+    "usage: wasmaot run [build options] [runtime options] IN.wasm [runtime options] [--] "
+    "[ARGS...]\n"
+    "\n"
+    "Builds the module into the cache, unless it is there already, and runs it with the\n"
+    "runtime options and ARGS. After IN.wasm, runtime options are read up to \"--\" or the\n"
+    "first argument that is not one; the rest goes to the guest.\n"
+    "\n" BUILD_OPTIONS "\n" RUNTIME_OPTIONS
+    "  -v, --verbose          say whether the cache was hit\n"
+    "\n"
+    "Cache: $WASMAOT_CACHE, else $XDG_CACHE_HOME/wasmaot, else ~/.cache/wasmaot. An entry is\n"
+    "keyed by sha256 of the module, the build options, the toolchain's identity (wasm2c, the C\n"
+    "compiler, the runtime files and wasmaot itself) and the version; a second run of the same\n"
+    "module and options does not translate it again.\n"
+    "\n" EXIT_STATUS;
+
+const char *help_text(const char *command) {
+  if (!command)
+    return overview;
+  if (strcmp(command, "build") == 0)
+    return build_help;
+  if (strcmp(command, "run") == 0)
+    return run_help;
+  return NULL;
+}
+
+int help_is_request(const char *arg) {
+  return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
