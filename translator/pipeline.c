@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "c_rewrite.h"
+#include "module_check.h"
 #include "spawn.h"
-#include "wasi_imports.h"
 #include "wasm_module.h"
 
 #ifndef WASMAOT_SHARE_DIR_FALLBACK
@@ -95,56 +95,6 @@ const char *pipeline_share_dir(void) {
   }
   snprintf(dir, sizeof dir, "%s", WASMAOT_SHARE_DIR_FALLBACK);
   return dir;
-}
-
-/* Every import must be a WASI preview1 function we provide, with the right signature.
- * All offenders are named in one line. */
-static int check_imports(const struct wasm_module_info *m, char *err, size_t errlen) {
-  char list[1024] = "";
-  size_t used = 0;
-  int bad = 0;
-  for (uint32_t i = 0; i < m->nimports; i++) {
-    const struct wasm_import *im = &m->imports[i];
-    const struct wasi_import_sig *sig = NULL;
-    const char *why = NULL;
-    if (strcmp(im->module, WASI_PREVIEW1_MODULE) != 0 || im->kind != WASM_KIND_FUNC ||
-        !(sig = wasi_import_lookup(im->name))) {
-      why = "";
-    } else if (im->type_index >= m->ntypes) {
-      why = " (bad type index)";
-    } else {
-      const struct wasm_functype *t = &m->types[im->type_index];
-      if (t->nparams != strlen(sig->params) || t->nresults != strlen(sig->results) ||
-          strncmp(t->params, sig->params, t->nparams) != 0 ||
-          strncmp(t->results, sig->results, t->nresults) != 0)
-        why = " (wrong signature)";
-    }
-    if (!why)
-      continue;
-    bad++;
-    int n = snprintf(list + used, sizeof list - used, "%s%s.%s%s", bad > 1 ? ", " : "", im->module,
-                     im->name, why);
-    if (n > 0 && used + (size_t)n < sizeof list)
-      used += (size_t)n;
-  }
-  if (bad)
-    return set_error(err, errlen, "unknown import%s: %s", bad > 1 ? "s" : "", list);
-  return 0;
-}
-
-static int check_exports(const struct wasm_module_info *m, char *err, size_t errlen) {
-  int has_start = 0, has_memory = 0;
-  for (uint32_t i = 0; i < m->nexports; i++) {
-    if (m->exports[i].kind == WASM_KIND_FUNC && strcmp(m->exports[i].name, "_start") == 0)
-      has_start = 1;
-    if (m->exports[i].kind == WASM_KIND_MEMORY && strcmp(m->exports[i].name, "memory") == 0)
-      has_memory = 1;
-  }
-  if (!has_start)
-    return set_error(err, errlen, "not a WASI command: no exported function \"_start\"");
-  if (!has_memory)
-    return set_error(err, errlen, "not a WASI command: no exported memory \"memory\"");
-  return 0;
 }
 
 /* The build's scratch directory. Everything in it is ours and goes at the end, or when we are
@@ -311,18 +261,15 @@ static int keep_generated_c(const char *dir, const char *stem, char *err, size_t
 
 int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const char *out_path,
                    const struct build_options *o, char *err, size_t errlen) {
-  struct wasm_module_info m;
-  char why[512];
-  if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
+  char why[1536];
+  int any_imports = 0;
+  if (module_check(bytes, len, &any_imports, why, sizeof why) != 0)
     return set_error(err, errlen, "%s: %s", in_path, why);
-  int rc = check_imports(&m, why, sizeof why) || check_exports(&m, why, sizeof why);
   char imports_wasi[64];
-  snprintf(imports_wasi, sizeof imports_wasi, "-DWASMAOT_GUEST_IMPORTS_WASI=%d", m.nimports > 0);
-  wasm_module_free(&m);
-  if (rc)
-    return set_error(err, errlen, "%s: %s", in_path, why);
+  snprintf(imports_wasi, sizeof imports_wasi, "-DWASMAOT_GUEST_IMPORTS_WASI=%d", any_imports);
   if (begin_scratch(err, errlen) != 0)
     return -1;
+  int rc;
   /* The executable is linked next to its destination and renamed over it at the end. */
   snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
 
