@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -147,6 +148,31 @@ static void end_scratch(void) {
   signal(SIGHUP, SIG_DFL);
 }
 
+/* Writes the module's bytes into the scratch directory as `copy`: wasm2c translates that copy,
+ * never the user's path again, so what is translated is exactly what was checked and hashed
+ * (the file may have been replaced since; it may be a pipe that reads only once). */
+static int write_module_copy(const uint8_t *bytes, size_t len, char *copy, size_t copylen,
+                             char *err, size_t errlen) {
+  snprintf(copy, copylen, "%s/input.wasm", g_tmp_dir);
+  int fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  size_t done = 0;
+  while (fd >= 0 && done < len) {
+    ssize_t n = write(fd, bytes + done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    done += (size_t)n;
+  }
+  if (fd < 0 || done < len || close(fd) != 0) {
+    int e = errno;
+    if (fd >= 0 && done < len)
+      close(fd);
+    return set_error(err, errlen, "cannot write %s: %s", copy, strerror(e));
+  }
+  return 0;
+}
+
 static int run_tool(char *const argv[], const char *what, char *err, size_t errlen) {
   char out[8192];
   int rc = spawn_capture(argv, out, sizeof out);
@@ -269,7 +295,10 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   snprintf(imports_wasi, sizeof imports_wasi, "-DWASMAOT_GUEST_IMPORTS_WASI=%d", any_imports);
   if (begin_scratch(err, errlen) != 0)
     return -1;
-  int rc;
+  char wasm_copy[2 * PATH_MAX];
+  int rc = -1;
+  if (write_module_copy(bytes, len, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
+    goto out;
   /* The executable is linked next to its destination and renamed over it at the end. */
   snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
 
@@ -288,9 +317,8 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   char *san = o->sanitize ? "-fsanitize=address,undefined" : "-DWASMAOT_NO_SANITIZE";
   /* (the define is a harmless placeholder so the host-main argv keeps one shape) */
 
-  rc = -1;
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
-  if (translate_and_compile(in_path, "guest", "guest", o, err, errlen) != 0)
+  if (translate_and_compile(wasm_copy, "guest", "guest", o, err, errlen) != 0)
     goto out;
   struct guest_cflags f;
   pipeline_guest_cflags(o, &f);
@@ -350,9 +378,12 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   if (begin_scratch(err, errlen) != 0)
     return -1;
   int rc = -1;
+  char wasm_copy[2 * PATH_MAX];
+  if (write_module_copy(bytes, len, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
+    goto out;
   char src[2 * PATH_MAX], header[2 * PATH_MAX];
   snprintf(header, sizeof header, "%.*s.h", (int)(strlen(out_obj) - 2), out_obj);
-  if (translate_and_compile(in_path, module_name, stem, o, err, errlen) != 0)
+  if (translate_and_compile(wasm_copy, module_name, stem, o, err, errlen) != 0)
     goto out;
   if (o->keep_c && keep_generated_c(o->keep_c, stem, err, errlen) != 0)
     goto out;
