@@ -339,7 +339,12 @@ static int cmd_run(int argc, char **argv) {
   char key[65], path[PATH_MAX + 80];
   cache_key(parts, lens, 4, key);
   snprintf(path, sizeof path, "%s/%s", dir, key);
-  if (access(path, X_OK) == 0) {
+  int cached = cache_entry_state(path, err, sizeof err);
+  if (cached < 0) {
+    free(bytes);
+    return die("%s%s", err, "");
+  }
+  if (cached && access(path, X_OK) == 0) {
     if (verbose)
       fprintf(stderr, "wasmaot: cache hit %s\n", path);
   } else {
