@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build test bench runtimes codegen spec-all format clean
+.PHONY: all deps build test bench runtimes codegen spec-all fuzz format clean
 
 all: build
 
@@ -42,6 +42,12 @@ spec-all: build
 	  python3 tests/spec/spec_runner.py --build $(BUILD) --jobs $(JOBS) \
 	    -- --cc $$1 -O$$2 --bounds $$3 >$$log 2>&1 || fail=1; \
 	  echo "$$1 -O$$2 $$3: $$(tail -n 1 $$log)  (details: $$log)"; done; exit $$fail
+
+# The fuzz targets (tests/fuzz/), each for FUZZ_SECONDS, with a summary: inputs tried, findings.
+# `make test` runs them for 60 s each (WASMAOT_FUZZ_SECONDS in CMake, $$FUZZ_SECONDS at test time).
+FUZZ_SECONDS ?= 1800
+fuzz: build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run_fuzz.sh --build $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
