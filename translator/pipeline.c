@@ -173,6 +173,16 @@ static int write_module_copy(const uint8_t *bytes, size_t len, char *copy, size_
   return 0;
 }
 
+/* wasm2c's messages name the file it read, the private copy: name the user's file instead. */
+static void name_input_in_error(char *err, size_t errlen, const char *copy, const char *in_path) {
+  char *at = strstr(err, copy);
+  if (!at)
+    return;
+  char rest[2048];
+  snprintf(rest, sizeof rest, "%s", at + strlen(copy));
+  snprintf(at, errlen - (size_t)(at - err), "%s%s", in_path, rest);
+}
+
 static int run_tool(char *const argv[], const char *what, char *err, size_t errlen) {
   char out[8192];
   int rc = spawn_capture(argv, out, sizeof out);
@@ -318,8 +328,10 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   /* (the define is a harmless placeholder so the host-main argv keeps one shape) */
 
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
-  if (translate_and_compile(wasm_copy, "guest", "guest", o, err, errlen) != 0)
+  if (translate_and_compile(wasm_copy, "guest", "guest", o, err, errlen) != 0) {
+    name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
+  }
   struct guest_cflags f;
   pipeline_guest_cflags(o, &f);
   char *cc_host[] = {(char *)o->cc, "-O2",     san,        f.memcheck, NO_CALL_COUNTING,
@@ -383,8 +395,10 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
     goto out;
   char src[2 * PATH_MAX], header[2 * PATH_MAX];
   snprintf(header, sizeof header, "%.*s.h", (int)(strlen(out_obj) - 2), out_obj);
-  if (translate_and_compile(wasm_copy, module_name, stem, o, err, errlen) != 0)
+  if (translate_and_compile(wasm_copy, module_name, stem, o, err, errlen) != 0) {
+    name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
+  }
   if (o->keep_c && keep_generated_c(o->keep_c, stem, err, errlen) != 0)
     goto out;
   snprintf(src, sizeof src, "%s/%s.h", g_tmp_dir, stem);

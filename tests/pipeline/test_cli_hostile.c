@@ -222,6 +222,20 @@ Test(hostile, value_types_beyond_numbers_are_read) {
   proc_result_free(&r);
 }
 
+/* wasm2c reads a private copy of the module; its messages still name the user's file. */
+Test(hostile, wasm2c_errors_name_the_input) {
+  struct module m = header();
+  SECTION(&m, 1, TYPES);
+  SECTION(&m, 2, IMPORTS);
+  SECTION(&m, 3, FUNCS);
+  SECTION(&m, 5, MEMORY);
+  SECTION(&m, 7, EXPORTS);
+  SECTION(&m, 10, "\x01\x04\x00\x41\x00\x0b"); /* _start returns an i32 it does not declare */
+  char needle[800];
+  snprintf(needle, sizeof needle, "wasm2c failed: %s/case.wasm:", scratch);
+  expect_fails(&m, needle);
+}
+
 /* `run` on a malformed module: the same clean error, and nothing in the cache. */
 Test(hostile, run_leaves_no_cache_entry) {
   struct module m = header();
