@@ -45,14 +45,19 @@ static int refuse(char *err, size_t errlen, const char *what, const char *path, 
 int cache_dir(char *buf, size_t len, char *err, size_t errlen) {
   const char *env = getenv("WASMAOT_CACHE"), *xdg = getenv("XDG_CACHE_HOME"),
              *home = getenv("HOME");
+  int n;
   if (env && *env)
-    snprintf(buf, len, "%s", env);
+    n = snprintf(buf, len, "%s", env);
   else if (xdg && *xdg)
-    snprintf(buf, len, "%s/wasmaot", xdg);
+    n = snprintf(buf, len, "%s/wasmaot", xdg);
   else if (home && *home)
-    snprintf(buf, len, "%s/.cache/wasmaot", home);
+    n = snprintf(buf, len, "%s/.cache/wasmaot", home);
   else {
     snprintf(err, errlen, "no cache directory: set WASMAOT_CACHE or HOME");
+    return -1;
+  }
+  if (n < 0 || (size_t)n >= len) { /* a cut-off path would name some other directory */
+    snprintf(err, errlen, "cache directory path too long");
     return -1;
   }
   if (mkdir_p(buf) != 0) {
