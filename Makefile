@@ -5,7 +5,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all deps build test bench runtimes codegen spec-all format clean install uninstall package
+.PHONY: all deps build test bench runtimes codegen spec-all fuzz format clean install uninstall package
 
 all: build
 
@@ -64,6 +64,12 @@ uninstall:
 # The Debian package, $(BUILD)/package/wasmaot_VERSION_ARCH.deb (apt install ./that.deb).
 package: build
 	cd $(BUILD) && cpack -G DEB
+
+# The fuzz targets (tests/fuzz/), each for FUZZ_SECONDS, with a summary: inputs tried, findings.
+# `make test` runs them for 60 s each (WASMAOT_FUZZ_SECONDS in CMake, $$FUZZ_SECONDS at test time).
+FUZZ_SECONDS ?= 1800
+fuzz: build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run_fuzz.sh --build $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -135,7 +135,9 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
                 name) < 0)
       goto write_error;
   }
-  if (ferror(in)) {
+  /* getline also stops on ENOMEM (a line too long for memory): that is no end of file, and
+   * a silently shortened C file must not go on to the compiler. */
+  if (ferror(in) || !feof(in)) {
     set_error(err, errlen, "cannot read %s", c_path);
     goto out;
   }

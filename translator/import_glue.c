@@ -24,13 +24,19 @@
 enum { MAX_PARAMS = 1000 };
 
 struct import_ref {
-  const char *module, *name;
+  const struct wasm_name *module, *name;
 };
+
+/* Bytewise, shorter first on a tie: std::string's order, which wasm2c sorts by. */
+static int compare_names(const struct wasm_name *a, const struct wasm_name *b) {
+  int c = memcmp(a->s, b->s, a->len < b->len ? a->len : b->len);
+  return c ? c : (a->len > b->len) - (a->len < b->len);
+}
 
 static int by_module_then_name(const void *a, const void *b) {
   const struct import_ref *x = a, *y = b;
-  int c = strcmp(x->module, y->module);
-  return c ? c : strcmp(x->name, y->name);
+  int c = compare_names(x->module, y->module);
+  return c ? c : compare_names(x->name, y->name);
 }
 
 /* Identifiers and type names as wasm2c writes them: letters, digits, '_', and for types the
@@ -49,16 +55,21 @@ static int plain_c(const char *s, size_t n, int type) {
 }
 
 /* A module's name as a C string literal: octal escapes for every byte but a safe few. */
-static void write_c_string(FILE *out, const char *module, const char *name) {
-  const char *parts[] = {module, ".", name};
+static void write_c_string(FILE *out, const struct wasm_name *module,
+                           const struct wasm_name *name) {
+  const struct wasm_name dot = {".", 1};
+  const struct wasm_name *parts[] = {module, &dot, name};
   fputc('"', out);
   for (int k = 0; k < 3; k++)
-    for (const unsigned char *p = (const unsigned char *)parts[k]; *p; p++) {
-      if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-          *p == '.' || *p == '_' || *p == '-')
-        fputc(*p, out);
+    for (uint32_t i = 0; i < parts[k]->len; i++) {
+      unsigned char c = (unsigned char)parts[k]->s[i];
+      if (c == 0) /* the message is a C string: a NUL inside a name is shown, not kept */
+        fputs("\\\\x00", out);
+      else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '.' || c == '_' || c == '-')
+        fputc(c, out);
       else
-        fprintf(out, "\\%03o", *p);
+        fprintf(out, "\\%03o", c);
     }
   fputc('"', out);
 }
@@ -101,7 +112,8 @@ static int split_prototype(char *line, char **ret, char **name, char **params, i
 }
 
 static int provided_by_runtime(const struct import_ref *im) {
-  return strcmp(im->module, WASI_PREVIEW1_MODULE) == 0 && wasi_import_lookup(im->name) != NULL;
+  return wasm_name_is(im->module, WASI_PREVIEW1_MODULE) &&
+         strlen(im->name->s) == im->name->len && wasi_import_lookup(im->name->s) != NULL;
 }
 
 static void write_stub(FILE *out, const struct import_ref *im, char *ret, const char *name,
@@ -137,7 +149,7 @@ int import_glue_write(const char *guest_h, const struct wasm_module_info *m,
   }
   for (uint32_t i = 0; i < m->nimports; i++)
     if (m->imports[i].kind == WASM_KIND_FUNC)
-      refs[nrefs++] = (struct import_ref){m->imports[i].module, m->imports[i].name};
+      refs[nrefs++] = (struct import_ref){&m->imports[i].module, &m->imports[i].name};
   qsort(refs, nrefs, sizeof *refs, by_module_then_name);
   size_t unique = 0;
   for (size_t i = 0; i < nrefs; i++)
@@ -168,7 +180,7 @@ int import_glue_write(const char *guest_h, const struct wasm_module_info *m,
     const struct import_ref *im = &refs[seen++];
     if (provided_by_runtime(im)) {
       char expected[256];
-      snprintf(expected, sizeof expected, "w2c_wasi__snapshot__preview1_%s", im->name);
+      snprintf(expected, sizeof expected, "w2c_wasi__snapshot__preview1_%s", im->name->s);
       if (strcmp(name, expected) != 0) {
         set_error(err, errlen, "cannot match wasm2c's imports with the module's (%s)", name);
         goto out;
@@ -176,7 +188,7 @@ int import_glue_write(const char *guest_h, const struct wasm_module_info *m,
       continue;
     }
     if (mode == UNKNOWN_IMPORTS_ERROR) { /* refused before translation; never reached */
-      set_error(err, errlen, "unknown import %s.%s", im->module, im->name);
+      set_error(err, errlen, "unknown import (refused before translation)");
       goto out;
     }
     write_stub(out, im, ret, name, params, nparams, mode);

@@ -15,9 +15,8 @@
 
 #include <stddef.h>
 
+#include "module_check.h"
 #include "wasm_module.h"
-
-enum unknown_imports { UNKNOWN_IMPORTS_ERROR, UNKNOWN_IMPORTS_TRAP, UNKNOWN_IMPORTS_DEFAULT };
 
 /* Reads wasm2c's header `guest_h` for module `m` and writes the glue to `out_path`.
  * -1 with a one-line reason in err. */

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,9 @@ static int die(const char *fmt, const char *a, const char *b) {
   return 1;
 }
 
-/* Reads a whole file; NULL with a message on failure. */
+/* Reads a whole file, once: a regular file, or a pipe (`/dev/stdin`, a FIFO), which can only
+ * be read once. Everything later works on these bytes, never on the path again. NULL with a
+ * message on failure. */
 static uint8_t *read_file(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -45,17 +48,30 @@ static uint8_t *read_file(const char *path, size_t *len) {
     return NULL;
   }
   struct stat st;
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (fstat(fileno(f), &st) != 0 || S_ISDIR(st.st_mode)) {
     fclose(f);
-    die("%s: %s", path, "not a regular file");
+    die("%s: %s", path, "not a file");
     return NULL;
   }
-  uint8_t *buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-  size_t n = buf ? fread(buf, 1, (size_t)st.st_size, f) : 0;
+  size_t cap = S_ISREG(st.st_mode) && st.st_size > 0 ? (size_t)st.st_size + 1 : 65536, n = 0;
+  uint8_t *buf = malloc(cap);
+  const char *failed = buf ? NULL : "too large to read into memory";
+  while (!failed) {
+    n += fread(buf + n, 1, cap - n, f);
+    if (ferror(f))
+      failed = "cannot read";
+    if (failed || n < cap) /* an error, or the end of the file */
+      break;
+    uint8_t *bigger = cap < SIZE_MAX / 2 ? realloc(buf, cap * 2) : NULL;
+    if (!bigger)
+      failed = "too large to read into memory";
+    else
+      buf = bigger, cap *= 2;
+  }
   fclose(f);
-  if (!buf || n != (size_t)st.st_size) {
+  if (failed) {
     free(buf);
-    die("%s: %s", path, "cannot read");
+    die("%s: %s", path, failed);
     return NULL;
   }
   *len = n;
@@ -334,7 +350,12 @@ static int cmd_run(int argc, char **argv) {
   char key[65], path[PATH_MAX + 80];
   cache_key(parts, lens, 4, key);
   snprintf(path, sizeof path, "%s/%s", dir, key);
-  if (access(path, X_OK) == 0) {
+  int cached = cache_entry_state(path, err, sizeof err);
+  if (cached < 0) {
+    free(bytes);
+    return die("%s%s", err, "");
+  }
+  if (cached && access(path, X_OK) == 0) {
     if (verbose)
       fprintf(stderr, "wasmaot: cache hit %s\n", path);
   } else {

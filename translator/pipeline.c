@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,8 +16,8 @@
 
 #include "c_rewrite.h"
 #include "import_glue.h"
+#include "module_check.h"
 #include "spawn.h"
-#include "wasi_imports.h"
 #include "wasm_module.h"
 
 /* wasm2c's features: what wasmtime's CLI enables by default. SIMD, relaxed SIMD, exceptions
@@ -110,78 +111,6 @@ const char *pipeline_share_dir(void) {
   return dir;
 }
 
-/* Every import must be a WASI preview1 function we provide, with the right signature; with
- * --unknown-imports trap|default, other functions are allowed too (glue stubs stand in for
- * them), but never another kind of import, a WASI function with the wrong signature, or
- * wasi-threads' thread-spawn, which the runtime does not implement. All offenders are named in
- * one line; names are the module's own bytes, shown with anything unprintable escaped. */
-static int check_imports(const struct wasm_module_info *m, int unknown_mode, char *err,
-                         size_t errlen) {
-  char list[1024] = "";
-  size_t used = 0;
-  int bad = 0;
-  for (uint32_t i = 0; i < m->nimports; i++) {
-    const struct wasm_import *im = &m->imports[i];
-    const struct wasi_import_sig *sig = NULL;
-    const char *why = NULL;
-    int wasi = strcmp(im->module, WASI_PREVIEW1_MODULE) == 0;
-    if (im->kind != WASM_KIND_FUNC) {
-      why = " (not a function)";
-    } else if (strcmp(im->module, "wasi") == 0 && strcmp(im->name, "thread-spawn") == 0) {
-      why = " (wasi-threads is not supported)";
-    } else if (!wasi || !(sig = wasi_import_lookup(im->name))) {
-      why = unknown_mode == UNKNOWN_IMPORTS_ERROR ? "" : NULL;
-    } else if (im->type_index >= m->ntypes) {
-      why = " (bad type index)";
-    } else {
-      const struct wasm_functype *t = &m->types[im->type_index];
-      if (t->nparams != strlen(sig->params) || t->nresults != strlen(sig->results) ||
-          strncmp(t->params, sig->params, t->nparams) != 0 ||
-          strncmp(t->results, sig->results, t->nresults) != 0)
-        why = " (wrong signature)";
-    }
-    if (!why)
-      continue;
-    bad++;
-    char shown[2][128];
-    const char *raw[2] = {im->module, im->name};
-    for (int k = 0; k < 2; k++) {
-      size_t n = 0;
-      for (const unsigned char *p = (const unsigned char *)raw[k]; *p && n + 5 < sizeof shown[k];
-           p++)
-        n += (size_t)snprintf(shown[k] + n, sizeof shown[k] - n, *p >= 0x20 && *p < 0x7f ? "%c"
-                                                                                        : "\\x%02x",
-                              *p);
-      shown[k][n] = 0;
-    }
-    int n = snprintf(list + used, sizeof list - used, "%s%s.%s%s", bad > 1 ? ", " : "", shown[0],
-                     shown[1], why);
-    if (n > 0 && used + (size_t)n < sizeof list)
-      used += (size_t)n;
-  }
-  if (bad)
-    return set_error(err, errlen, "unknown import%s: %s%s", bad > 1 ? "s" : "", list,
-                     unknown_mode == UNKNOWN_IMPORTS_ERROR
-                         ? " (--unknown-imports trap|default stands in for missing functions)"
-                         : "");
-  return 0;
-}
-
-static int check_exports(const struct wasm_module_info *m, char *err, size_t errlen) {
-  int has_start = 0, has_memory = 0;
-  for (uint32_t i = 0; i < m->nexports; i++) {
-    if (m->exports[i].kind == WASM_KIND_FUNC && strcmp(m->exports[i].name, "_start") == 0)
-      has_start = 1;
-    if (m->exports[i].kind == WASM_KIND_MEMORY && strcmp(m->exports[i].name, "memory") == 0)
-      has_memory = 1;
-  }
-  if (!has_start)
-    return set_error(err, errlen, "not a WASI command: no exported function \"_start\"");
-  if (!has_memory)
-    return set_error(err, errlen, "not a WASI command: no exported memory \"memory\"");
-  return 0;
-}
-
 /* The build's scratch directory. Everything in it is ours and goes at the end, or when we are
  * interrupted mid-build: nothing partial may stay behind. */
 static char g_tmp_dir[PATH_MAX], g_tmp_out[2 * PATH_MAX];
@@ -230,6 +159,41 @@ static void end_scratch(void) {
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
   signal(SIGHUP, SIG_DFL);
+}
+
+/* Writes the module's bytes into the scratch directory as `copy`: wasm2c translates that copy,
+ * never the user's path again, so what is translated is exactly what was checked and hashed
+ * (the file may have been replaced since; it may be a pipe that reads only once). */
+static int write_module_copy(const uint8_t *bytes, size_t len, char *copy, size_t copylen,
+                             char *err, size_t errlen) {
+  snprintf(copy, copylen, "%s/input.wasm", g_tmp_dir);
+  int fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  size_t done = 0;
+  while (fd >= 0 && done < len) {
+    ssize_t n = write(fd, bytes + done, len - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    done += (size_t)n;
+  }
+  if (fd < 0 || done < len || close(fd) != 0) {
+    int e = errno;
+    if (fd >= 0 && done < len)
+      close(fd);
+    return set_error(err, errlen, "cannot write %s: %s", copy, strerror(e));
+  }
+  return 0;
+}
+
+/* wasm2c's messages name the file it read, the private copy: name the user's file instead. */
+static void name_input_in_error(char *err, size_t errlen, const char *copy, const char *in_path) {
+  char *at = strstr(err, copy);
+  if (!at)
+    return;
+  char rest[2048];
+  snprintf(rest, sizeof rest, "%s", at + strlen(copy));
+  snprintf(at, errlen - (size_t)(at - err), "%s%s", in_path, rest);
 }
 
 static int run_tool(char *const argv[], const char *what, char *err, size_t errlen) {
@@ -362,20 +326,18 @@ static int keep_generated_c(const char *dir, const char *stem, char *err, size_t
 
 int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const char *out_path,
                    const struct build_options *o, char *err, size_t errlen) {
+  char why[1536];
   struct wasm_module_info m;
-  char why[512];
-  if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
+  if (module_check(bytes, len, o->unknown_imports, &m, why, sizeof why) != 0)
     return set_error(err, errlen, "%s: %s", in_path, why);
-  int rc = check_imports(&m, o->unknown_imports, why, sizeof why) ||
-           check_exports(&m, why, sizeof why);
-  if (rc) {
-    wasm_module_free(&m);
-    return set_error(err, errlen, "%s: %s", in_path, why);
-  }
   if (begin_scratch(err, errlen) != 0) {
     wasm_module_free(&m);
     return -1;
   }
+  char wasm_copy[2 * PATH_MAX];
+  int rc = -1;
+  if (write_module_copy(bytes, len, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
+    goto out;
   /* The executable is linked next to its destination and renamed over it at the end. */
   snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
 
@@ -395,10 +357,12 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   char *san = o->sanitize ? "-fsanitize=address,undefined" : "-DWASMAOT_NO_SANITIZE";
   /* (the define is a harmless placeholder so the host-main argv keeps one shape) */
 
-  rc = -1;
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
-  if (translate_and_compile(in_path, "guest", "guest", o, err, errlen) != 0 ||
-      import_glue_write(guest_h, &m, o->unknown_imports, glue_h, err, errlen) != 0)
+  if (translate_and_compile(wasm_copy, "guest", "guest", o, err, errlen) != 0) {
+    name_input_in_error(err, errlen, wasm_copy, in_path);
+    goto out;
+  }
+  if (import_glue_write(guest_h, &m, o->unknown_imports, glue_h, err, errlen) != 0)
     goto out;
   struct guest_cflags f;
   pipeline_guest_cflags(o, &f);
@@ -460,10 +424,15 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   if (begin_scratch(err, errlen) != 0)
     return -1;
   int rc = -1;
+  char wasm_copy[2 * PATH_MAX];
+  if (write_module_copy(bytes, len, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
+    goto out;
   char src[2 * PATH_MAX], header[2 * PATH_MAX];
   snprintf(header, sizeof header, "%.*s.h", (int)(strlen(out_obj) - 2), out_obj);
-  if (translate_and_compile(in_path, module_name, stem, o, err, errlen) != 0)
+  if (translate_and_compile(wasm_copy, module_name, stem, o, err, errlen) != 0) {
+    name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
+  }
   if (o->keep_c && keep_generated_c(o->keep_c, stem, err, errlen) != 0)
     goto out;
   snprintf(src, sizeof src, "%s/%s.h", g_tmp_dir, stem);

@@ -66,6 +66,8 @@ char *spawn_find_program(const char *prog) {
   if (!path)
     path = "/usr/local/bin:/usr/bin:/bin";
   char *copy = strdup(path), *save = NULL;
+  if (!copy)
+    return NULL;
   for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
     char *full;
     if (asprintf(&full, "%s/%s", dir, prog) < 0)

@@ -60,6 +60,7 @@ class WasmaotRun(WasmaotBuild):
     def prepare(self, ctx, workload):
         wasm = ctx.wasm(workload)
         self.cache = ctx.scratch("wasmaot-run-cache")
+        os.chmod(self.cache, 0o700)  # `run` refuses a group-writable cache (umask 002)
         return Prepared(artifact=wasm, size_bytes=os.path.getsize(wasm),
                         note="cache: fresh per run" if self.first_run else "cache: warm (filled by warm-up)")
 
