@@ -1,4 +1,5 @@
 /* Trap reporting: the one place a guest trap ends the process. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -85,5 +86,18 @@ void *wasmaot_rt_checked_malloc(size_t size) {
 }
 
 void wasmaot_rt_abort(void) {
-  wasmaot_rt_fatal("the wasm runtime could not reserve or map what the module needs");
+  /* errno is still the failed mmap's or mprotect's: ENOMEM under a `ulimit -v`. */
+  wasmaot_rt_fatal(errno == ENOMEM
+                       ? "cannot reserve or map the module's memory (address space limit?)"
+                       : "the wasm runtime failed to set up the module's memory");
 }
+
+#if defined(__SANITIZE_ADDRESS__)
+/* --sanitize builds: an allocation too large for ASan must come back NULL, as it would without
+ * ASan, so that it becomes the clean out-of-memory error above (or the guest's -1 from a grow)
+ * instead of an ASan abort. ASAN_OPTIONS still overrides this. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) {
+  return "allocator_may_return_null=1";
+}
+#endif

@@ -14,12 +14,15 @@
 #define WASMAOT_WASM_RT_HARDENING_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h> /* declared first, so the names below only rename wabt's own calls */
 
 void *wasmaot_rt_checked_calloc(size_t count, size_t size);
 void *wasmaot_rt_checked_malloc(size_t size);
 __attribute__((noreturn)) void wasmaot_rt_abort(void);
 
+/* wabt prints its own line (perror) before abort(): the one line is ours. */
+#define perror(message) ((void)(message))
 #define calloc(count, size) wasmaot_rt_checked_calloc((count), (size))
 #define malloc(size) wasmaot_rt_checked_malloc(size)
 #define abort() wasmaot_rt_abort()

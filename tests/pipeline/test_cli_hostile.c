@@ -296,3 +296,42 @@ Test(hostile, the_translated_module_is_the_one_read) {
   proc_result_free(&got);
   proc_result_free(&want);
 }
+
+/* A valid module whose export names hold C comment terminators, preprocessor lines and
+ * newlines: wasm2c 1.0.32 copied export names unescaped into comments of the generated C, so
+ * "*" "/" ended the comment and what followed was compiled into the executable (and the host
+ * main). Names are data: the module must build, run, and nothing of the name may run. */
+Test(hostile, export_names_never_become_code) {
+  struct module m = header();
+  SECTION(&m, 1, TYPES);
+  SECTION(&m, 2, IMPORTS);
+  SECTION(&m, 3, "\x02\x00\x00");
+  SECTION(&m, 5, MEMORY);
+  /* Exports: _start, memory, and a function named as below: a comment terminator, a second
+   * main and an #error line. If it became code, the build would fail (#error) or the
+   * executable would not exit 0. */
+  static const char evil[] = "x */ int main(){return 99;} /*\n#error injected\n";
+  char exports[128];
+  size_t n = 0;
+  memcpy(exports + n, "\x03\x06_start\x00\x01\x06memory\x02\x00", 19);
+  n += 19;
+  exports[n++] = (char)(sizeof evil - 1);
+  memcpy(exports + n, evil, sizeof evil - 1);
+  n += sizeof evil - 1;
+  exports[n++] = 0x00; /* func */
+  exports[n++] = 0x02; /* index 2: the second defined function */
+  section(&m, 7, exports, n);
+  SECTION(&m, 10, "\x02\x06\x00\x41\x00\x10\x00\x0b\x02\x00\x0b");
+  const char *in = save(&m, "evil_names");
+  char out[700];
+  snprintf(out, sizeof out, "%s/evil_names.aot", scratch);
+  char *build[] = {WASMAOT, "build", (char *)in, "-o", out, NULL};
+  struct proc_result b = proc_run(build, NULL, 300);
+  cr_assert_eq(b.status, 0, "build failed (%d): %s", b.status, b.err);
+  proc_result_free(&b);
+  char *run[] = {out, NULL};
+  struct proc_result r = proc_run(run, NULL, 60);
+  cr_expect_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+  cr_expect_eq(r.err_len, 0, "stderr: %s", r.err);
+  proc_result_free(&r);
+}

@@ -95,3 +95,43 @@ Test(exits, proc_exit_code_is_passed_through) {
 Test(exits, iovec_past_memory_is_efault_not_a_crash) {
   expect_exit("bad_iovec", 21, 3);
 }
+
+/* memory.grow to the 4 GiB limit works in every mode, and one page more is -1 (grow_to_limit.wat
+ * checks from inside; exit codes 10-16 name the failed step). */
+Test(exits, grow_to_4_gib_then_refused, .timeout = 120) {
+  for (int m = 0; m < 3; m++) {
+    struct proc_result r = run_trap_module("grow_to_limit", modes[m]);
+    cr_expect_eq(r.status, 0, "grow_to_limit (%s): exit %d: %s", modes[m], r.status, r.err);
+    cr_expect_str_eq(r.out, "grown\n", "grow_to_limit (%s)", modes[m]);
+    proc_result_free(&r);
+  }
+}
+
+/* A table too large to allocate ends cleanly (exit 1, one line) or runs; never a signal. */
+Test(exits, huge_table_is_no_crash, .timeout = 120) {
+  for (int m = 0; m < 3; m++) {
+    struct proc_result r = run_trap_module("huge_table", modes[m]);
+    if (r.status != 0) {
+      cr_expect_eq(r.status, 1, "huge_table (%s): exit %d: %s", modes[m], r.status, r.err);
+      cr_expect(strncmp(r.err, "wasmaot: error: out of memory", 29) == 0 &&
+                    proc_count_lines(r.err) == 1,
+                "huge_table (%s): %s", modes[m], r.err);
+    }
+    proc_result_free(&r);
+  }
+}
+
+/* Guard pages need 8 GiB of address space per memory: under a smaller `ulimit -v` the
+ * reservation fails, and that is one clean line and exit 1, not an abort. */
+Test(exits, memory_reservation_refused_is_a_clean_error) {
+  char path[1024], script[1200];
+  snprintf(path, sizeof path, "%s/exit_code.guard", TRAP_DIR);
+  snprintf(script, sizeof script, "ulimit -v 2000000 && exec '%s'", path);
+  char *argv[] = {"/bin/sh", "-c", script, NULL};
+  struct proc_result r = proc_run(argv, NULL, 60);
+  cr_expect_eq(r.status, 1, "exit %d: %s", r.status, r.err);
+  cr_expect(strncmp(r.err, "wasmaot: error: out of memory", 29) == 0 &&
+                proc_count_lines(r.err) == 1,
+            "stderr: %s", r.err);
+  proc_result_free(&r);
+}
