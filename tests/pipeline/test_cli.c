@@ -223,3 +223,61 @@ Test(cli, run_passes_arguments_and_exit_status) {
   cr_expect(strstr(r.err, "usage: cpu-hash") != NULL, "%s", r.err);
   proc_result_free(&r);
 }
+
+/* --unknown-imports: stubs stand in for imports the runtime does not provide. They return
+ * zeros (default), or trap with the import's name when called (trap), as wasmtime's
+ * -W unknown-imports-default / -W unknown-imports-trap; and options come before the module,
+ * as with `wasmtime run`. */
+Test(cli, unknown_imports_default_and_trap) {
+  char cache_env[1400], path_env[4096], in[600];
+  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache", scratch);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  char *envp[] = {cache_env, path_env, NULL};
+  snprintf(in, sizeof in, "%s/calls_unknown.wasm", TRAP_DIR);
+
+  char *refused[] = {WASMAOT, "run", in, NULL};
+  struct proc_result r = proc_run(refused, envp, 300);
+  expect_one_line_error(&r, "unknown imports: env.answer, env.pair");
+  proc_result_free(&r);
+
+  char *zeros[] = {WASMAOT, "run", "--unknown-imports", "default", in, NULL};
+  r = proc_run(zeros, envp, 300);
+  cr_expect_eq(r.status, 7, "default stubs: exit %d (%s)", r.status, r.err);
+  cr_expect_eq(r.err_len, 0, "%s", r.err);
+  proc_result_free(&r);
+
+  char *trap[] = {WASMAOT, "run", "--unknown-imports=trap", "-O1", in, NULL};
+  r = proc_run(trap, envp, 300);
+  cr_expect_eq(r.status, 134, "trap stubs: exit %d", r.status);
+  cr_expect_str_eq(r.err, "wasm trap: call to unknown import env.answer\n");
+  proc_result_free(&r);
+
+  char *bad[] = {WASMAOT, "build", in, "-o", "x", "--unknown-imports", "maybe", NULL};
+  r = proc_run(bad, envp, 60);
+  expect_one_line_error(&r, "expected error, trap or default");
+  proc_result_free(&r);
+}
+
+/* Runtime options before the module (wasmtime's order) and after it (ours) both reach the
+ * guest; after "--" everything is the guest's. */
+Test(cli, run_options_before_the_module) {
+  char cache_env[1400], path_env[4096], in[600];
+  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache", scratch);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  char *envp[] = {cache_env, path_env, NULL};
+  snprintf(in, sizeof in, "%s/cpu-hash.wasm", WORKLOAD_DIR);
+  char *before[] = {WASMAOT, "run", "--env", "A=1", "--dir", scratch, "-O2", in, "3", NULL};
+  struct proc_result r = proc_run(before, envp, 300);
+  cr_expect_eq(r.status, 0, "exit %d: %s", r.status, r.err);
+  cr_expect_eq(r.out_len, 65, "output: %s", r.out);
+  proc_result_free(&r);
+  /* --dir after "--" is the guest's argument: cpu-hash refuses it as a round count. */
+  char *guest_args[] = {WASMAOT, "run", "-O2", in, "--", "--dir", NULL};
+  r = proc_run(guest_args, envp, 300);
+  cr_expect_eq(r.status, 2, "exit %d: %s", r.status, r.err);
+  proc_result_free(&r);
+  char *unknown[] = {WASMAOT, "run", "--no-such-option", in, NULL};
+  r = proc_run(unknown, envp, 60);
+  expect_one_line_error(&r, "unknown option --no-such-option");
+  proc_result_free(&r);
+}
