@@ -1,6 +1,6 @@
 # Read by cpack when it runs (CPACK_PROJECT_CONFIG_FILE), after the build filled the share
-# dir: a wasm2c carried in share/wasmaot/libexec ships in the package, otherwise wasmaot
-# runs the one on PATH, from Debian's wabt.
+# dir: wasmaot runs the wasm2c in share/wasmaot/libexec (wabt 1.0.42, copied there by the
+# build; it links only libc and libm), so a package without it would not work.
 if(NOT EXISTS "${WASMAOT_CPACK_SHARE_DIR}/libexec/wasm2c")
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "${CPACK_DEBIAN_PACKAGE_DEPENDS}, wabt")
+  message(FATAL_ERROR "no ${WASMAOT_CPACK_SHARE_DIR}/libexec/wasm2c: build before packaging")
 endif()
