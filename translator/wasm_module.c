@@ -129,6 +129,10 @@ static void read_imports(struct reader *r, struct wasm_module_info *m) {
       read_byte(r);
       read_byte(r);
       break;
+    case WASM_KIND_TAG: /* exception handling: attribute (0 = exception), type index */
+      read_byte(r);
+      read_leb(r, 32);
+      break;
     default:
       r->failed = 1;
     }

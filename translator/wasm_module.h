@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { WASM_KIND_FUNC = 0, WASM_KIND_TABLE = 1, WASM_KIND_MEMORY = 2, WASM_KIND_GLOBAL = 3 };
+enum { WASM_KIND_FUNC = 0, WASM_KIND_TABLE = 1, WASM_KIND_MEMORY = 2, WASM_KIND_GLOBAL = 3,
+       WASM_KIND_TAG = 4 };
 
 struct wasm_functype {
   uint32_t nparams, nresults;
