@@ -52,6 +52,7 @@ class Module:
     wasm: str          # path of the .wasm
     wasm2c_name: str   # the -n given to wasm2c
     line: int
+    failed: str = None  # set by the runner: why it did not translate (its commands fail)
 
     @property
     def stem(self):
@@ -371,6 +372,11 @@ class ProgramWriter:
                 continue
             if c["type"] == "assert_unlinkable" and not c["_unlinkable"].linked:
                 continue  # decided by the runner: translation, compile or link failed
+            broken = c.get("_module") or c.get("_target")
+            if broken is not None and broken.failed:
+                unsupported[c["line"]] = "%s: module at line %d did not translate: %s" % (
+                    c["type"], broken.line, broken.failed)
+                continue
             try:
                 self.calls.append(self.command(i, c, registry))
             except (Unsupported, KeyError) as e:
@@ -382,13 +388,14 @@ class ProgramWriter:
                "#include <simde/wasm/simd128.h>",
                "#ifndef WASM_RT_SIMD_TYPE_DEFINED", "#define WASM_RT_SIMD_TYPE_DEFINED",
                "typedef simde_v128_t v128;", "#endif"]
-        out += ['#include "%s.h"' % m.stem for m in self.plan.modules]
+        out += ['#include "%s.h"' % m.stem for m in self.plan.modules if not m.failed]
         out += ['#include "%s.h"' % u.stem for u in self.plan.unlinkables if u.linked]
         out += ["",
                 "static inline v128 v128_make(uint64_t lo, uint64_t hi) {",
                 "  v128 v;", "  memcpy(&v, &lo, 8);", "  memcpy((char *)&v + 8, &hi, 8);",
                 "  return v;", "}", ""]
-        out += ["static w2c_%s %s;" % (m.prefix, m.var) for m in self.plan.modules]
+        out += ["static w2c_%s %s;" % (m.prefix, m.var) for m in self.plan.modules
+                if not m.failed]
         out.append("")
         out += self.bodies
         out.append("int main(void) {")
@@ -445,7 +452,7 @@ def write_link_check(plan, unlinkable, headers):
     module name (an import from a name nobody registered stays undefined)."""
     out = ["/* Link check for %s:%d (assert_unlinkable). */" % (plan.script, unlinkable.line),
            "#include <stddef.h>", '#include "harness.h"', '#include "spectest.h"']
-    out += ['#include "%s.h"' % m.stem for m in plan.modules]
+    out += ['#include "%s.h"' % m.stem for m in plan.modules if not m.failed]
     out.append('#include "%s.h"' % unlinkable.stem)
     header = headers[unlinkable.stem]
     registered = instance_vars(unlinkable.registry)
