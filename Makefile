@@ -34,15 +34,19 @@ runtimes:
 codegen: build
 	$(BENCH_PYTHON) bench/codegen/codegen.py --build $(BUILD)
 
-# The spec suite in every configuration wasmaot offers (ctest runs only the default with guard
-# pages and with explicit checks, and gcc -O2): -O0..-O3 x guard/check x gcc/clang/clang-16.
-SPEC_CONFIGS ?= $(foreach cc,gcc clang clang-16,$(foreach o,0 1 2 3,$(foreach b,guard check,$(cc):$(o):$(b))))
+# The spec suite (../shared/testdata/spec-testsuite-2025: core with SIMD, and the proposals) in
+# every configuration wasmaot offers: -O0..-O3 x guard/check x gcc/clang/clang-16, and
+# --sanitize (gcc -O2 with explicit checks, host side under ASan+UBSan) over every script.
+# ctest runs only the default with guard pages and with explicit checks, gcc -O2 with guard
+# pages, and --sanitize over a subset (tests/spec/CMakeLists.txt).
+SPEC_SUITE ?= ../shared/testdata/spec-testsuite-2025
+SPEC_CONFIGS ?= $(foreach cc,gcc clang clang-16,$(foreach o,0 1 2 3,$(foreach b,guard check,$(cc):$(o):$(b)))) gcc:2:check:sanitize
 spec-all: build
 	@fail=0; for c in $(SPEC_CONFIGS); do set -- $$(echo $$c | tr : ' '); \
-	  log=$(BUILD)/tests/spec/$$1-O$$2-$$3.log; \
-	  python3 tests/spec/spec_runner.py --build $(BUILD) --jobs $(JOBS) \
-	    -- --cc $$1 -O$$2 --bounds $$3 >$$log 2>&1 || fail=1; \
-	  echo "$$1 -O$$2 $$3: $$(tail -n 1 $$log)  (details: $$log)"; done; exit $$fail
+	  log=$(BUILD)/tests/spec/$$1-O$$2-$$3$${4:+-san}.log; \
+	  python3 tests/spec/spec_runner.py --build $(BUILD) --suite $(SPEC_SUITE) --jobs $(JOBS) \
+	    -- --cc $$1 -O$$2 --bounds $$3 $${4:+--sanitize} >$$log 2>&1 || fail=1; \
+	  echo "$$1 -O$$2 $$3$${4:+ sanitize}: $$(tail -n 1 $$log)  (details: $$log)"; done; exit $$fail
 
 # Installing: PREFIX (default /usr/local) and DESTDIR (staging) as usual. The build is configured
 # only if it never was and otherwise just brought up to date (a no-op after `make`), so

@@ -11,7 +11,6 @@
 
 #include "spectest.h"
 #include "wasm-rt-impl.h"
-#include "wasmaot-runtime.h"
 
 static int g_line;
 static char g_failure[256]; /* the first mismatch of the current command, "" if none */
@@ -33,7 +32,7 @@ static void begin(int line) {
      * it got. */
     setvbuf(stdout, NULL, _IOLBF, 0);
     wasm_rt_init();
-#if !WASM_RT_MEMCHECK_SIGNAL_HANDLER
+#if WASMAOT_BOUNDS_CHECK
     /* --bounds check: running off the stack is the exhaustion trap, as in built executables */
     if (wasmaot_install_stack_guard() != 0)
       abort();
@@ -76,6 +75,9 @@ static int trap_for_text(const char *text) {
       {"undefined element", WASM_RT_TRAP_CALL_INDIRECT},
       {"uninitialized element", WASM_RT_TRAP_CALL_INDIRECT},
       {"call stack exhausted", WASM_RT_TRAP_EXHAUSTION},
+      {"unaligned atomic", WASM_RT_TRAP_UNALIGNED},
+      {"null reference", WASM_RT_TRAP_NULL_REF},
+      {"null function reference", WASM_RT_TRAP_NULL_REF},
   };
   for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
     if (strncmp(text, map[i].prefix, strlen(map[i].prefix)) == 0)
@@ -126,6 +128,24 @@ void spec_assert_exhaustion(int line, spec_body body) {
 
 void spec_assert_uninstantiable(int line, spec_body instantiate, const char *text) {
   expect_trap(line, instantiate, text, "assert_uninstantiable");
+}
+
+void spec_assert_exception(int line, spec_body body) {
+  begin(line);
+  wasm_rt_trap_t trap = run_guarded(body);
+  if (trap == WASM_RT_TRAP_NONE)
+    failf("returned, expected an uncaught exception");
+  else if (trap != WASM_RT_TRAP_UNCAUGHT_EXCEPTION)
+    failf("trapped with \"%s\", expected an uncaught exception", wasm_rt_strerror(trap));
+  report("assert_exception");
+}
+
+void spec_assert_unlinkable(int line, spec_link_check check) {
+  begin(line);
+  if (!check())
+    failf("linked, and every import's limits matched (the mismatch is not in wasm2c's C "
+          "declarations or limit constants)");
+  report("assert_unlinkable");
 }
 
 void check_i32(int index, uint32_t got, uint32_t want) {
@@ -197,4 +217,62 @@ void check_funcref_null(int index, wasm_rt_funcref_t got, int want_null) {
   if ((got.func == NULL) != want_null)
     failf("result %d: got a %s funcref, want %s", index, got.func ? "non-null" : "null",
           want_null ? "null" : "non-null");
+}
+
+void check_exnref_null(int index, wasm_rt_exnref_t got, int want_null) {
+  if ((got.tag == NULL) != want_null)
+    failf("result %d: got a %s exnref, want %s", index, got.tag ? "non-null" : "null",
+          want_null ? "null" : "non-null");
+}
+
+void check_v128(int index, const void *got, int lane_bytes, int is_float, const uint64_t *want,
+                const uint8_t *kinds) {
+  const uint8_t *bytes = got;
+  int lanes = 16 / lane_bytes;
+  for (int i = 0; i < lanes; i++) {
+    uint64_t lane = 0;
+    memcpy(&lane, bytes + i * lane_bytes, (size_t)lane_bytes); /* little-endian host */
+    int ok;
+    if (is_float && kinds[i]) {
+      uint64_t quiet = lane_bytes == 4 ? 0x7fc00000u : 0x7ff8000000000000ull;
+      uint64_t abs_mask = lane_bytes == 4 ? 0x7fffffffu : 0x7fffffffffffffffull;
+      ok = ((lane & (kinds[i] == 1 ? abs_mask : quiet)) == quiet);
+    } else {
+      ok = lane == want[i];
+    }
+    if (!ok) {
+      char text[120];
+      int n = 0;
+      for (int k = 0; k < 16; k++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%02x", bytes[15 - k]);
+      failf("result %d: v128 lane %d (%d-byte): got 0x%llx%s, want %s0x%llx (whole value "
+            "0x%s)", index, i, lane_bytes, (unsigned long long)lane, "",
+            is_float && kinds[i] ? (kinds[i] == 1 ? "nan:canonical, not " : "nan:arithmetic, not ")
+                                 : "",
+            (unsigned long long)want[i], text);
+      return;
+    }
+  }
+}
+
+static int g_either_ok;
+static char g_either_first[sizeof g_failure];
+
+void check_either_begin(void) {
+  g_either_ok = 0;
+  g_either_first[0] = 0;
+}
+
+void check_either_next(void) {
+  if (!g_failure[0])
+    g_either_ok = 1;
+  else if (!g_either_first[0])
+    memcpy(g_either_first, g_failure, sizeof g_failure);
+  g_failure[0] = 0;
+}
+
+void check_either_end(int index) {
+  check_either_next();
+  if (!g_either_ok)
+    failf("result %d: matches none of the alternatives (first: %s)", index, g_either_first);
 }
