@@ -777,7 +777,8 @@ def generate(wasm_tools, seed, index, wasm_path):
 class Result:
     def __init__(self, key):
         self.key = key
-        self.status = "ok"   # ok | skipped | divergence | crash | build-error | known-build-error
+        # ok | skipped | divergence | crash | build-error | known-build-error | known-issue
+        self.status = "ok"
         self.details = []    # (config, message)
         self.configs_run = 0
 
@@ -791,6 +792,41 @@ def load_known_issues():
             if line and not line.startswith("#"):
                 pats.append(re.compile(line))
     return pats
+
+
+def branches_to_try_table(wasm_tools, wasm_path):
+    """True if some br/br_if/br_table/br_on_* targets a try_table's own label: wasm2c 1.0.42
+    puts that label inside the try_table's catch dispatch, so the branch runs the catch
+    clauses' code as if an exception had been caught (regressions/wasm2c-br-try-table-label)."""
+    text = subprocess.run([wasm_tools, "print", wasm_path], capture_output=True,
+                          text=True).stdout
+    stack = []
+    for line in text.splitlines():
+        t = line.split()
+        if not t:
+            continue
+        op = t[0]
+        if op.startswith("(func"):
+            stack = []
+        elif op in ("block", "loop", "if", "try_table", "try"):
+            stack.append(op)
+        elif op in ("end", "delegate") and stack:
+            stack.pop()
+        elif op in ("br", "br_if", "br_table", "br_on_null", "br_on_non_null"):
+            for n in t[1:]:
+                if not n.isdigit():
+                    break
+                n = int(n)
+                if n < len(stack) and stack[-1 - n] == "try_table":
+                    return True
+    return False
+
+
+# Miscompiles found and reported, not yet fixed: a divergence in a module with the pattern is
+# counted as a known issue, not a failure (it may hide another bug in the same module; the
+# reproducer in regressions/ keeps the issue itself visible).
+KNOWN_DIVERGENCES = [("wasm2c 1.0.42: br to a try_table label runs its catch clauses",
+                      branches_to_try_table)]
 
 
 def check_module(tc, wasm_path, key, configs, mdir, known):
@@ -871,6 +907,12 @@ def check_module(tc, wasm_path, key, configs, mdir, known):
         if diff:
             res.status = "divergence"
             res.details.append((config, describe(diff, ref, info, plan)))
+    if res.status == "divergence" and known:
+        for what, predicate in KNOWN_DIVERGENCES:
+            if predicate(tc.smith, wasm_path):
+                res.status = "known-issue"
+                res.details.insert(0, ("all", what))
+                break
     return res
 
 
@@ -968,7 +1010,7 @@ def main():
                 stats["crashes"] += 1
             elif res.status == "build-error":
                 stats["build-errors"] += 1
-            elif res.status == "known-build-error":
+            elif res.status in ("known-build-error", "known-issue"):
                 stats["known"] += 1
             elif res.status == "skipped":
                 stats["skipped"] += 1
@@ -986,8 +1028,8 @@ def main():
                         label, " (profile %s)" % profile if profile else "",
                         res.status.upper(), config, msg,
                         os.path.join(dest, "module.wasm")), flush=True)
-            elif res.status == "known-build-error":
-                print("difffuzz: %s: known build error (%s)" % (
+            elif res.status in ("known-build-error", "known-issue"):
+                print("difffuzz: %s: known issue (%s)" % (
                     label, res.details[0][1].splitlines()[0][:160]), flush=True)
 
     def one_regression(path):
@@ -1004,7 +1046,7 @@ def main():
             # module still fails this way, and says so when it stops failing.
             pat = re.compile(open(xfail).read().strip().splitlines()[-1])
             if res.status != "ok" and all(pat.search(m) for _, m in res.details):
-                res.status = "known-build-error"
+                res.status = "known-issue"
             elif res.status == "ok":
                 print("difffuzz: regression %s passes now: remove %s" % (name, xfail))
         record(res, path, mdir, "regression-" + name)
