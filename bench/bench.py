@@ -214,7 +214,7 @@ def main():
     started = datetime.now(timezone.utc)
     machine_at_start = machine.describe()  # includes the load average before any run
     rows = [r for r in adapters.ALL_ROWS if not args.rows or r.row in args.rows.split(",")]
-    wls = [w for w in workloads(args.quick) if not args.workloads or w.name in args.workloads.split(",")]
+    wls = workloads(args.quick, args.workloads.split(",") if args.workloads else None)
     work = tempfile.mkdtemp(prefix="wasmaot-bench-")
     try:
         ctx = Context(repo=REPO, build=build, work=work, runtimes_bin=os.path.join(REPO, ".runtimes", "bin"))
@@ -317,7 +317,8 @@ def method_notes(plan):
         f"{plan.wrk_warmup_seconds} s warm-up, {plan.http_reps} server lifetime(s) per row; every response's "
         "status and body checked in wrk's Lua response()",
         pin,
-        "every run's output verified: hello == 'hello\\n', cpu-hash digest == hashlib (OpenSSL) reference; "
+        "every run's output verified: hello == 'hello\\n', cpu-hash digest == hashlib (OpenSSL) reference, "
+        "simd-blur CRC-32 == a numpy re-implementation's; "
         "a wrong answer marks the cell FAILED and it is not ranked",
         "compile time: one timed build per row and workload (wasmaot build, wasmtime compile, cc -O2), "
         + ("builds run in parallel (QUICK), so these times are not comparable; " if plan.build_parallel > 1
@@ -325,7 +326,7 @@ def method_notes(plan):
         + "rows that compile at run time pay it inside every launch",
         "compile caches: '-first' rows start from an empty cache on every run; '-cached' rows reuse a cache "
         "filled by the warm-up",
-    ] + (["QUICK run: fewer runs and a smaller cpu-hash N; a smoke test of the harness, not figures to quote"]
+    ] + (["QUICK run: fewer runs and smaller cpu-hash and simd-blur N; a smoke test of the harness, not figures to quote"]
          if plan.quick else [])
 
 

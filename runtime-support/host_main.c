@@ -25,6 +25,9 @@
 
 #include "wasmaot-runtime.h"
 
+/* From wabt's wasm-rt-exceptions.h (included by guest.c only when the module uses exceptions). */
+void wasm_rt_set_unwind_target(wasm_rt_jmp_buf *target);
+
 extern char **environ;
 
 enum { MAX_OPTS = 4096 };
@@ -133,6 +136,15 @@ int main(int argc, char **argv) {
     return 2;
   }
 #endif
+  /* An exception that no handler catches: wabt's wasm_rt_throw longjmps to the unwind target,
+   * which nothing sets when the embedder calls the guest directly (it was a NULL jump: SIGSEGV,
+   * reported as "call stack exhausted" with guard pages, a crash with --bounds check). Land here
+   * and end the run as the "uncaught exception" trap. Set before instantiation: a start
+   * function may throw too. */
+  static wasm_rt_jmp_buf uncaught;
+  if (WASM_RT_SETJMP(uncaught) != 0)
+    wasmaot_trap(WASM_RT_TRAP_UNCAUGHT_EXCEPTION);
+  wasm_rt_set_unwind_target(&uncaught);
   static w2c_guest instance;
   /* The memory lives inside the instance, so its address is known before instantiation:
    * a start function that calls WASI during instantiation sees a valid (checked) memory. */

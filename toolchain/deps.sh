@@ -7,6 +7,7 @@ packages=(clang lld wasi-libc libclang-rt-14-dev-wasm32 libssl-dev libcriterion-
   clang-16 libclang-rt-16-dev # wasmaot's default C compiler for translated code (README, Codegen)
   cmake make gcc pkg-config nodejs python3 python3-matplotlib wrk valgrind hyperfine
   chromium openssl util-linux # the bench's tests: report rendering, digest reference, taskset
+  python3-numpy # the bench's simd-blur reference (bench/workloads.py)
   python3-venv) # the project-local venv below
 
 missing=()

@@ -25,12 +25,14 @@ set(WASI_SYSROOT_INCLUDE /usr/include/wasm32-wasi)
 set(WASI_SYSROOT_LIB /usr/lib/wasm32-wasi)
 set(WASM_CFLAGS -O2 --target=wasm32-wasi -I${WASI_SYSROOT_INCLUDE} -L${WASI_SYSROOT_LIB})
 
-# add_wasm_executable(NAME OUTPUT SOURCES...): one C program compiled to a WASI command module.
+# add_wasm_executable(NAME OUTPUT SOURCES... [WASM_FLAGS FLAGS...]): one C program compiled to a
+# WASI command module; WASM_FLAGS are added to WASM_CFLAGS (e.g. -msimd128 for SIMD128).
 function(add_wasm_executable name output)
-  set(srcs ${ARGN})
+  cmake_parse_arguments(PARSE_ARGV 2 arg "" "" "WASM_FLAGS")
+  set(srcs ${arg_UNPARSED_ARGUMENTS})
   list(TRANSFORM srcs PREPEND ${CMAKE_CURRENT_SOURCE_DIR}/)
   add_custom_command(OUTPUT ${output}
-    COMMAND ${WASM_CLANG} ${WASM_CFLAGS} -Wall -Wextra -o ${output} ${srcs}
+    COMMAND ${WASM_CLANG} ${WASM_CFLAGS} ${arg_WASM_FLAGS} -Wall -Wextra -o ${output} ${srcs}
     DEPENDS ${srcs}
     COMMENT "wasm32-wasi: ${name}"
     VERBATIM)

@@ -94,6 +94,18 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   setvbuf(in, NULL, _IOFBF, 1 << 20);
   setvbuf(out, NULL, _IOFBF, 1 << 20);
   while (getline(&line, &cap, in) > 0) {
+    /* wasm2c 1.0.42's tail-call trampoline in a function's normal (non-tail-callee) version
+     * declares the instance slot uninitialised and fills it only when the target is an import:
+     * a return_call to one of the module's own functions then runs it on whatever the C stack
+     * held as its instance (WebAssembly/wabt#2831, fixed upstream by #2857 after 1.0.42).
+     * Every such declaration is in a function with `instance` in scope: start the slot there. */
+    const char *decl = line + strspn(line, " ");
+    if (strcmp(decl, "void *instance_ptr_storage;\n") == 0) {
+      if (fprintf(out, "%.*svoid *instance_ptr_storage = instance; /* wasmaot: wabt#2831 */\n",
+                  (int)(decl - line), line) < 0)
+        goto write_error;
+      continue;
+    }
     char *found = segment_array_name(line);
     if (!found) {
       if (fputs(line, out) == EOF)

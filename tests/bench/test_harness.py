@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import zlib
 from datetime import datetime, timezone
 
 BENCH = os.environ.get("BENCH_DIR") or os.path.join(os.path.dirname(__file__), "..", "..", "bench")
@@ -28,10 +29,36 @@ def openssl_chain(rounds):
     return buf.hex().encode() + b"\n"
 
 
+def plain_simd_blur(passes, w, h):
+    """workloads/simd-blur's definition, one pixel at a time in plain Python (small images only)."""
+    def mix(i):
+        x = (i * 0x9E3779B1) & 0xFFFFFFFF
+        x ^= x >> 15
+        x = (x * 0x85EBCA77) & 0xFFFFFFFF
+        x ^= x >> 13
+        x = (x * 0xC2B2AE3D) & 0xFFFFFFFF
+        return x ^ (x >> 16)
+
+    noise = [[mix(y * w + x) >> 24 for x in range(w)] for y in range(h)]
+    img = [row[:] for row in noise]
+    for p in range(passes):
+        t = [[(r[max(x - 1, 0)] + 2 * r[x] + r[min(x + 1, w - 1)] + 2) >> 2 for x in range(w)] for r in img]
+        img = [[((t[max(y - 1, 0)][x] + 2 * t[y][x] + t[min(y + 1, h - 1)][x] + 2) >> 2) ^ noise[(y + p) % h][x]
+                for x in range(w)] for y in range(h)]
+    return b"%08x\n" % zlib.crc32(bytes(v for row in img for v in row))
+
+
 class References(unittest.TestCase):
     def test_cpu_hash_reference_matches_openssl_cli(self):
         for rounds in (0, 1, 5):
             self.assertEqual(workloads.cpu_hash_reference(rounds), openssl_chain(rounds))
+
+    def test_simd_blur_reference_matches_plain_python(self):
+        # numpy's whole-array version against a pixel-by-pixel reading of the same definition,
+        # on shapes that hit every edge case (one row, one column, odd widths, passes > height).
+        for passes, w, h in ((0, 3, 3), (1, 1, 1), (3, 37, 5), (7, 1, 9), (7, 9, 1), (6, 17, 4)):
+            self.assertEqual(workloads.simd_blur_reference(passes, w, h), plain_simd_blur(passes, w, h),
+                             (passes, w, h))
 
     def test_check_rejects_wrong_answers(self):
         wl = workloads.ProcessWorkload("cpu-hash", ["2"], workloads.cpu_hash_reference(2), "")

@@ -1,0 +1,50 @@
+;; Exceptions (the legacy proposal: try/catch/catch_all/rethrow/delegate) through wasmaot.
+;; 1. throw with a payload across a call, caught by catch $e: prints "caught 5".
+;; 2. caught, rethrown by rethrow, caught again outside with its payload: "rethrown 9".
+;; 3. delegate hands the exception to an outer try's catch_all: "delegated".
+;; Exit status 5 (the payload of 1). A missed catch traps (exit 134) instead.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (tag $e (param i32))
+  (data (i32.const 64) "caught 5\n")
+  (data (i32.const 80) "rethrown 9\n")
+  (data (i32.const 96) "delegated\n")
+  (data (i32.const 112) "wrong\n")
+  (func $print (param $at i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $at))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func $thrower (param i32) (throw $e (local.get 0)))
+  (func $caught (result i32)
+    (try (result i32)
+      (do (call $thrower (i32.const 5)) (i32.const -1))
+      (catch $e)))
+  (func $rethrown (result i32)
+    (try (result i32)
+      (do
+        (try
+          (do (call $thrower (i32.const 9)))
+          (catch $e (drop) (rethrow 0)))
+        (i32.const -1))
+      (catch $e)))
+  (func $delegated (result i32)
+    (try $outer (result i32)
+      (do
+        (try (do (call $thrower (i32.const 3))) (delegate $outer))
+        (i32.const -1))
+      (catch_all (i32.const 1))))
+  (func (export "_start")
+    (local $v i32)
+    (local.set $v (call $caught))
+    (if (i32.eq (local.get $v) (i32.const 5))
+      (then (call $print (i32.const 64) (i32.const 9)))
+      (else (call $print (i32.const 112) (i32.const 6))))
+    (if (i32.eq (call $rethrown) (i32.const 9))
+      (then (call $print (i32.const 80) (i32.const 11)))
+      (else (call $print (i32.const 112) (i32.const 6))))
+    (if (i32.eq (call $delegated) (i32.const 1))
+      (then (call $print (i32.const 96) (i32.const 10)))
+      (else (call $print (i32.const 112) (i32.const 6))))
+    (call $exit (local.get $v))))

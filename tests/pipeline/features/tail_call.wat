@@ -1,0 +1,30 @@
+;; Tail calls through wasmaot: even/odd by mutual return_call, 10,000,000 deep (far past the
+;; 8 MiB native stack without tail calls), and a return_call_indirect step.
+;; Expected: stdout "even\n", exit status 0.
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 64) "even\n")
+  (data (i32.const 80) "odd\n")
+  (type $pred (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $is_even $is_odd)
+  (func $is_even (type $pred)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 1))
+      (else (return_call $is_odd (i32.sub (local.get 0) (i32.const 1))))))
+  (func $is_odd (type $pred)
+    (if (result i32) (i32.eqz (local.get 0))
+      (then (i32.const 0))
+      ;; through the table: slot 0 is $is_even
+      (else (return_call_indirect (type $pred) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0)))))
+  (func $print (param $at i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $at))
+    (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start")
+    (if (call $is_even (i32.const 10000000))
+      (then (call $print (i32.const 64) (i32.const 5)))
+      (else (call $print (i32.const 80) (i32.const 4))))
+    (call $exit (i32.const 0))))
