@@ -33,7 +33,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOOL_TIMEOUT = 600  # seconds, per compiler or test-program run: a hang guard, not a benchmark
 
 # wast2json's flags per proposal (a directory under proposals/); 1.0.42 has the others on.
-# wasmaot's wasm2c runs with 1.0.42's defaults and --enable-threads (translator/pipeline.c).
+# wasmaot's wasm2c runs with 1.0.42's defaults, --enable-threads and --enable-custom-page-sizes
+# (translator/pipeline.c).
 WAST2JSON_FLAGS = {"threads": ["--enable-threads"],
                    "custom-page-sizes": ["--enable-custom-page-sizes"],
                    # wabt's own copy of the memory64 tests writes (ref null func) in table.wast
@@ -41,10 +42,7 @@ WAST2JSON_FLAGS = {"threads": ["--enable-threads"],
 
 # Scripts (or whole proposal directories) not run, with the reason; their commands are
 # counted as skipped, never hidden.
-UNSUPPORTED = {
-    "proposals/custom-page-sizes": "custom page sizes need wasm2c --enable-custom-page-sizes, "
-                                   "which wasmaot does not pass (its modules are rejected)",
-}
+UNSUPPORTED = {}
 
 
 class ScriptResult:
