@@ -27,6 +27,114 @@
 #include <string.h>
 #include <unistd.h>
 
+/* wasm2c 1.0.42 writes every function that makes a tail call a second time, as a "tailcallee"
+ * (wasm_tailcall_...), and there splits the declaration of its first declared local: the type
+ * is written, then the body's stack variables, then the rest of the declaration at column 0:
+ *
+ *     u32   u32 var_i0;        <- "u32 " of `u32 var_l1 = 0;`, then "  u32 var_i0;"
+ *     f64 var_d1;
+ *   var_l1 = 0;
+ *
+ * which no compiler accepts (found by tests/fuzz/diff; regressions/wasm2c-tailcall-local.wat).
+ * Inside a tailcallee, the first line shaped "  TYPE   TYPE var_..." gives the type back to
+ * the first column-0 "var_lN = ...;" line ("volatile var_lN = ..." in a function that catches
+ * exceptions); nothing else is touched. */
+struct tailcallee_fix {
+  int inside;         /* between "void wasm_tailcall_..." and the function's closing "}" */
+  char held_type[32]; /* the local's type, taken off the stack-variable line */
+};
+
+static int plain_identifier(const char *s, size_t n) {
+  if (n == 0 || n >= 32)
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+          (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+      return 0;
+  return 1;
+}
+
+/* Rewrites `line` in place when it is one of the two broken lines; returns the text to write. */
+static const char *fix_tailcallee_line(struct tailcallee_fix *f, char *line, char *buf,
+                                       size_t buflen) {
+  if (strncmp(line, "void wasm_tailcall_", 19) == 0) {
+    f->inside = 1;
+    f->held_type[0] = 0;
+    return line;
+  }
+  if (!f->inside)
+    return line;
+  if (strcmp(line, "}\n") == 0) {
+    f->inside = 0;
+    return line;
+  }
+  if (!f->held_type[0] && strncmp(line, "  ", 2) == 0) {
+    const char *type = line + 2;
+    size_t n = strcspn(type, " ");
+    if (plain_identifier(type, n) && strncmp(type + n, "   ", 3) == 0 && type[n + 3] != ' ') {
+      snprintf(f->held_type, sizeof f->held_type, "%.*s", (int)n, type);
+      snprintf(buf, buflen, "  %s", type + n + 3);
+      return buf;
+    }
+  }
+  if (f->held_type[0] &&
+      (strncmp(line, "var_l", 5) == 0 || strncmp(line, "volatile var_l", 14) == 0)) {
+    snprintf(buf, buflen, "  %s %s", f->held_type, line);
+    f->held_type[0] = 0;
+    return buf;
+  }
+  return line;
+}
+
+/* wasm2c 1.0.42 puts the label of a try_table's end inside the try_table's catch dispatch:
+ *
+ *     } else {                                          <- an exception was thrown
+ *       wasm_rt_set_unwind_target(var_T2_outer_target);
+ *       var_T2:;                                        <- `br` to the try_table lands here...
+ *       goto var_L0;                                    <- ...and runs the catch clauses
+ *     }
+ *
+ * so a branch to the try_table's own label behaves as if an exception had been caught (found
+ * by tests/fuzz/diff; regressions/wasm2c-br-try-table-label.wat). The label belongs after the
+ * else block's closing brace, where the try_table's normal completion also arrives: it is
+ * moved there (a stack, for try_tables nested in catch code). */
+struct try_label_fix {
+  char prev[256]; /* the previous line, when short */
+  struct {
+    char label[48]; /* "var_T2:;" */
+    size_t indent;  /* of the else block's closing brace */
+  } held[64];
+  int nheld;
+};
+
+static const char *fix_try_label_line(struct try_label_fix *f, const char *line, char *buf,
+                                      size_t buflen) {
+  size_t indent = strspn(line, " ");
+  const char *text = line + indent, *result = line;
+  size_t n = strcspn(text, ":");
+  /* "var_T<digits>:;" right after "wasm_rt_set_unwind_target(var_T<digits>_outer_target);" */
+  if (strncmp(text, "var_T", 5) == 0 && n > 5 && n < 40 &&
+      strspn(text + 5, "0123456789") == n - 5 && strcmp(text + n, ":;\n") == 0 && indent >= 2 &&
+      f->nheld < 64) {
+    char expected[128];
+    snprintf(expected, sizeof expected, "%*swasm_rt_set_unwind_target(%.*s_outer_target);\n",
+             (int)indent, "", (int)n, text);
+    if (strcmp(f->prev, expected) == 0) {
+      snprintf(f->held[f->nheld].label, sizeof f->held[f->nheld].label, "%.*s:;", (int)n, text);
+      f->held[f->nheld++].indent = indent - 2;
+      result = "\n";
+    }
+  } else if (f->nheld && indent == f->held[f->nheld - 1].indent && strcmp(text, "}\n") == 0) {
+    f->nheld--;
+    /* (lines reach here shorter than 4,000 bytes: see c_rewrite) */
+    snprintf(buf, buflen, "%.4000s%*s%.48s /* wasmaot: moved out of the catch dispatch */\n", line,
+             (int)(indent & 0xff), "", f->held[f->nheld].label);
+    result = buf;
+  }
+  snprintf(f->prev, sizeof f->prev, "%s", strlen(line) < sizeof f->prev ? line : "");
+  return result;
+}
+
 static const char array_prefix[] = "static const u8 data_segment_data_";
 static const char array_suffix[] = "[] = {\n";
 
@@ -85,6 +193,10 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   char *line = NULL;
   size_t cap = 0, total = 0;
   int rc = -1;
+  struct tailcallee_fix tailcallee = {0, ""};
+  static struct try_label_fix try_labels;
+  memset(&try_labels, 0, sizeof try_labels);
+  char fixed[4096], moved[4500];
   stats->data_bytes = 0;
   if (!out) {
     set_error(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
@@ -108,7 +220,12 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
     }
     char *found = segment_array_name(line);
     if (!found) {
-      if (fputs(line, out) == EOF)
+      const char *text = line;
+      if (strlen(line) < 4000) {
+        text = fix_tailcallee_line(&tailcallee, line, fixed, sizeof fixed);
+        text = fix_try_label_line(&try_labels, text, moved, sizeof moved);
+      }
+      if (fputs(text, out) == EOF)
         goto write_error;
       continue;
     }

@@ -2,7 +2,8 @@
  *
  * What wasm2c 1.0.42 writes, and what we rely on:
  *
- *   void wasm2c_guest_instantiate(w2c_guest*, struct w2c_env*, struct w2c_wasi__snapshot__preview1*);
+ *   void wasm2c_guest_instantiate(w2c_guest*, struct w2c_env*, struct
+ * w2c_wasi__snapshot__preview1*);
  *   ...
  *   / * import: 'env' 'foo' * /
  *   u32 w2c_env_foo(struct w2c_env*, u32, u64);
@@ -112,8 +113,8 @@ static int split_prototype(char *line, char **ret, char **name, char **params, i
 }
 
 static int provided_by_runtime(const struct import_ref *im) {
-  return wasm_name_is(im->module, WASI_PREVIEW1_MODULE) &&
-         strlen(im->name->s) == im->name->len && wasi_import_lookup(im->name->s) != NULL;
+  return wasm_name_is(im->module, WASI_PREVIEW1_MODULE) && strlen(im->name->s) == im->name->len &&
+         wasi_import_lookup(im->name->s) != NULL;
 }
 
 static void write_stub(FILE *out, const struct import_ref *im, char *ret, const char *name,

@@ -54,8 +54,8 @@ static const char *import_problem(const struct wasm_module_info *m, const struct
 /* Every import must be a WASI preview1 function we provide, with the right signature; with
  * --unknown-imports trap|default, any other function too (import_glue.c writes its stub).
  * All offenders are named in one line. */
-static int check_imports(const struct wasm_module_info *m, enum unknown_imports unknown,
-                         char *err, size_t errlen) {
+static int check_imports(const struct wasm_module_info *m, enum unknown_imports unknown, char *err,
+                         size_t errlen) {
   char list[1024] = "";
   size_t used = 0;
   int bad = 0;

@@ -205,7 +205,14 @@ static int run_tool(char *const argv[], const char *what, char *err, size_t errl
   if (rc == 127 && strncmp(out, "cannot run", 10) == 0)
     return set_error(err, errlen, "%s not found (%s); run `make deps` or install it", argv[0],
                      what);
-  return set_error(err, errlen, "%s failed: %s", what, spawn_first_line(out));
+  const char *reason = spawn_first_line(out);
+  if (*reason)
+    return set_error(err, errlen, "%s failed: %s", what, reason);
+  /* Nothing said (wasm2c 1.0.42 aborts silently on some valid modules): say how it ended. */
+  if (rc > 128)
+    return set_error(err, errlen, "%s failed: killed by signal %d (%s) without a message", what,
+                     rc - 128, strsignal(rc - 128));
+  return set_error(err, errlen, "%s failed: exit status %d without a message", what, rc);
 }
 
 static int copy_file(const char *from, const char *to) {

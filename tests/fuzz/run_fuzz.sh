@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the project's libFuzzer targets for a while each, then prints one summary line per
-# target (inputs tried, findings) and exits 1 if any target found anything or failed to run.
+# Runs the project's fuzz targets for a while each, then prints one summary line per target
+# (inputs or modules tried, findings) and exits 1 if any target found anything or failed to run.
+# Targets: the libFuzzer ones, and `diff` (translated code against wasmtime, diff/difffuzz.py).
 #
 #   tests/fuzz/run_fuzz.sh [--build DIR] [--seconds N] [TARGET...]
 #
@@ -26,11 +27,24 @@ done
 seconds=${FUZZ_SECONDS:-$seconds}
 if [ ${#targets[@]} -eq 0 ]; then
   for d in "$here"/corpus/*/; do targets+=("$(basename "$d")"); done
+  targets+=(diff)
 fi
 
 out=$build/tests/fuzz
 failed=0
 for t in "${targets[@]}"; do
+  if [ "$t" = diff ]; then
+    # Differential fuzzing of translated code against wasmtime (diff/difffuzz.py): new seeds
+    # each run (the clock, printed for --replay), every default configuration.
+    log=$out/diff.log
+    mkdir -p "$out"
+    "$here/../../.venv/bin/python" "$here/diff/difffuzz.py" --wasmaot "$build/bin/wasmaot" \
+      --jobs "$(nproc)" --seconds "$seconds" --work "$out/diff" >"$log" 2>&1
+    rc=$?
+    echo "fuzz diff: $(grep -E '^difffuzz: modules tried' "$log" | tail -n 1 | sed 's/^difffuzz: //'), exit $rc (log: $log)"
+    [ "$rc" -ne 0 ] && failed=1 && grep -E 'DIVERGENCE|CRASH|BUILD' "$log" | head -5 | sed 's/^/  /'
+    continue
+  fi
   fuzzer=$out/fuzz_$t
   if [ ! -x "$fuzzer" ]; then
     echo "fuzz $t: $fuzzer not built (is clang's libFuzzer runtime installed? see tests/fuzz/)"
