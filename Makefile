@@ -31,8 +31,9 @@ runtimes:
 
 # Codegen report: sizes, hot-loop disassembly and callgrind instruction counts, native vs
 # translated per configuration, into $(BUILD)/codegen/report.{md,html} (bench/codegen/).
+# QUICK=1: three configurations, fewer rounds (a couple of minutes; also a ctest test).
 codegen: build
-	$(BENCH_PYTHON) bench/codegen/codegen.py --build $(BUILD)
+	$(BENCH_PYTHON) bench/codegen/codegen.py --build $(BUILD) $(if $(QUICK),--quick)
 
 # The spec suite (../shared/testdata/spec-testsuite-2025: core with SIMD, and the proposals) in
 # every configuration wasmaot offers: -O0..-O3 x guard/check x gcc/clang/clang-16, and

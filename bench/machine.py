@@ -1,5 +1,6 @@
 """What the figures were measured on: CPU, cores, memory, kernel, OS, and tool versions."""
 
+import json
 import os
 import platform
 import subprocess
@@ -45,9 +46,21 @@ def describe() -> dict:
             "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()]}
 
 
+def _wasm2c_version(build: str) -> str:
+    """The wasm2c wasmaot runs (not on PATH: beside its runtime), from `wasmaot info --json`."""
+    try:
+        out = subprocess.run([os.path.join(build, "bin", "wasmaot"), "info", "--json"],
+                             capture_output=True, text=True, timeout=30)
+        info = json.loads(out.stdout)
+        return "%s (%s)" % (info["wasm2c"]["version"], info["wasm2c"]["path"])
+    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError):
+        return "unknown"
+
+
 def tool_versions(rows: list[dict], build: str) -> dict:
     tools = {"gcc": _first_line(["gcc", "--version"]), "clang": _first_line(["clang", "--version"]),
-             "wasm2c": _first_line(["wasm2c", "--version"]), "wrk": _first_line(["wrk", "--version"]),
+             "clang-16": _first_line(["clang-16", "--version"]),
+             "wasm2c": _wasm2c_version(build), "wrk": _first_line(["wrk", "--version"]),
              "openssl": _first_line(["openssl", "version"])}
     # The source the harness ran from (the build directory may be older: rebuild before a run).
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

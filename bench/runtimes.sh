@@ -7,6 +7,11 @@
 # they are not installed here; the bench row for each names the upstream install command. One failure does not stop the others: the
 # bench reports a runtime that is missing as "not installed", with the command below.
 #
+# `make bench` runs `bench/runtimes.sh bun wazero` itself before measuring (the quick ones: a
+# prebuilt binary from npm, a short go build), each bounded by QUICK_INSTALL_LIMIT seconds; the
+# long cargo builds (wasmtime 36.x with preview1 sockets, wasmer) only happen here, through
+# `make runtimes`. The current wasmtime CLI comes prebuilt with toolchain/deps.sh (.venv).
+#
 # Usage: bench/runtimes.sh [NAME...]   (default: all; names: wasmtime wazero bun wasmer)
 set -uo pipefail
 
@@ -26,6 +31,8 @@ WASMER_VERSION=7.4.2
 # the next `make runtimes` carries on from the crates already compiled.
 WASMER_BUILD_LIMIT=${WASMER_BUILD_LIMIT:-2400}
 JOBS=${JOBS:-$(nproc)}
+# bun and wazero: a download or a short build; a stalled network must not hold the bench up.
+QUICK_INSTALL_LIMIT=${QUICK_INSTALL_LIMIT:-300}
 
 say() { printf 'runtimes: %s\n' "$*" >&2; }
 
@@ -43,7 +50,7 @@ run_logged() {
   while kill -0 "$pid" 2>/dev/null; do
     sleep 5
     if (((SECONDS - start) % 30 < 5)); then
-      say "$name: $((SECONDS - start)) s, $(grep -cE '^ *Compiling' "$log" 2>/dev/null || echo 0) crates compiled, last: $(tail -c 300 "$log" | tr '\r' '\n' | grep -v '^ *$' | tail -1 | cut -c1-90)"
+      say "$name: $((SECONDS - start)) s, $(grep -cE '^ *Compiling' "$log" 2>/dev/null || true) crates compiled, last: $(tail -c 300 "$log" | tr '\r' '\n' | grep -v '^ *$' | tail -1 | cut -c1-90)"
     fi
   done
   wait "$pid"
@@ -52,7 +59,7 @@ run_logged() {
     say "$name: FAILED after $((SECONDS - start)) s (exit $rc); see $log"
     # Read by the bench, which shows it in the row of a runtime that is not installed.
     local why="exit $rc"
-    [ $rc -eq 124 ] && why="stopped at the ${WASMER_BUILD_LIMIT} s limit"
+    [ $rc -eq 124 ] && why="stopped at its time limit"
     [ $rc -eq 143 ] && why="stopped (SIGTERM)"
     echo "last install attempt $(date -u +%Y-%m-%d): $why after $((SECONDS - start)) s on $(nproc) cores" >"$root/$name.failed"
   fi
@@ -69,7 +76,7 @@ install_wasmtime() {
 install_wazero() {
   if stamp_ok wazero "$WAZERO_VERSION"; then say "wazero $WAZERO_VERSION: already installed"; return 0; fi
   say "wazero $WAZERO_VERSION: go install"
-  GOBIN="$bin" run_logged wazero go install "github.com/tetratelabs/wazero/cmd/wazero@$WAZERO_VERSION" &&
+  GOBIN="$bin" run_logged wazero timeout "$QUICK_INSTALL_LIMIT" go install "github.com/tetratelabs/wazero/cmd/wazero@$WAZERO_VERSION" &&
     stamp_set wazero "$WAZERO_VERSION" && say "wazero: $("$bin/wazero" version)"
 }
 
@@ -77,7 +84,7 @@ install_bun() {
   if stamp_ok bun "$BUN_VERSION"; then say "bun $BUN_VERSION: already installed"; return 0; fi
   say "bun $BUN_VERSION: npm install @oven/bun-linux-x64 (the package ships the binary)"
   mkdir -p "$root/npm"
-  run_logged bun npm install --no-audit --no-fund --prefix "$root/npm" "@oven/bun-linux-x64@$BUN_VERSION" &&
+  run_logged bun timeout "$QUICK_INSTALL_LIMIT" npm install --no-audit --no-fund --prefix "$root/npm" "@oven/bun-linux-x64@$BUN_VERSION" &&
     ln -sf "$root/npm/node_modules/@oven/bun-linux-x64/bin/bun" "$bin/bun" &&
     stamp_set bun "$BUN_VERSION" && say "bun: $("$bin/bun" --version)"
 }

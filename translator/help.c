@@ -10,6 +10,7 @@ static const char overview[] =
     "[ARGS...]\n"
     "       wasmaot help [build|run]\n"
     "       wasmaot --help | --version\n"
+    "       wasmaot info --json [build options]\n"
     "\n"
     "Translates a WASI preview1 module to C with wasm2c, compiles it, and links it with the\n"
     "wasmaot WASI runtime into a native executable.\n"
@@ -19,6 +20,14 @@ static const char overview[] =
     "  run        build into the cache (or find it there) and run it\n"
     "  help CMD   all of CMD's options (also: wasmaot CMD --help)\n"
     "  --version  version, runtime-support location and this machine's default build\n"
+    "\n"
+    "for tools (output meant for programs, not people):\n"
+    "  info --json [build options]\n"
+    "             JSON: version, share_dir, wasm2c (path, version), the default build per\n"
+    "             bounds mode, and for the given options the resolved options, guest_cflags,\n"
+    "             host_main (source, cflags), link_libraries and every command wasmaot build\n"
+    "             runs (commands: wasm2c, guest_compile, host_compile, link; {in}, {dir},\n"
+    "             {out} stand for the module, the --keep-c directory and the executable)\n"
     "\n"
     "Sandbox: the guest sees no host file and no environment variable unless given --dir or\n"
     "--env (or --inherit-env).\n"
@@ -35,7 +44,8 @@ static const char overview[] =
   "  --unknown-imports error|trap|default\n"                                                       \
   "                         imports that are not WASI preview1: refuse the module (default),\n"    \
   "                         or link stubs that trap, or that return zeros, when called\n"          \
-  "  --keep-c DIR           also write the generated guest.c/guest.h into DIR\n"                   \
+  "  --keep-c DIR           also write the generated guest.c, guest.h, guest.data and\n"         \
+  "                         guest_glue.h into DIR\n"                                              \
   "  --sanitize             build the host side with ASan+UBSan (implies --bounds check)\n"
 
 #define RUNTIME_OPTIONS                                                                            \

@@ -5,6 +5,11 @@
  *
  * Every failure is one line on stderr ("wasmaot: error: ...") and a non-zero exit.
  *
+ * A command for tools (in `wasmaot help` as such):
+ *   wasmaot info --json [build options]
+ *       version, share dir, wasm2c, the defaults, and every command `wasmaot build` would run
+ *       with those options (cmd_info).
+ *
  * Two hidden commands, for the project's own tools rather than users (not in --help):
  *   wasmaot cflags [build options]
  *       prints how generated guest C is compiled, one argument per line (compiler first);
@@ -26,6 +31,7 @@
 #include "help.h"
 #include "import_glue.h"
 #include "pipeline.h"
+#include "spawn.h"
 
 #ifndef WASMAOT_VERSION
 #define WASMAOT_VERSION "0.0.0"
@@ -208,6 +214,142 @@ static int cmd_cflags(int argc, char **argv) {
   for (int i = 0; i < f.argc; i++)
     puts(f.argv[i]);
   return 0;
+}
+
+/* ---- wasmaot info --json: what a tool needs to know, machine-readable -------------------- */
+
+static void json_str(const char *v) {
+  if (!v) {
+    fputs("null", stdout);
+    return;
+  }
+  putchar('"');
+  for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+    if (*p == '"' || *p == '\\')
+      printf("\\%c", *p);
+    else if (*p == '\n')
+      fputs("\\n", stdout);
+    else if (*p < 0x20)
+      printf("\\u%04x", *p);
+    else
+      putchar(*p);
+  }
+  putchar('"');
+}
+
+static void json_argv(char *const *argv, int argc) {
+  putchar('[');
+  for (int i = 0; i < argc; i++) {
+    if (i)
+      fputs(", ", stdout);
+    json_str(argv[i]);
+  }
+  putchar(']');
+}
+
+static void json_build(const char *key, const struct build_options *o, const char *end) {
+  printf("    ");
+  json_str(key);
+  printf(": {\"cc\": ");
+  json_str(o->cc);
+  printf(", \"opt_level\": %d}%s\n", o->opt_level, end);
+}
+
+/* wasmaot info --json [build options]: version, where the runtime and wasm2c are, the default
+ * build per bounds mode, and for the given options every command `wasmaot build` runs, with
+ * {in}, {dir} and {out} standing for the module, the directory of the generated files (what
+ * --keep-c DIR keeps) and the executable. The commands come from pipeline.c, where
+ * `wasmaot build` gets them: nothing is defined twice. */
+static int cmd_info(int argc, char **argv) {
+  struct build_options o;
+  build_options_default(&o);
+  int json = 0;
+  for (int i = 0; i < argc; i++) {
+    if (help_is_request(argv[i]))
+      return fputs(help_text(NULL), stdout) < 0;
+    if (strcmp(argv[i], "--json") == 0) {
+      json = 1;
+      continue;
+    }
+    int r = parse_build_option(argc, argv, &i, &o, NULL);
+    if (r < 0)
+      return 1;
+    if (r == 0)
+      return die("info: unknown argument %s (usage: wasmaot info --json [build options])%s",
+                 argv[i], "");
+  }
+  if (!json)
+    return die("info: only --json output exists (wasmaot --version is the human form)%s%s", "",
+               "");
+  if (o.keep_c)
+    return die("info: --keep-c is for build and run%s%s", "", "");
+  build_options_resolve(&o);
+  struct build_options guard, check;
+  build_options_default(&guard);
+  build_options_resolve(&guard);
+  build_options_default(&check);
+  check.bounds = BOUNDS_CHECK;
+  build_options_resolve(&check);
+
+  char *version_argv[] = {(char *)pipeline_wasm2c_path(), "--version", NULL};
+  char version[256] = "";
+  const char *wasm2c_version = NULL;
+  if (access(version_argv[0], X_OK) == 0 && spawn_capture(version_argv, version, sizeof version) == 0) {
+    version[strcspn(version, "\r\n")] = 0;
+    wasm2c_version = version;
+  }
+  static const char *const unknown[] = {"error", "trap", "default"};
+  static struct pipeline_cmd c;
+
+  printf("{\n  \"version\": ");
+  json_str(WASMAOT_VERSION);
+  printf(",\n  \"share_dir\": ");
+  json_str(pipeline_share_dir());
+  printf(",\n  \"wasm2c\": {\"path\": ");
+  json_str(pipeline_wasm2c_path());
+  printf(", \"version\": ");
+  json_str(wasm2c_version);
+  printf("},\n  \"defaults\": {\n");
+  json_build("guard", &guard, ",");
+  json_build("check", &check, "");
+  printf("  },\n  \"options\": {\"cc\": ");
+  json_str(o.cc);
+  printf(", \"opt_level\": %d, \"bounds\": \"%s\", \"effective_bounds\": \"%s\", "
+         "\"sanitize\": %s, \"unknown_imports\": \"%s\"},\n",
+         o.opt_level, o.bounds == BOUNDS_GUARD ? "guard" : "check",
+         o.bounds == BOUNDS_GUARD && !o.sanitize ? "guard" : "check",
+         o.sanitize ? "true" : "false", unknown[o.unknown_imports]);
+  printf("  \"placeholders\": {\"{in}\": \"the module\", \"{dir}\": \"the generated files "
+         "(what --keep-c DIR keeps)\", \"{out}\": \"the executable\"},\n");
+  printf("  \"after_wasm2c\": \"wasmaot moves the data segments out of guest.c into guest.data "
+         "(.incbin) and writes guest_glue.h from guest.h; --keep-c DIR keeps the results\",\n");
+  printf("  \"generated_files\": [\"guest.c\", \"guest.h\", \"guest.data\", \"guest_glue.h\"],\n");
+  struct guest_cflags f;
+  pipeline_guest_cflags(&o, &f);
+  printf("  \"guest_cflags\": ");
+  json_argv(f.argv, f.argc);
+  pipeline_host_cflags(&o, &c);
+  printf(",\n  \"host_main\": {\"source\": ");
+  json_str(pipeline_host_main_source());
+  printf(", \"cflags\": ");
+  json_argv(c.argv, c.argc);
+  pipeline_link_libraries(&o, &c);
+  printf("},\n  \"link_libraries\": ");
+  json_argv(c.argv, c.argc);
+  printf(",\n  \"commands\": {\n    \"wasm2c\": ");
+  pipeline_wasm2c_argv("{in}", "guest", "{dir}/guest.c", &c);
+  json_argv(c.argv, c.argc);
+  printf(",\n    \"guest_compile\": ");
+  pipeline_guest_compile_argv(&o, "{dir}", "{dir}/guest.c", "{dir}/guest.o", &c);
+  json_argv(c.argv, c.argc);
+  printf(",\n    \"host_compile\": ");
+  pipeline_host_compile_argv(&o, "{dir}/guest.h", "{dir}/guest_glue.h", "{dir}/host_main.o", &c);
+  json_argv(c.argv, c.argc);
+  printf(",\n    \"link\": ");
+  pipeline_link_argv(&o, "{dir}/guest.o", "{dir}/host_main.o", "{out}", &c);
+  json_argv(c.argv, c.argc);
+  printf("\n  }\n}\n");
+  return fflush(stdout) != 0;
 }
 
 static int cmd_compile_guest(int argc, char **argv) {
@@ -401,6 +543,8 @@ int main(int argc, char **argv) {
     return cmd_build(argc - 2, argv + 2);
   if (strcmp(cmd, "run") == 0)
     return cmd_run(argc - 2, argv + 2);
+  if (strcmp(cmd, "info") == 0)
+    return cmd_info(argc - 2, argv + 2);
   if (strcmp(cmd, "cflags") == 0)
     return cmd_cflags(argc - 2, argv + 2);
   if (strcmp(cmd, "compile-guest") == 0)

@@ -269,62 +269,162 @@ void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f
   f->argc = n;
 }
 
+/* ---- The commands of a build, each defined once ------------------------------------------ *
+ * pipeline_build runs them with real paths; `wasmaot info --json` prints them with placeholders
+ * ({dir}/guest.c, ...) so that tools rebuild exactly what `wasmaot build` does. */
+
+static char *cmd_str(struct pipeline_cmd *c, const char *fmt, const char *a, const char *b) {
+  char *at = c->store + c->used;
+  int n = snprintf(at, sizeof c->store - c->used, fmt, a, b);
+  if (n < 0 || (size_t)n >= sizeof c->store - c->used)
+    n = (int)(sizeof c->store - c->used - 1); /* cut off; paths are far shorter than the store */
+  c->used += (size_t)n + 1;
+  return at;
+}
+
+static void cmd_begin(struct pipeline_cmd *c) {
+  c->argc = 0;
+  c->used = 0;
+  c->argv[0] = NULL;
+}
+
+static void cmd_add(struct pipeline_cmd *c, const char *arg) {
+  if (c->argc < (int)(sizeof c->argv / sizeof c->argv[0]) - 1) {
+    c->argv[c->argc++] = (char *)arg;
+    c->argv[c->argc] = NULL;
+  }
+}
+
+void pipeline_wasm2c_argv(const char *in_path, const char *module_name, const char *c_path,
+                          struct pipeline_cmd *c) {
+  cmd_begin(c);
+  cmd_add(c, pipeline_wasm2c_path());
+  for (int i = 0; wasm2c_features[i]; i++)
+    cmd_add(c, wasm2c_features[i]);
+  cmd_add(c, in_path);
+  cmd_add(c, "-n");
+  cmd_add(c, module_name);
+  cmd_add(c, "-o");
+  cmd_add(c, c_path);
+}
+
+void pipeline_guest_compile_argv(const struct build_options *o, const char *dir,
+                                 const char *c_path, const char *o_path, struct pipeline_cmd *c) {
+  cmd_begin(c);
+  pipeline_guest_cflags(o, &c->guest);
+  for (int i = 0; i < c->guest.argc; i++)
+    cmd_add(c, c->guest.argv[i]);
+  cmd_add(c, cmd_str(c, "-Wa,-I%s%s", dir, "")); /* where the assembler finds STEM.data (.incbin) */
+  cmd_add(c, "-c");
+  cmd_add(c, c_path);
+  cmd_add(c, "-o");
+  cmd_add(c, o_path);
+}
+
+/* The host main's flags: the guest's bounds knob and include directory, its own -O2. */
+static void host_cflags(const struct build_options *o, struct pipeline_cmd *c) {
+  pipeline_guest_cflags(o, &c->guest);
+  cmd_add(c, o->cc);
+  cmd_add(c, "-O2");
+  /* (the define is a harmless placeholder so the host-main argv keeps one shape) */
+  cmd_add(c, o->sanitize ? "-fsanitize=address,undefined" : "-DWASMAOT_NO_SANITIZE");
+  cmd_add(c, c->guest.memcheck);
+  cmd_add(c, c->guest.include);
+  cmd_add(c, "-include");
+  cmd_add(c, "wasmaot-runtime.h");
+}
+
+void pipeline_host_cflags(const struct build_options *o, struct pipeline_cmd *c) {
+  cmd_begin(c);
+  host_cflags(o, c);
+}
+
+const char *pipeline_host_main_source(void) {
+  static char path[PATH_MAX + 64];
+  snprintf(path, sizeof path, "%s/src/host_main.c", pipeline_share_dir());
+  return path;
+}
+
+void pipeline_host_compile_argv(const struct build_options *o, const char *guest_h,
+                                const char *glue_h, const char *host_o, struct pipeline_cmd *c) {
+  cmd_begin(c);
+  host_cflags(o, c);
+  cmd_add(c, "-include");
+  cmd_add(c, guest_h);
+  cmd_add(c, "-include");
+  cmd_add(c, glue_h);
+  cmd_add(c, "-c");
+  cmd_add(c, cmd_str(c, "%s%s", pipeline_host_main_source(), ""));
+  cmd_add(c, "-o");
+  cmd_add(c, host_o);
+}
+
+/* The runtime libraries and system libraries, in link order. */
+static void link_libraries(const struct build_options *o, struct pipeline_cmd *c) {
+  const char *share = pipeline_share_dir(), *san_suffix = o->sanitize ? "-san" : "";
+  char lib[64];
+  snprintf(lib, sizeof lib, "libwasmaot-rt-%s%s.a",
+           effective_bounds(o) == BOUNDS_GUARD ? "guard" : "check", san_suffix);
+  cmd_add(c, cmd_str(c, "%s/lib/%s", share, lib));
+  snprintf(lib, sizeof lib, "libwasmaot-wasi%s.a", san_suffix);
+  cmd_add(c, cmd_str(c, "%s/lib/%s", share, lib));
+  cmd_add(c, "-lm");
+  cmd_add(c, "-lpthread"); /* shared memories' locks (threads proposal) */
+}
+
+void pipeline_link_libraries(const struct build_options *o, struct pipeline_cmd *c) {
+  cmd_begin(c);
+  link_libraries(o, c);
+}
+
+void pipeline_link_argv(const struct build_options *o, const char *guest_o, const char *host_o,
+                        const char *out, struct pipeline_cmd *c) {
+  cmd_begin(c);
+  cmd_add(c, o->cc);
+  if (o->sanitize)
+    cmd_add(c, "-fsanitize=address,undefined");
+  cmd_add(c, guest_o);
+  cmd_add(c, host_o);
+  link_libraries(o, c);
+  cmd_add(c, "-o");
+  cmd_add(c, out);
+}
+
 /* wasm2c + data segments out + compile, in the scratch directory: `in_path` becomes
  * STEM.c/STEM.h (kept for --keep-c), STEM.data (the segments' bytes, if any) and STEM.o. */
 static int translate_and_compile(const char *in_path, const char *module_name, const char *stem,
                                  const struct build_options *o, char *err, size_t errlen) {
-  char c_path[2 * PATH_MAX], o_path[2 * PATH_MAX], data_path[2 * PATH_MAX], data_name[NAME_MAX + 8],
-      asm_include[2 * PATH_MAX];
+  char c_path[2 * PATH_MAX], o_path[2 * PATH_MAX], data_path[2 * PATH_MAX], data_name[NAME_MAX + 8];
   snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, stem);
   snprintf(o_path, sizeof o_path, "%s/%s.o", g_tmp_dir, stem);
   snprintf(data_path, sizeof data_path, "%s/%s.data", g_tmp_dir, stem);
   snprintf(data_name, sizeof data_name, "%s.data", stem);
-  snprintf(asm_include, sizeof asm_include, "-Wa,-I%s", g_tmp_dir);
 
-  char *wasm2c_argv[16];
-  int w = 0;
-  wasm2c_argv[w++] = (char *)pipeline_wasm2c_path();
-  for (int i = 0; wasm2c_features[i]; i++)
-    wasm2c_argv[w++] = wasm2c_features[i];
-  wasm2c_argv[w++] = (char *)in_path;
-  wasm2c_argv[w++] = "-n";
-  wasm2c_argv[w++] = (char *)module_name;
-  wasm2c_argv[w++] = "-o";
-  wasm2c_argv[w++] = c_path;
-  wasm2c_argv[w] = NULL;
-  if (access(wasm2c_argv[0], X_OK) != 0)
+  static struct pipeline_cmd cmd;
+  pipeline_wasm2c_argv(in_path, module_name, c_path, &cmd);
+  if (access(cmd.argv[0], X_OK) != 0)
     return set_error(err, errlen, "wasm2c not found at %s; run `make deps` or set WASMAOT_WASM2C",
-                     wasm2c_argv[0]);
-  if (run_tool(wasm2c_argv, "wasm2c", err, errlen) != 0)
+                     cmd.argv[0]);
+  if (run_tool(cmd.argv, "wasm2c", err, errlen) != 0)
     return -1;
   struct c_rewrite_stats rewritten;
   if (c_rewrite(c_path, data_path, data_name, &rewritten, err, errlen) != 0)
     return -1;
-
-  struct guest_cflags f;
-  pipeline_guest_cflags(o, &f);
-  char *cc[sizeof f.argv / sizeof f.argv[0] + 8];
-  int n = 0;
-  for (int i = 0; i < f.argc; i++)
-    cc[n++] = f.argv[i];
-  cc[n++] = asm_include; /* where the assembler finds STEM.data for .incbin */
-  cc[n++] = "-c";
-  cc[n++] = c_path;
-  cc[n++] = "-o";
-  cc[n++] = o_path;
-  cc[n] = NULL;
-  return run_tool(cc, "C compiler", err, errlen);
+  pipeline_guest_compile_argv(o, g_tmp_dir, c_path, o_path, &cmd);
+  return run_tool(cmd.argv, "C compiler", err, errlen);
 }
 
-/* Copies STEM.c, STEM.h and STEM.data (if any) from the scratch directory into dir. */
+/* Copies STEM.c, STEM.h, STEM.data and STEM_glue.h (those two if there) from the scratch
+ * directory into dir: everything a tool needs to compile and link the module again the way
+ * `wasmaot build` did (the commands: `wasmaot info --json`). */
 static int keep_generated_c(const char *dir, const char *stem, char *err, size_t errlen) {
   mkdir(dir, 0777);
-  const char *exts[] = {".c", ".h", ".data"};
-  for (int i = 0; i < 3; i++) {
+  const char *exts[] = {".c", ".h", ".data", "_glue.h"};
+  for (int i = 0; i < 4; i++) {
     char src[2 * PATH_MAX], dst[2 * PATH_MAX];
     snprintf(src, sizeof src, "%s/%s%s", g_tmp_dir, stem, exts[i]);
     snprintf(dst, sizeof dst, "%s/%s%s", dir, stem, exts[i]);
-    if (i == 2 && access(src, F_OK) != 0)
+    if (i >= 2 && access(src, F_OK) != 0)
       continue;
     if (copy_file(src, dst) != 0)
       return set_error(err, errlen, "cannot write generated C to %s", dir);
@@ -349,21 +449,11 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   /* The executable is linked next to its destination and renamed over it at the end. */
   snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
 
-  const char *share = pipeline_share_dir();
-  char guest_h[2 * PATH_MAX], guest_o[2 * PATH_MAX], host_o[2 * PATH_MAX], host_c[2 * PATH_MAX],
-      lib_rt[2 * PATH_MAX], lib_wasi[2 * PATH_MAX], glue_h[2 * PATH_MAX];
+  char guest_h[2 * PATH_MAX], guest_o[2 * PATH_MAX], host_o[2 * PATH_MAX], glue_h[2 * PATH_MAX];
   snprintf(guest_h, sizeof guest_h, "%s/guest.h", g_tmp_dir);
   snprintf(glue_h, sizeof glue_h, "%s/guest_glue.h", g_tmp_dir);
   snprintf(guest_o, sizeof guest_o, "%s/guest.o", g_tmp_dir);
   snprintf(host_o, sizeof host_o, "%s/host_main.o", g_tmp_dir);
-  snprintf(host_c, sizeof host_c, "%s/src/host_main.c", share);
-  enum bounds_mode bounds = effective_bounds(o);
-  const char *san_suffix = o->sanitize ? "-san" : "";
-  snprintf(lib_rt, sizeof lib_rt, "%s/lib/libwasmaot-rt-%s%s.a", share,
-           bounds == BOUNDS_GUARD ? "guard" : "check", san_suffix);
-  snprintf(lib_wasi, sizeof lib_wasi, "%s/lib/libwasmaot-wasi%s.a", share, san_suffix);
-  char *san = o->sanitize ? "-fsanitize=address,undefined" : "-DWASMAOT_NO_SANITIZE";
-  /* (the define is a harmless placeholder so the host-main argv keeps one shape) */
 
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
   if (translate_and_compile(wasm_copy, "guest", "guest", o, err, errlen) != 0) {
@@ -372,28 +462,12 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   }
   if (import_glue_write(guest_h, &m, o->unknown_imports, glue_h, err, errlen) != 0)
     goto out;
-  struct guest_cflags f;
-  pipeline_guest_cflags(o, &f);
-  char *cc_host[] = {(char *)o->cc, "-O2",     san,    f.memcheck, f.include, "-include",
-                     "wasmaot-runtime.h", "-include", guest_h, "-include", glue_h, "-c",
-                     host_c,        "-o",      host_o, NULL};
-  if (run_tool(cc_host, "C compiler (host main)", err, errlen) != 0)
+  static struct pipeline_cmd cmd;
+  pipeline_host_compile_argv(o, guest_h, glue_h, host_o, &cmd);
+  if (run_tool(cmd.argv, "C compiler (host main)", err, errlen) != 0)
     goto out;
-  char *link[12];
-  int n = 0;
-  link[n++] = (char *)o->cc;
-  if (o->sanitize)
-    link[n++] = san;
-  link[n++] = guest_o;
-  link[n++] = host_o;
-  link[n++] = lib_rt;
-  link[n++] = lib_wasi;
-  link[n++] = "-lm";
-  link[n++] = "-lpthread"; /* shared memories' locks (threads proposal) */
-  link[n++] = "-o";
-  link[n++] = g_tmp_out;
-  link[n] = NULL;
-  if (run_tool(link, "linker", err, errlen) != 0)
+  pipeline_link_argv(o, guest_o, host_o, g_tmp_out, &cmd);
+  if (run_tool(cmd.argv, "linker", err, errlen) != 0)
     goto out;
   if (o->keep_c && keep_generated_c(o->keep_c, "guest", err, errlen) != 0)
     goto out;

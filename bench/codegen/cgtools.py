@@ -5,6 +5,7 @@ from `valgrind --tool=callgrind` (Ir = instructions executed). No wall-clock tim
 walltime.py's job, with interleaved runs.
 """
 
+import json
 import os
 import re
 import shutil
@@ -26,11 +27,21 @@ def run(argv, cwd=None, timeout=900):
 
 
 class Wasmaot:
+    """The wasmaot CLI. What it would run for a configuration comes from `wasmaot info --json`
+    (the commands as pipeline.c defines them), never from parsing prose."""
+
     def __init__(self, exe):
         self.exe = exe
+        self._info = {}
+
+    def info(self, options=()):
+        key = tuple(options)
+        if key not in self._info:
+            self._info[key] = json.loads(run([self.exe, "info", "--json"] + list(options)))
+        return self._info[key]
 
     def cflags(self, options):
-        return run([self.exe, "cflags"] + options).split("\n")[:-1]
+        return list(self.info(options)["guest_cflags"])
 
     def build(self, wasm, out, options, keep_c=None):
         run([self.exe, "build", wasm, "-o", out] + options +
@@ -41,11 +52,17 @@ class Wasmaot:
         run([self.exe, "compile-guest", wasm, "-n", "guest", "-o", obj] + options)
 
     def share_dir(self):
-        out = run([self.exe, "--version"])
-        m = re.search(r"runtime-support in (\S+)\)", out)
-        if not m:
-            raise ToolError("cannot find runtime-support from `wasmaot --version`")
-        return m.group(1)
+        return self.info()["share_dir"]
+
+    def command(self, options, step, **values):
+        """One of `wasmaot build`'s commands (wasm2c, guest_compile, host_compile, link) for
+        these options, with {dir}, {in}, {out} filled in."""
+        argv = []
+        for a in self.info(options)["commands"][step]:
+            for k, v in values.items():
+                a = a.replace("{%s}" % k, v)
+            argv.append(a)
+        return argv
 
 
 def file_size(path):
@@ -116,42 +133,31 @@ def variant_noinline(c, function):
                 r"__attribute__((noinline)) static \1", "noinline")
 
 
-def variant_no_load_barrier(c):
-    """Drops wasm2c's `wasm_asm("" ::"r"(result))` after every load. NOT conformant with
-    guard pages: the barrier is what keeps an out-of-bounds load whose value is unused from
-    being optimised away (it must still trap)."""
-    return _sub(c, r'wasm_asm\(""\s*::"r"\(result\)\);', "", "no-load-barrier")
+# wasm2c 1.0.42 ends every load with FORCE_READ_INT/FORCE_READ_FLOAT (an empty asm that takes
+# the loaded value) under guard pages, and offers one macro that turns them off. NOT conformant
+# with guard pages: the barrier is what keeps an out-of-bounds load whose value is unused from
+# being optimised away (it must still trap). With explicit checks the macros are empty already.
+NO_LOAD_BARRIER_FLAGS = ["-DWASM_RT_NONCONFORMING_ALLOW_OOB_READ_ELIMINATION=1"]
 
 
-def variant_memcpy_stores(c):
-    """Undoes wasmaot's typed-store rewrite (translator/c_rewrite.c): stores go back to
-    wasm2c's memcpy into the u8 array, which may alias the memory's `data` pointer, so the
-    compiler reloads the memory base after every store."""
-    return _sub(c, r"typedef t1 __attribute__\(\(aligned\(1\)\)\) wasmaot_unaligned_t;\s*\\\n"
-                   r"\s*\*\(wasmaot_unaligned_t \*\)&mem->data\[addr\] = \(t1\)value;",
-                lambda m: "t1 wrapped = (t1)value; \\\n"
-                "    wasm_rt_memcpy(&mem->data[addr], &wrapped, sizeof(t1));", "memcpy-stores")
+def has_load_barrier(c):
+    """True if the generated C forces every load's value into a register (guard pages)."""
+    return re.search(r"#define FORCE_READ_INT\(var\) __asm__", c) is not None
 
 
 def build_variant(wasmaot, options, keep_dir, c_text, out_exe, workdir, extra_flags=()):
-    """Compiles modified guest C with the configuration's own flags (`wasmaot cflags`, then
-    `extra_flags`) and links it like `wasmaot build` does: host main + runtime libraries."""
-    share = wasmaot.share_dir()
+    """Compiles modified guest C and links it exactly as `wasmaot build` does, with the
+    commands of `wasmaot info --json` for these options: the guest compile (plus
+    `extra_flags`), the host main against the kept guest.h and guest_glue.h, the link. Returns
+    the guest object."""
     d = tempfile.mkdtemp(dir=workdir)
     for f in os.listdir(keep_dir):
         shutil.copy(os.path.join(keep_dir, f), d)
     with open(os.path.join(d, "guest.c"), "w") as f:
         f.write(c_text)
-    flags = wasmaot.cflags(options)
-    cc = flags[0]
-    run(flags + list(extra_flags) + ["-Wa,-I" + d, "-c", os.path.join(d, "guest.c"), "-o",
-                 os.path.join(d, "guest.o")])
-    memcheck = [f for f in flags if f.startswith("-DWASM_RT_MEMCHECK")]
-    run([cc, "-O2", "-DWASMAOT_GUEST_IMPORTS_WASI=1", "-I" + share + "/include"] + memcheck +
-        ["-include", os.path.join(d, "guest.h"), "-c", share + "/src/host_main.c", "-o",
-         os.path.join(d, "host_main.o")])
-    bounds = "guard" if "-DWASM_RT_MEMCHECK_SIGNAL_HANDLER=1" in memcheck else "check"
-    run([cc, os.path.join(d, "guest.o"), os.path.join(d, "host_main.o"),
-         "%s/lib/libwasmaot-rt-%s.a" % (share, bounds), share + "/lib/libwasmaot-wasi.a",
-         "-lm", "-o", out_exe])
+    guest = wasmaot.command(options, "guest_compile", dir=d)
+    at = guest.index("-c")
+    run(guest[:at] + list(extra_flags) + guest[at:])
+    run(wasmaot.command(options, "host_compile", dir=d))
+    run(wasmaot.command(options, "link", dir=d, out=out_exe))
     return os.path.join(d, "guest.o")

@@ -9,7 +9,10 @@ cpu-hash, also the compression function's disassembly, native beside translated,
 table of where the extra instructions come from (measured by removing one source at a time
 from the generated C; those variants are diagnostics, never shipped).
 
-    python3 bench/codegen/codegen.py --build build [--rounds 20000]
+    python3 bench/codegen/codegen.py --build build [--rounds 20000] [--quick]
+
+Every build and compile command comes from wasmaot itself (`wasmaot info --json`, `--keep-c`),
+so a diagnostic variant differs from the real build only in what it means to change.
 
 Writes BUILD/codegen/report.md, report.html and data.json.
 """
@@ -38,7 +41,16 @@ CONFIGS = [  # label, wasmaot build options
     ("clang-16-O3-guard", ["--cc", "clang-16", "-O3", "--bounds", "guard"]),
 ]
 NATIVE_COMPILERS = ["clang", "clang-16"]  # besides gcc, whose native build is the CMake tree's
-HOT_FUNCTION = {"cpu-hash": ("compress", "w2c_compress")}  # native name, wasm2c name
+# QUICK (`make codegen QUICK=1`, `--quick`, and the ctest test bench-codegen-quick): the
+# harness end to end in a couple of minutes; the default build, gcc with guard pages and with
+# checks, native clang-16 besides gcc, the workloads that run, fewer rounds. Its figures are
+# not the ones to quote.
+QUICK_CONFIGS = ["gcc-O2-guard", "gcc-O2-check", "clang-16-O3-guard"]
+QUICK_WORKLOADS = ["hello", "cpu-hash"]
+QUICK_ROUNDS = 2000
+QUICK_NATIVE_COMPILERS = ["clang-16"]
+# native name, wasm2c name (wasm2c 1.0.42 prefixes the module name, always "guest")
+HOT_FUNCTION = {"cpu-hash": ("compress", "w2c_guest_compress")}
 
 
 def run_args(workload, rounds):
@@ -55,10 +67,10 @@ def native_sources(workload):
     return None
 
 
-def default_label(wasmaot):
-    """Which of CONFIGS `wasmaot build` uses without options (same guest flags)."""
+def default_label(wasmaot, configs):
+    """Which of configs `wasmaot build` uses without options (same guest flags)."""
     default = wasmaot.cflags([])
-    for label, options in CONFIGS:
+    for label, options in configs:
         if wasmaot.cflags(options) == default:
             return label
     return None
@@ -71,7 +83,7 @@ def measure_workload(name, args, wasmaot, work):
     native_exe = os.path.join(args.build, "workloads", name + ".native")
     natives = {"gcc -O2": native_exe}
     sources = native_sources(name)
-    for cc in NATIVE_COMPILERS if sources else []:
+    for cc in args.native_compilers if sources else []:
         natives[cc + " -O2"] = os.path.join(work, name + ".native-" + cc)
         cgtools.run([cc, "-O2", "-o", natives[cc + " -O2"]] + sources)
     expected = None
@@ -82,7 +94,7 @@ def measure_workload(name, args, wasmaot, work):
             expected = expected if expected is not None else out
             n["output_ok"] = out == expected
         w["native"][label] = n
-    for label, options in CONFIGS:
+    for label, options in args.configs:
         print("  %s %s" % (name, label), file=sys.stderr)
         d = os.path.join(work, name, label)
         os.makedirs(d, exist_ok=True)
@@ -120,9 +132,8 @@ def hot_function(name, c, wasmaot, options, keep, d, argv, expected):
         base = f.read()
     c["hot_inlined"] = fn not in c["functions_defined"]
     variants = {"noinline": (cgtools.variant_noinline(base, fn), [])}
-    if "guard" in c["options"]:
-        variants["no-load-barrier"] = (cgtools.variant_no_load_barrier(base), [])
-    variants["memcpy-stores"] = (cgtools.variant_memcpy_stores(base), [])
+    if "guard" in c["options"] and cgtools.has_load_barrier(base):
+        variants["no-load-barrier"] = (base, cgtools.NO_LOAD_BARRIER_FLAGS)
     if "-fno-inline-functions-called-once" in c["flags"]:
         variants["inline-called-once"] = (base, ["-finline-functions-called-once"])
     c["variants"] = {}
@@ -140,9 +151,20 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--out", help="output directory (default BUILD/codegen)")
-    ap.add_argument("--rounds", type=int, default=20000, help="cpu-hash rounds under callgrind")
-    ap.add_argument("--workloads", nargs="*", help="default: every BUILD/workloads/*.wasm")
+    ap.add_argument("--rounds", type=int, help="cpu-hash rounds under callgrind (default 20000; "
+                    "%d with --quick)" % QUICK_ROUNDS)
+    ap.add_argument("--workloads", nargs="*", help="default: every BUILD/workloads/*.wasm "
+                    "(with --quick: %s)" % " ".join(QUICK_WORKLOADS))
+    ap.add_argument("--quick", action="store_true", help="smoke run: configurations %s, "
+                    "native gcc and clang-16 only, %d rounds (says so in the report)" %
+                    (", ".join(QUICK_CONFIGS), QUICK_ROUNDS))
     args = ap.parse_args()
+    if args.rounds is None:
+        args.rounds = QUICK_ROUNDS if args.quick else 20000
+    args.configs = [c for c in CONFIGS if not args.quick or c[0] in QUICK_CONFIGS]
+    args.native_compilers = QUICK_NATIVE_COMPILERS if args.quick else NATIVE_COMPILERS
+    if args.quick and not args.workloads:
+        args.workloads = QUICK_WORKLOADS
     args.build = os.path.abspath(args.build)
     out = os.path.abspath(args.out or os.path.join(args.build, "codegen"))
     work = os.path.join(out, "work")
@@ -150,8 +172,10 @@ def main():
     wasmaot = cgtools.Wasmaot(os.path.join(args.build, "bin", "wasmaot"))
     names = args.workloads or sorted(f[:-5] for f in os.listdir(
         os.path.join(args.build, "workloads")) if f.endswith(".wasm"))
-    data = {"rounds": args.rounds, "configs": [c[0] for c in CONFIGS],
-            "default": default_label(wasmaot), "workloads": {}}
+    data = {"rounds": args.rounds, "configs": [c[0] for c in args.configs], "quick": args.quick,
+            "default": default_label(wasmaot, args.configs), "workloads": {},
+            "wasmaot": {k: v for k, v in wasmaot.info().items()
+                        if k in ("version", "wasm2c", "defaults")}}
     for name in names:
         data["workloads"][name] = measure_workload(name, args, wasmaot, work)
     with open(os.path.join(out, "data.json"), "w") as f:
