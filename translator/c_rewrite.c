@@ -304,3 +304,43 @@ out:
     unlink(tmp_path);
   return rc;
 }
+
+int c_rewrite_header(const char *h_path, char *err, size_t errlen) {
+  FILE *f = fopen(h_path, "r");
+  if (!f)
+    return set_error(err, errlen, "cannot read %s: %s", h_path, strerror(errno));
+  char *text = NULL;
+  size_t cap = 0;
+  ssize_t n = getdelim(&text, &cap, '\0', f); /* the whole header: a few KB to a few MB */
+  int read_failed = n < 0 && ferror(f);
+  fclose(f);
+  if (read_failed) {
+    free(text);
+    return set_error(err, errlen, "cannot read %s", h_path);
+  }
+  static const char anchor[] = "#include \"wasm-rt.h\"\n";
+  char *at = text ? strstr(text, anchor) : NULL;
+  if (!at || !strstr(text, "v128 ") || strstr(text, "WASM_RT_SIMD_TYPE_DEFINED")) {
+    free(text);
+    return 0;
+  }
+  char tmp_path[PATH_MAX];
+  snprintf(tmp_path, sizeof tmp_path, "%s.tmp", h_path);
+  FILE *out = fopen(tmp_path, "w");
+  size_t head = (size_t)(at - text) + sizeof anchor - 1;
+  int ok = out && fwrite(text, 1, head, out) == head &&
+           fputs("/* wasmaot: v128 is used below; wasm2c defines it only in the .c */\n"
+                 "#include <simde/wasm/simd128.h>\n"
+                 "#ifndef WASM_RT_SIMD_TYPE_DEFINED\n#define WASM_RT_SIMD_TYPE_DEFINED\n"
+                 "typedef simde_v128_t v128;\n#endif\n",
+                 out) != EOF &&
+           fputs(text + head, out) != EOF;
+  free(text);
+  if (out && fclose(out) != 0)
+    ok = 0;
+  if (!ok || rename(tmp_path, h_path) != 0) {
+    unlink(tmp_path);
+    return set_error(err, errlen, "cannot rewrite %s (disk full?)", h_path);
+  }
+  return 0;
+}

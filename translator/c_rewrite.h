@@ -23,4 +23,10 @@ struct c_rewrite_stats {
 int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
               struct c_rewrite_stats *stats, char *err, size_t errlen);
 
+/* wasm2c 1.0.42 may use v128 in the header it writes (a multi-value result struct holding a
+ * v128) while only its .c defines the type, after including that header: the header then does
+ * not compile. Adds SIMDe's definition (the .c's own, under the same guard) to a header that
+ * uses v128 and lacks it. -1 with a one-line reason in err. */
+int c_rewrite_header(const char *h_path, char *err, size_t errlen);
+
 #endif

@@ -308,8 +308,8 @@ void pipeline_wasm2c_argv(const char *in_path, const char *module_name, const ch
   cmd_add(c, c_path);
 }
 
-void pipeline_guest_compile_argv(const struct build_options *o, const char *dir,
-                                 const char *c_path, const char *o_path, struct pipeline_cmd *c) {
+void pipeline_guest_compile_argv(const struct build_options *o, const char *dir, const char *c_path,
+                                 const char *o_path, struct pipeline_cmd *c) {
   cmd_begin(c);
   pipeline_guest_cflags(o, &c->guest);
   for (int i = 0; i < c->guest.argc; i++)
@@ -407,8 +407,11 @@ static int translate_and_compile(const char *in_path, const char *module_name, c
                      cmd.argv[0]);
   if (run_tool(cmd.argv, "wasm2c", err, errlen) != 0)
     return -1;
+  char h_path[2 * PATH_MAX];
+  snprintf(h_path, sizeof h_path, "%s/%s.h", g_tmp_dir, stem);
   struct c_rewrite_stats rewritten;
-  if (c_rewrite(c_path, data_path, data_name, &rewritten, err, errlen) != 0)
+  if (c_rewrite(c_path, data_path, data_name, &rewritten, err, errlen) != 0 ||
+      c_rewrite_header(h_path, err, errlen) != 0)
     return -1;
   pipeline_guest_compile_argv(o, g_tmp_dir, c_path, o_path, &cmd);
   return run_tool(cmd.argv, "C compiler", err, errlen);
