@@ -41,11 +41,15 @@ codegen: build
 # ctest runs only the default with guard pages and with explicit checks, gcc -O2 with guard
 # pages, and --sanitize over a subset (tests/spec/CMakeLists.txt).
 SPEC_SUITE ?= ../shared/testdata/spec-testsuite-2025
+# NOBUILD=1: use BUILD as it is (the tests run these targets against the build under test).
+PREREQ := $(if $(NOBUILD),,build)
+
 SPEC_CONFIGS ?= $(foreach cc,gcc clang clang-16,$(foreach o,0 1 2 3,$(foreach b,guard check,$(cc):$(o):$(b)))) gcc:2:check:sanitize
-spec-all: build
+spec-all: $(PREREQ)
 	@fail=0; for c in $(SPEC_CONFIGS); do set -- $$(echo $$c | tr : ' '); \
 	  log=$(BUILD)/tests/spec/$$1-O$$2-$$3$${4:+-san}.log; \
 	  python3 tests/spec/spec_runner.py --build $(BUILD) --suite $(SPEC_SUITE) --jobs $(JOBS) \
+	    $(if $(SPEC_SCRIPTS),--scripts $(SPEC_SCRIPTS)) \
 	    -- --cc $$1 -O$$2 --bounds $$3 $${4:+--sanitize} >$$log 2>&1 || fail=1; \
 	  echo "$$1 -O$$2 $$3$${4:+ sanitize}: $$(tail -n 1 $$log)  (details: $$log)"; done; exit $$fail
 
@@ -73,7 +77,7 @@ package: build
 # The fuzz targets (tests/fuzz/), each for FUZZ_SECONDS, with a summary: inputs tried, findings.
 # `make test` runs them for 60 s each (WASMAOT_FUZZ_SECONDS in CMake, $$FUZZ_SECONDS at test time).
 FUZZ_SECONDS ?= 1800
-fuzz: build
+fuzz: $(PREREQ)
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run_fuzz.sh --build $(BUILD)
 
 format:
