@@ -109,6 +109,25 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
     o->opt_level = a[2] - '0';
     return 1;
   }
+  /* -j N, -jN, --jobs N, --jobs=N: how many compilers at once */
+  const char *jobs = NULL;
+  if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
+    if (*i + 1 >= argc)
+      return die("%s needs a value%s", a, ""), -1;
+    jobs = argv[++*i];
+  } else if (strncmp(a, "-j", 2) == 0) {
+    jobs = a + 2;
+  } else if (strncmp(a, "--jobs=", 7) == 0) {
+    jobs = a + 7;
+  }
+  if (jobs) {
+    char *end;
+    long n = strtol(jobs, &end, 10);
+    if (!*jobs || *end || n < 1 || n > 1000)
+      return die("-j %s: expected a number of jobs, 1 or more%s", jobs, ""), -1;
+    o->jobs = (int)n;
+    return 1;
+  }
   const char *names[] = {"-o", "--cc", "--bounds", "--keep-c", "--unknown-imports"};
   for (int k = 0; k < 5; k++) {
     size_t n = strlen(names[k]);
@@ -311,8 +330,7 @@ static int cmd_run(int argc, char **argv) {
   }
   build_options_resolve(&o);
   if (!in)
-    return die("run: no input module (usage: wasmaot run [OPTIONS] IN.wasm [ARGS...])%s%s", "",
-               "");
+    return die("run: no input module (usage: wasmaot run [OPTIONS] IN.wasm [ARGS...])%s%s", "", "");
   child[argv0_at] = (char *)in;
 
   /* After the module: runtime options up to "--" or the first guest argument. */

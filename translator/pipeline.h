@@ -13,9 +13,10 @@ struct build_options {
   const char *cc; /* gcc, clang, clang-16, ...: a compiler that takes gcc's flags */
   int opt_level;  /* 0..3 */
   enum bounds_mode bounds;
-  const char *keep_c; /* if set, a directory to leave the generated guest.c/guest.h in */
-  int sanitize;       /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
+  const char *keep_c;  /* if set, a directory to leave the generated guest.c/guest.h in */
+  int sanitize;        /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
   int unknown_imports; /* enum unknown_imports (import_glue.h): error (default), trap, default */
+  int jobs;            /* compilers run at once (-j); 0: $WASMAOT_JOBS, else the number of cores */
 };
 
 /* Options before the command line: bounds=guard, compiler and level left open. */
@@ -25,7 +26,13 @@ void build_options_default(struct build_options *o);
  * checks; see README, Codegen). Every command calls it before using the options. */
 void build_options_resolve(struct build_options *o);
 
-/* A short canonical string of the options, part of the cache key. */
+/* Into how many C files wasm2c splits a module with `code_size` bytes of code for `jobs`
+ * compilers: one below a size where splitting was measured to pay, else up to `jobs`, no part
+ * smaller than that size (see README, Codegen). */
+int pipeline_split_count(uint32_t code_size, int jobs);
+
+/* A short canonical string of the options, part of the cache key. (Not -j: however many files
+ * a module was split into, its executable does the same; see README, The CLI.) */
 void build_options_describe(const struct build_options *o, char *buf, size_t len);
 
 /* How generated guest C is compiled: the compiler and its flags, without inputs or outputs.
