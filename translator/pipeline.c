@@ -34,7 +34,7 @@ enum { MAX_JOBS = 32 };
 /* The least code (bytes of the wasm code section) per C file when a module is split for
  * parallel compiles: smaller modules stay one file, where the C compiler can inline across
  * all of their functions (README, Codegen: what splitting costs). */
-enum { SPLIT_MIN_CODE_BYTES = 256 * 1024 };
+enum { SPLIT_MIN_CODE_BYTES = 64 * 1024 };
 
 /* The default C compiler with guard pages: Debian's clang-16 package, gcc when it is not
  * installed (see build_options_resolve). */
