@@ -15,7 +15,18 @@
  *
  * The label is local to the object (no .globl), so several modules can share an executable
  * (the spec-test runner links many). Top-level asm and -flto partitioning do not mix, so the
- * guest is compiled as one unit without -flto (see pipeline.c). */
+ * guest is compiled without -flto (see pipeline.c).
+ *
+ * With `wasm2c --num-outputs` (a guest split into several C files) the arrays are not static
+ * (`const u8 data_segment_data_w2c_guest_d0[] = {`: the other files' memory.init may use
+ * them, declared extern in guest-impl.h), and the assembler defines that very name, global
+ * but hidden (its module name is in it, so modules still do not clash):
+ *
+ *   __asm__(".pushsection .rodata\n.balign 16\n.globl data_segment_data_w2c_guest_d0\n"
+ *           ".hidden data_segment_data_w2c_guest_d0\ndata_segment_data_w2c_guest_d0:\n"
+ *           ".incbin \"guest_0.data\", 0, 4\n.popsection");
+ *
+ * Each output file is rewritten on its own, with a blob of its own. */
 #define _GNU_SOURCE
 #include "error.h"
 #include "c_rewrite.h"
@@ -149,10 +160,16 @@ static int hex_digit(char c) {
 }
 
 /* The array's identifier if `line` opens a data segment array, else NULL (points into line,
- * NUL-terminated in place). */
-static char *segment_array_name(char *line) {
-  size_t plen = sizeof array_prefix - 1;
-  if (strncmp(line, array_prefix, plen) != 0)
+ * NUL-terminated in place); *global says whether it is the non-static array of a split
+ * output. */
+static char *segment_array_name(char *line, int *global) {
+  static const char global_prefix[] = "const u8 data_segment_data_";
+  size_t plen;
+  if (strncmp(line, array_prefix, sizeof array_prefix - 1) == 0)
+    plen = sizeof array_prefix - 1, *global = 0;
+  else if (strncmp(line, global_prefix, sizeof global_prefix - 1) == 0)
+    plen = sizeof global_prefix - 1, *global = 1;
+  else
     return NULL;
   char *name = line + plen - strlen("data_segment_data_");
   char *end = line + plen;
@@ -218,7 +235,8 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
         goto write_error;
       continue;
     }
-    char *found = segment_array_name(line);
+    int global;
+    char *found = segment_array_name(line, &global);
     if (!found) {
       const char *text = line;
       if (strlen(line) < 4000) {
@@ -254,14 +272,24 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
       set_error(err, errlen, "unterminated data segment %s in generated C", name);
       goto out;
     }
-    if (fprintf(out,
-                "/* %zu bytes of data, moved by wasmaot into %s at offset %zu */\n"
-                "__asm__(\".pushsection .rodata\\n.balign 16\\nwasmaot_%s:\\n\"\n"
-                "        \".incbin \\\"%s\\\", %zu, %zu\\n.popsection\");\n"
-                "extern const u8 %s[] __asm__(\"wasmaot_%s\") "
-                "__attribute__((visibility(\"hidden\")));\n",
-                total - start, blob_name, start, name, blob_name, start, total - start, name,
-                name) < 0)
+    int w;
+    if (global) /* declared extern in guest-impl.h: define that name, hidden */
+      w = fprintf(
+          out,
+          "/* %zu bytes of data, moved by wasmaot into %s at offset %zu */\n"
+          "__asm__(\".pushsection .rodata\\n.balign 16\\n.globl %s\\n.hidden %s\\n%s:\\n\"\n"
+          "        \".incbin \\\"%s\\\", %zu, %zu\\n.popsection\");\n",
+          total - start, blob_name, start, name, name, name, blob_name, start, total - start);
+    else
+      w = fprintf(out,
+                  "/* %zu bytes of data, moved by wasmaot into %s at offset %zu */\n"
+                  "__asm__(\".pushsection .rodata\\n.balign 16\\nwasmaot_%s:\\n\"\n"
+                  "        \".incbin \\\"%s\\\", %zu, %zu\\n.popsection\");\n"
+                  "extern const u8 %s[] __asm__(\"wasmaot_%s\") "
+                  "__attribute__((visibility(\"hidden\")));\n",
+                  total - start, blob_name, start, name, blob_name, start, total - start, name,
+                  name);
+    if (w < 0)
       goto write_error;
   }
   /* getline also stops on ENOMEM (a line too long for memory): that is no end of file, and

@@ -44,8 +44,10 @@ static const char overview[] =
   "  --unknown-imports error|trap|default\n"                                                       \
   "                         imports that are not WASI preview1: refuse the module (default),\n"    \
   "                         or link stubs that trap, or that return zeros, when called\n"          \
-  "  --keep-c DIR           also write the generated guest.c, guest.h, guest.data and\n"         \
-  "                         guest_glue.h into DIR\n"                                              \
+  "  -j N, --jobs N         compilers at once (default $WASMAOT_JOBS, else the cores); a module\n" \
+  "                         with 128 KiB+ of code is split into up to N C files\n"                 \
+  "  --keep-c DIR           also write the generated guest.c, guest.h, guest.data and\n"           \
+  "                         guest_glue.h into DIR\n"                                               \
   "  --sanitize             build the host side with ASan+UBSan (implies --bounds check)\n"
 
 #define RUNTIME_OPTIONS                                                                            \

@@ -115,6 +115,25 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
     o->opt_level = a[2] - '0';
     return 1;
   }
+  /* -j N, -jN, --jobs N, --jobs=N: how many compilers at once */
+  const char *jobs = NULL;
+  if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
+    if (*i + 1 >= argc)
+      return die("%s needs a value%s", a, ""), -1;
+    jobs = argv[++*i];
+  } else if (strncmp(a, "-j", 2) == 0) {
+    jobs = a + 2;
+  } else if (strncmp(a, "--jobs=", 7) == 0) {
+    jobs = a + 7;
+  }
+  if (jobs) {
+    char *end;
+    long n = strtol(jobs, &end, 10);
+    if (!*jobs || *end || n < 1 || n > 1000)
+      return die("-j %s: expected a number of jobs, 1 or more%s", jobs, ""), -1;
+    o->jobs = (int)n;
+    return 1;
+  }
   const char *names[] = {"-o", "--cc", "--bounds", "--keep-c", "--unknown-imports"};
   for (int k = 0; k < 5; k++) {
     size_t n = strlen(names[k]);
@@ -279,8 +298,7 @@ static int cmd_info(int argc, char **argv) {
                  argv[i], "");
   }
   if (!json)
-    return die("info: only --json output exists (wasmaot --version is the human form)%s%s", "",
-               "");
+    return die("info: only --json output exists (wasmaot --version is the human form)%s%s", "", "");
   if (o.keep_c)
     return die("info: --keep-c is for build and run%s%s", "", "");
   build_options_resolve(&o);
@@ -294,7 +312,8 @@ static int cmd_info(int argc, char **argv) {
   char *version_argv[] = {(char *)pipeline_wasm2c_path(), "--version", NULL};
   char version[256] = "";
   const char *wasm2c_version = NULL;
-  if (access(version_argv[0], X_OK) == 0 && spawn_capture(version_argv, version, sizeof version) == 0) {
+  if (access(version_argv[0], X_OK) == 0 &&
+      spawn_capture(version_argv, version, sizeof version) == 0) {
     version[strcspn(version, "\r\n")] = 0;
     wasm2c_version = version;
   }
@@ -317,8 +336,8 @@ static int cmd_info(int argc, char **argv) {
   printf(", \"opt_level\": %d, \"bounds\": \"%s\", \"effective_bounds\": \"%s\", "
          "\"sanitize\": %s, \"unknown_imports\": \"%s\"},\n",
          o.opt_level, o.bounds == BOUNDS_GUARD ? "guard" : "check",
-         o.bounds == BOUNDS_GUARD && !o.sanitize ? "guard" : "check",
-         o.sanitize ? "true" : "false", unknown[o.unknown_imports]);
+         o.bounds == BOUNDS_GUARD && !o.sanitize ? "guard" : "check", o.sanitize ? "true" : "false",
+         unknown[o.unknown_imports]);
   printf("  \"placeholders\": {\"{in}\": \"the module\", \"{dir}\": \"the generated files "
          "(what --keep-c DIR keeps)\", \"{out}\": \"the executable\"},\n");
   printf("  \"after_wasm2c\": \"wasmaot moves the data segments out of guest.c into guest.data "
@@ -337,7 +356,7 @@ static int cmd_info(int argc, char **argv) {
   printf("},\n  \"link_libraries\": ");
   json_argv(c.argv, c.argc);
   printf(",\n  \"commands\": {\n    \"wasm2c\": ");
-  pipeline_wasm2c_argv("{in}", "guest", "{dir}/guest.c", &c);
+  pipeline_wasm2c_argv("{in}", "guest", "{dir}/guest.c", 1, &c);
   json_argv(c.argv, c.argc);
   printf(",\n    \"guest_compile\": ");
   pipeline_guest_compile_argv(&o, "{dir}", "{dir}/guest.c", "{dir}/guest.o", &c);
@@ -346,7 +365,8 @@ static int cmd_info(int argc, char **argv) {
   pipeline_host_compile_argv(&o, "{dir}/guest.h", "{dir}/guest_glue.h", "{dir}/host_main.o", &c);
   json_argv(c.argv, c.argc);
   printf(",\n    \"link\": ");
-  pipeline_link_argv(&o, "{dir}/guest.o", "{dir}/host_main.o", "{out}", &c);
+  const char *guest_objs[] = {"{dir}/guest.o"};
+  pipeline_link_argv(&o, guest_objs, 1, "{dir}/host_main.o", "{out}", &c);
   json_argv(c.argv, c.argc);
   printf("\n  }\n}\n");
   return fflush(stdout) != 0;
@@ -453,8 +473,7 @@ static int cmd_run(int argc, char **argv) {
   }
   build_options_resolve(&o);
   if (!in)
-    return die("run: no input module (usage: wasmaot run [OPTIONS] IN.wasm [ARGS...])%s%s", "",
-               "");
+    return die("run: no input module (usage: wasmaot run [OPTIONS] IN.wasm [ARGS...])%s%s", "", "");
   child[argv0_at] = (char *)in;
 
   /* After the module: runtime options up to "--" or the first guest argument. */

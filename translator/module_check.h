@@ -1,8 +1,8 @@
 /* Everything `wasmaot build` checks in a module before wasm2c sees it: that it reads as a
  * wasm module (wasm_module.c), that every import is a WASI preview1 function we provide with
  * its preview1 signature (or, with --unknown-imports trap|default, any other function), that
- * its memories are 32-bit (preview1 is wasm32), and that it exports `_start` and `memory`. Separate from the
- * pipeline so that the fuzzer (tests/fuzz/) can run all of it without running wasm2c. */
+ * its memories are 32-bit (preview1 is wasm32), and that it exports `_start` and `memory`. Separate
+ * from the pipeline so that the fuzzer (tests/fuzz/) can run all of it without running wasm2c. */
 #ifndef WASMAOT_MODULE_CHECK_H
 #define WASMAOT_MODULE_CHECK_H
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "c_rewrite.h"
@@ -26,6 +27,14 @@
  * and custom page sizes are not. Enabling them only lets more modules through: the output for
  * a module that uses neither is the same. */
 static char *const wasm2c_features[] = {"--enable-threads", "--enable-custom-page-sizes", NULL};
+
+/* At most this many compilers at once, and C files per module. */
+enum { MAX_JOBS = 32 };
+
+/* The least code (bytes of the wasm code section) per C file when a module is split for
+ * parallel compiles: smaller modules stay one file, where the C compiler can inline across
+ * all of their functions (README, Codegen: what splitting costs). */
+enum { SPLIT_MIN_CODE_BYTES = 64 * 1024 };
 
 /* The default C compiler with guard pages: Debian's clang-16 package, gcc when it is not
  * installed (see build_options_resolve). */
@@ -46,6 +55,7 @@ void build_options_default(struct build_options *o) {
   o->keep_c = NULL;
   o->sanitize = 0;
   o->unknown_imports = UNKNOWN_IMPORTS_ERROR;
+  o->jobs = 0; /* resolved by build_options_resolve() */
 }
 
 static enum bounds_mode effective_bounds(const struct build_options *o) {
@@ -65,6 +75,25 @@ void build_options_resolve(struct build_options *o) {
     o->cc = guard ? default_cc() : "gcc";
   if (o->opt_level < 0)
     o->opt_level = guard ? 3 : 2;
+  long n = o->jobs;
+  if (n <= 0) {
+    const char *env = getenv("WASMAOT_JOBS");
+    n = env && *env ? strtol(env, NULL, 10) : 0;
+    if (n <= 0)
+      n = sysconf(_SC_NPROCESSORS_ONLN);
+  }
+  o->jobs = n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n;
+}
+
+int pipeline_split_count(uint32_t code_size, int jobs) {
+  /* $WASMAOT_SPLIT_MIN_CODE overrides the size, for measuring what splitting costs (README,
+   * Codegen); 0 splits every module into `jobs` files. */
+  const char *env = getenv("WASMAOT_SPLIT_MIN_CODE");
+  unsigned long min = env && *env ? strtoul(env, NULL, 10) : SPLIT_MIN_CODE_BYTES;
+  unsigned long parts = min ? code_size / min : (unsigned long)jobs;
+  if (parts > (unsigned long)jobs)
+    parts = (unsigned long)jobs;
+  return parts < 1 ? 1 : (int)parts;
 }
 
 void build_options_describe(const struct build_options *o, char *buf, size_t len) {
@@ -116,29 +145,65 @@ const char *pipeline_share_dir(void) {
  * interrupted mid-build: nothing partial may stay behind. */
 static char g_tmp_dir[PATH_MAX], g_tmp_out[2 * PATH_MAX];
 
+/* Empties and removes the scratch directory, and removes the partial output. Called from
+ * the signal handler too, so async-signal-safe: getdents64 and unlinkat, no opendir. */
 static void remove_temporaries(void) {
   if (g_tmp_out[0])
     unlink(g_tmp_out);
-  if (g_tmp_dir[0]) {
-    DIR *d = opendir(g_tmp_dir);
-    struct dirent *e;
-    char p[2 * PATH_MAX];
-    while (d && (e = readdir(d))) {
-      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-        continue;
-      snprintf(p, sizeof p, "%s/%s", g_tmp_dir, e->d_name);
-      unlink(p);
-    }
-    if (d)
-      closedir(d);
-    rmdir(g_tmp_dir);
+  if (!g_tmp_dir[0])
+    return;
+  int dfd = open(g_tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  /* Entries unlinked while reading may shift the rest: read again until a pass finds none. */
+  for (int pass = 0, found = 1; dfd >= 0 && found && pass < 8; pass++) {
+    char buf[4096] __attribute__((aligned(8)));
+    ssize_t n;
+    found = 0;
+    lseek(dfd, 0, SEEK_SET);
+    while ((n = syscall(SYS_getdents64, dfd, buf, sizeof buf)) > 0)
+      for (ssize_t at = 0; at < n;) {
+        struct dirent64 *e = (struct dirent64 *)(void *)(buf + at);
+        at += e->d_reclen;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+          continue;
+        unlinkat(dfd, e->d_name, 0);
+        found = 1;
+      }
   }
+  if (dfd >= 0)
+    close(dfd);
+  rmdir(g_tmp_dir);
 }
 
+/* SIGINT, SIGTERM or SIGHUP mid-build: stop the compilers and wasm2c (each in its own process
+ * group), then clean up, then die of the same signal. */
 static void on_signal(int sig) {
+  spawn_stop_all();
   remove_temporaries();
   signal(sig, SIG_DFL);
   raise(sig);
+}
+
+static const int g_stop_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static struct sigaction g_saved_actions[3];
+
+/* on_signal for the stop signals not ignored (under nohup, SIGHUP stays ignored), the actions
+ * saved; or, with handler NULL, the saved actions back. */
+static void set_stop_handlers(void (*handler)(int)) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = handler;
+  sigemptyset(&sa.sa_mask);
+  for (int i = 0; i < 3; i++) /* one handler at a time, whichever signal came first */
+    sigaddset(&sa.sa_mask, g_stop_signals[i]);
+  for (int i = 0; i < 3; i++) {
+    if (!handler) {
+      sigaction(g_stop_signals[i], &g_saved_actions[i], NULL);
+      continue;
+    }
+    sigaction(g_stop_signals[i], NULL, &g_saved_actions[i]);
+    if (g_saved_actions[i].sa_handler != SIG_IGN)
+      sigaction(g_stop_signals[i], &sa, NULL);
+  }
 }
 
 static int begin_scratch(char *err, size_t errlen) {
@@ -148,18 +213,14 @@ static int begin_scratch(char *err, size_t errlen) {
     g_tmp_dir[0] = 0;
     return set_error(err, errlen, "cannot create a temporary directory: %s", strerror(errno));
   }
-  signal(SIGINT, on_signal);
-  signal(SIGTERM, on_signal);
-  signal(SIGHUP, on_signal);
+  set_stop_handlers(on_signal);
   return 0;
 }
 
 static void end_scratch(void) {
   remove_temporaries();
   g_tmp_dir[0] = g_tmp_out[0] = 0;
-  signal(SIGINT, SIG_DFL);
-  signal(SIGTERM, SIG_DFL);
-  signal(SIGHUP, SIG_DFL);
+  set_stop_handlers(NULL);
 }
 
 /* Writes the module's bytes into the scratch directory as `copy`: wasm2c translates that copy,
@@ -197,14 +258,11 @@ static void name_input_in_error(char *err, size_t errlen, const char *copy, cons
   snprintf(at, errlen - (size_t)(at - err), "%s%s", in_path, rest);
 }
 
-static int run_tool(char *const argv[], const char *what, char *err, size_t errlen) {
-  char out[8192];
-  int rc = spawn_capture(argv, out, sizeof out);
-  if (rc == 0)
-    return 0;
+/* The one-line error for a tool that ended with status rc and said `out`. */
+static int tool_error(int rc, char *out, const char *tool, const char *what, char *err,
+                      size_t errlen) {
   if (rc == 127 && strncmp(out, "cannot run", 10) == 0)
-    return set_error(err, errlen, "%s not found (%s); run `make deps` or install it", argv[0],
-                     what);
+    return set_error(err, errlen, "%s not found (%s); run `make deps` or install it", tool, what);
   const char *reason = spawn_first_line(out);
   if (*reason)
     return set_error(err, errlen, "%s failed: %s", what, reason);
@@ -213,6 +271,12 @@ static int run_tool(char *const argv[], const char *what, char *err, size_t errl
     return set_error(err, errlen, "%s failed: killed by signal %d (%s) without a message", what,
                      rc - 128, strsignal(rc - 128));
   return set_error(err, errlen, "%s failed: exit status %d without a message", what, rc);
+}
+
+static int run_tool(char *const argv[], const char *what, char *err, size_t errlen) {
+  char out[8192];
+  int rc = spawn_capture(argv, out, sizeof out);
+  return rc == 0 ? 0 : tool_error(rc, out, argv[0], what, err, errlen);
 }
 
 static int copy_file(const char *from, const char *to) {
@@ -296,11 +360,16 @@ static void cmd_add(struct pipeline_cmd *c, const char *arg) {
 }
 
 void pipeline_wasm2c_argv(const char *in_path, const char *module_name, const char *c_path,
-                          struct pipeline_cmd *c) {
+                          int nparts, struct pipeline_cmd *c) {
   cmd_begin(c);
   cmd_add(c, pipeline_wasm2c_path());
   for (int i = 0; wasm2c_features[i]; i++)
     cmd_add(c, wasm2c_features[i]);
+  if (nparts > 1) {
+    char n[16];
+    snprintf(n, sizeof n, "%d", nparts);
+    cmd_add(c, cmd_str(c, "--num-outputs=%s%s", n, ""));
+  }
   cmd_add(c, in_path);
   cmd_add(c, "-n");
   cmd_add(c, module_name);
@@ -377,60 +446,122 @@ void pipeline_link_libraries(const struct build_options *o, struct pipeline_cmd 
   link_libraries(o, c);
 }
 
-void pipeline_link_argv(const struct build_options *o, const char *guest_o, const char *host_o,
-                        const char *out, struct pipeline_cmd *c) {
+void pipeline_link_argv(const struct build_options *o, const char *const *guest_objs, int nguest,
+                        const char *host_o, const char *out, struct pipeline_cmd *c) {
   cmd_begin(c);
   cmd_add(c, o->cc);
   if (o->sanitize)
     cmd_add(c, "-fsanitize=address,undefined");
-  cmd_add(c, guest_o);
+  for (int i = 0; i < nguest; i++)
+    cmd_add(c, guest_objs[i]);
   cmd_add(c, host_o);
   link_libraries(o, c);
   cmd_add(c, "-o");
   cmd_add(c, out);
 }
 
-/* wasm2c + data segments out + compile, in the scratch directory: `in_path` becomes
- * STEM.c/STEM.h (kept for --keep-c), STEM.data (the segments' bytes, if any) and STEM.o. */
-static int translate_and_compile(const char *in_path, const char *module_name, const char *stem,
-                                 const struct build_options *o, char *err, size_t errlen) {
-  char c_path[2 * PATH_MAX], o_path[2 * PATH_MAX], data_path[2 * PATH_MAX], data_name[NAME_MAX + 8];
-  snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, stem);
-  snprintf(o_path, sizeof o_path, "%s/%s.o", g_tmp_dir, stem);
-  snprintf(data_path, sizeof data_path, "%s/%s.data", g_tmp_dir, stem);
-  snprintf(data_name, sizeof data_name, "%s.data", stem);
+/* The name of part i of a module translated into nparts C files: STEM, or STEM_i when split
+ * (wasm2c --num-outputs names its files so). */
+static void part_name(char *buf, size_t len, const char *stem, int nparts, int i) {
+  if (nparts > 1)
+    snprintf(buf, len, "%s_%d", stem, i);
+  else
+    snprintf(buf, len, "%s", stem);
+}
 
+/* wasm2c + data segments out, in the scratch directory: `in_path` becomes STEM.c and STEM.h,
+ * or split into nparts files STEM_0.c ... with STEM.h and STEM-impl.h; the data segments of
+ * each PART.c go into PART.data, and the headers get what wasm2c left out of them. */
+static int translate(const char *in_path, const char *module_name, const char *stem, int nparts,
+                     char *err, size_t errlen) {
+  char c_path[2 * PATH_MAX], h_path[2 * PATH_MAX];
+  snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, stem);
   static struct pipeline_cmd cmd;
-  pipeline_wasm2c_argv(in_path, module_name, c_path, &cmd);
+  pipeline_wasm2c_argv(in_path, module_name, c_path, nparts, &cmd);
   if (access(cmd.argv[0], X_OK) != 0)
     return set_error(err, errlen, "wasm2c not found at %s; run `make deps` or set WASMAOT_WASM2C",
                      cmd.argv[0]);
   if (run_tool(cmd.argv, "wasm2c", err, errlen) != 0)
     return -1;
-  char h_path[2 * PATH_MAX];
-  snprintf(h_path, sizeof h_path, "%s/%s.h", g_tmp_dir, stem);
-  struct c_rewrite_stats rewritten;
-  if (c_rewrite(c_path, data_path, data_name, &rewritten, err, errlen) != 0 ||
-      c_rewrite_header(h_path, err, errlen) != 0)
-    return -1;
-  pipeline_guest_compile_argv(o, g_tmp_dir, c_path, o_path, &cmd);
-  return run_tool(cmd.argv, "C compiler", err, errlen);
+  for (int i = 0; i < nparts; i++) {
+    char part[NAME_MAX + 1], data_name[NAME_MAX + 8], data_path[2 * PATH_MAX];
+    part_name(part, sizeof part, stem, nparts, i);
+    snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, part);
+    snprintf(data_name, sizeof data_name, "%s.data", part);
+    snprintf(data_path, sizeof data_path, "%s/%s", g_tmp_dir, data_name);
+    struct c_rewrite_stats rewritten;
+    if (c_rewrite(c_path, data_path, data_name, &rewritten, err, errlen) != 0)
+      return -1;
+  }
+  const char *headers[] = {".h", "-impl.h"};
+  for (int i = 0; i < (nparts > 1 ? 2 : 1); i++) {
+    snprintf(h_path, sizeof h_path, "%s/%s%s", g_tmp_dir, stem, headers[i]);
+    if (c_rewrite_header(h_path, err, errlen) != 0)
+      return -1;
+  }
+  return 0;
 }
 
-/* Copies STEM.c, STEM.h, STEM.data and STEM_glue.h (those two if there) from the scratch
- * directory into dir: everything a tool needs to compile and link the module again the way
+/* The compile command of one translated C file, PART.c into PART.o. */
+struct part_compile {
+  struct pipeline_cmd cmd;
+  char c_path[2 * PATH_MAX], o_path[2 * PATH_MAX];
+};
+
+static void part_compile_init(struct part_compile *p, const struct build_options *o,
+                              const char *part) {
+  snprintf(p->c_path, sizeof p->c_path, "%s/%s.c", g_tmp_dir, part);
+  snprintf(p->o_path, sizeof p->o_path, "%s/%s.o", g_tmp_dir, part);
+  pipeline_guest_compile_argv(o, g_tmp_dir, p->c_path, p->o_path, &p->cmd);
+}
+
+/* Runs the jobs, o->jobs at a time; on a failure, the one-line error of the first that failed
+ * (what[i] says what job i is). */
+static int run_jobs(struct spawn_job *jobs, int njobs, const char *const what[],
+                    const struct build_options *o, char *err, size_t errlen) {
+  int failed = spawn_all(jobs, njobs, o->jobs);
+  if (failed < 0)
+    return 0;
+  return tool_error(jobs[failed].rc, jobs[failed].out, jobs[failed].argv[0], what[failed], err,
+                    errlen);
+}
+
+static int keep_file(const char *dir, const char *name, int optional, char *err, size_t errlen) {
+  char src[2 * PATH_MAX], dst[2 * PATH_MAX];
+  snprintf(src, sizeof src, "%s/%s", g_tmp_dir, name);
+  snprintf(dst, sizeof dst, "%s/%s", dir, name);
+  if (optional && access(src, F_OK) != 0)
+    return 0;
+  if (copy_file(src, dst) != 0)
+    return set_error(err, errlen, "cannot write generated C to %s", dir);
+  return 0;
+}
+
+/* Copies the generated C of a module translated into nparts files (see translate) from the
+ * scratch directory into dir: STEM.h, STEM-impl.h if split, every PART.c and PART.data, and
+ * STEM_glue.h if there: everything a tool needs to compile and link the module again the way
  * `wasmaot build` did (the commands: `wasmaot info --json`). */
-static int keep_generated_c(const char *dir, const char *stem, char *err, size_t errlen) {
+static int keep_generated_c(const char *dir, const char *stem, int nparts, char *err,
+                            size_t errlen) {
+  char name[NAME_MAX + 16], part[NAME_MAX + 1];
   mkdir(dir, 0777);
-  const char *exts[] = {".c", ".h", ".data", "_glue.h"};
-  for (int i = 0; i < 4; i++) {
-    char src[2 * PATH_MAX], dst[2 * PATH_MAX];
-    snprintf(src, sizeof src, "%s/%s%s", g_tmp_dir, stem, exts[i]);
-    snprintf(dst, sizeof dst, "%s/%s%s", dir, stem, exts[i]);
-    if (i >= 2 && access(src, F_OK) != 0)
-      continue;
-    if (copy_file(src, dst) != 0)
-      return set_error(err, errlen, "cannot write generated C to %s", dir);
+  snprintf(name, sizeof name, "%s.h", stem);
+  if (keep_file(dir, name, 0, err, errlen) != 0)
+    return -1;
+  snprintf(name, sizeof name, "%s-impl.h", stem);
+  if (nparts > 1 && keep_file(dir, name, 0, err, errlen) != 0)
+    return -1;
+  snprintf(name, sizeof name, "%s_glue.h", stem);
+  if (keep_file(dir, name, 1, err, errlen) != 0)
+    return -1;
+  for (int i = 0; i < nparts; i++) {
+    part_name(part, sizeof part, stem, nparts, i);
+    snprintf(name, sizeof name, "%s.c", part);
+    if (keep_file(dir, name, 0, err, errlen) != 0)
+      return -1;
+    snprintf(name, sizeof name, "%s.data", part);
+    if (keep_file(dir, name, 1, err, errlen) != 0)
+      return -1;
   }
   return 0;
 }
@@ -441,38 +572,56 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   struct wasm_module_info m;
   if (module_check(bytes, len, o->unknown_imports, &m, why, sizeof why) != 0)
     return set_error(err, errlen, "%s: %s", in_path, why);
-  if (begin_scratch(err, errlen) != 0) {
-    wasm_module_free(&m);
-    return -1;
-  }
-  char wasm_copy[2 * PATH_MAX];
+  /* The guest's C files (one, or split when big enough to gain from parallel compiles) and
+   * the host main are compiled at once, o->jobs at a time, then linked. */
+  int nparts = pipeline_split_count(m.code_size, o->jobs);
+  struct part_compile *parts = calloc((size_t)nparts, sizeof *parts);
+  struct spawn_job *jobs = calloc((size_t)nparts + 1, sizeof *jobs);
+  const char **what = calloc((size_t)nparts + 1, sizeof *what);
+  const char **objs = calloc((size_t)nparts, sizeof *objs);
+  static struct pipeline_cmd host, link;
   int rc = -1;
+  if (!parts || !jobs || !what || !objs) {
+    set_error(err, errlen, "out of memory");
+    goto done;
+  }
+  if (begin_scratch(err, errlen) != 0)
+    goto done;
+  char wasm_copy[2 * PATH_MAX];
   if (write_module_copy(bytes, len, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
     goto out;
   /* The executable is linked next to its destination and renamed over it at the end. */
   snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
 
-  char guest_h[2 * PATH_MAX], guest_o[2 * PATH_MAX], host_o[2 * PATH_MAX], glue_h[2 * PATH_MAX];
+  char guest_h[2 * PATH_MAX], host_o[2 * PATH_MAX], glue_h[2 * PATH_MAX];
   snprintf(guest_h, sizeof guest_h, "%s/guest.h", g_tmp_dir);
   snprintf(glue_h, sizeof glue_h, "%s/guest_glue.h", g_tmp_dir);
-  snprintf(guest_o, sizeof guest_o, "%s/guest.o", g_tmp_dir);
   snprintf(host_o, sizeof host_o, "%s/host_main.o", g_tmp_dir);
 
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
-  if (translate_and_compile(wasm_copy, "guest", "guest", o, err, errlen) != 0) {
+  if (translate(wasm_copy, "guest", "guest", nparts, err, errlen) != 0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }
   if (import_glue_write(guest_h, &m, o->unknown_imports, glue_h, err, errlen) != 0)
     goto out;
-  static struct pipeline_cmd cmd;
-  pipeline_host_compile_argv(o, guest_h, glue_h, host_o, &cmd);
-  if (run_tool(cmd.argv, "C compiler (host main)", err, errlen) != 0)
+  for (int i = 0; i < nparts; i++) {
+    char part[NAME_MAX + 1];
+    part_name(part, sizeof part, "guest", nparts, i);
+    part_compile_init(&parts[i], o, part);
+    jobs[i].argv = parts[i].cmd.argv;
+    what[i] = "C compiler";
+    objs[i] = parts[i].o_path;
+  }
+  pipeline_host_compile_argv(o, guest_h, glue_h, host_o, &host);
+  jobs[nparts].argv = host.argv;
+  what[nparts] = "C compiler (host main)";
+  if (run_jobs(jobs, nparts + 1, what, o, err, errlen) != 0)
     goto out;
-  pipeline_link_argv(o, guest_o, host_o, g_tmp_out, &cmd);
-  if (run_tool(cmd.argv, "linker", err, errlen) != 0)
+  pipeline_link_argv(o, objs, nparts, host_o, g_tmp_out, &link);
+  if (run_tool(link.argv, "linker", err, errlen) != 0)
     goto out;
-  if (o->keep_c && keep_generated_c(o->keep_c, "guest", err, errlen) != 0)
+  if (o->keep_c && keep_generated_c(o->keep_c, "guest", nparts, err, errlen) != 0)
     goto out;
   if (rename(g_tmp_out, out_path) != 0) {
     set_error(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
@@ -482,6 +631,8 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   rc = 0;
 out:
   end_scratch();
+done:
+  free(parts), free(jobs), free(what), free(objs);
   wasm_module_free(&m);
   return rc;
 }
@@ -506,27 +657,36 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
     return set_error(err, errlen, "%s: %s", in_path, why);
   wasm_module_free(&m);
-  if (begin_scratch(err, errlen) != 0)
+  struct part_compile *part = calloc(1, sizeof *part);
+  if (!part)
+    return set_error(err, errlen, "out of memory");
+  if (begin_scratch(err, errlen) != 0) {
+    free(part);
     return -1;
+  }
   int rc = -1;
   char wasm_copy[2 * PATH_MAX];
   if (write_module_copy(bytes, len, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
     goto out;
   char src[2 * PATH_MAX], header[2 * PATH_MAX];
   snprintf(header, sizeof header, "%.*s.h", (int)(strlen(out_obj) - 2), out_obj);
-  if (translate_and_compile(wasm_copy, module_name, stem, o, err, errlen) != 0) {
+  /* One object out: one C file (the spec tests' modules are small; the runner compiles many
+   * of them at once itself). */
+  if (translate(wasm_copy, module_name, stem, 1, err, errlen) != 0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }
-  if (o->keep_c && keep_generated_c(o->keep_c, stem, err, errlen) != 0)
+  part_compile_init(part, o, stem);
+  if (run_tool(part->cmd.argv, "C compiler", err, errlen) != 0)
+    goto out;
+  if (o->keep_c && keep_generated_c(o->keep_c, stem, 1, err, errlen) != 0)
     goto out;
   snprintf(src, sizeof src, "%s/%s.h", g_tmp_dir, stem);
   if (copy_file(src, header) != 0) {
     set_error(err, errlen, "cannot write %s", header);
     goto out;
   }
-  snprintf(src, sizeof src, "%s/%s.o", g_tmp_dir, stem);
-  if (copy_file(src, out_obj) != 0) {
+  if (copy_file(part->o_path, out_obj) != 0) {
     set_error(err, errlen, "cannot write %s", out_obj);
     unlink(header);
     goto out;
@@ -534,6 +694,7 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   rc = 0;
 out:
   end_scratch();
+  free(part);
   return rc;
 }
 

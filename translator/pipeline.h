@@ -13,9 +13,10 @@ struct build_options {
   const char *cc; /* gcc, clang, clang-16, ...: a compiler that takes gcc's flags */
   int opt_level;  /* 0..3 */
   enum bounds_mode bounds;
-  const char *keep_c; /* if set, a directory to leave guest.c/.h/.data and guest_glue.h in */
-  int sanitize;       /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
+  const char *keep_c;  /* if set, a directory to leave guest.c/.h/.data and guest_glue.h in */
+  int sanitize;        /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
   int unknown_imports; /* enum unknown_imports (import_glue.h): error (default), trap, default */
+  int jobs;            /* compilers run at once (-j); 0: $WASMAOT_JOBS, else the number of cores */
 };
 
 /* Options before the command line: bounds=guard, compiler and level left open. */
@@ -25,7 +26,13 @@ void build_options_default(struct build_options *o);
  * checks; see README, Codegen). Every command calls it before using the options. */
 void build_options_resolve(struct build_options *o);
 
-/* A short canonical string of the options, part of the cache key. */
+/* Into how many C files wasm2c splits a module with `code_size` bytes of code for `jobs`
+ * compilers: one below a size where splitting was measured to pay, else up to `jobs`, no part
+ * smaller than that size (see README, Codegen). */
+int pipeline_split_count(uint32_t code_size, int jobs);
+
+/* A short canonical string of the options, part of the cache key. (Not -j: however many files
+ * a module was split into, its executable does the same; see README, The CLI.) */
 void build_options_describe(const struct build_options *o, char *buf, size_t len);
 
 /* How generated guest C is compiled: the compiler and its flags, without inputs or outputs.
@@ -50,13 +57,14 @@ struct pipeline_cmd {
   char store[4 * PATH_MAX + 256];
   size_t used;
 };
-/* wasm2c IN -n MODULE -o C_PATH, with the features wasmaot enables. */
+/* wasm2c IN -n MODULE -o C_PATH, with the features wasmaot enables; split into nparts C files
+ * (--num-outputs) when nparts > 1. */
 void pipeline_wasm2c_argv(const char *in_path, const char *module_name, const char *c_path,
-                          struct pipeline_cmd *c);
+                          int nparts, struct pipeline_cmd *c);
 /* The guest C's compile: the guest cflags, -Wa,-I<dir> (the data segments' .incbin is
  * resolved in dir), -c C_PATH -o O_PATH. */
-void pipeline_guest_compile_argv(const struct build_options *o, const char *dir,
-                                 const char *c_path, const char *o_path, struct pipeline_cmd *c);
+void pipeline_guest_compile_argv(const struct build_options *o, const char *dir, const char *c_path,
+                                 const char *o_path, struct pipeline_cmd *c);
 /* The host main's compiler and flags, without the per-module headers, input or output. */
 void pipeline_host_cflags(const struct build_options *o, struct pipeline_cmd *c);
 /* The host main's full compile: its flags, -include GUEST_H -include GLUE_H -c SRC -o HOST_O. */
@@ -67,9 +75,9 @@ const char *pipeline_host_main_source(void);
 /* The libraries every executable links, in order: the runtime's for these options, -lm,
  * -lpthread. */
 void pipeline_link_libraries(const struct build_options *o, struct pipeline_cmd *c);
-/* The link: CC [-fsanitize=...] GUEST_O HOST_O libraries -o OUT. */
-void pipeline_link_argv(const struct build_options *o, const char *guest_o, const char *host_o,
-                        const char *out, struct pipeline_cmd *c);
+/* The link: CC [-fsanitize=...] GUEST_O... HOST_O libraries -o OUT. */
+void pipeline_link_argv(const struct build_options *o, const char *const *guest_objs, int nguest,
+                        const char *host_o, const char *out, struct pipeline_cmd *c);
 
 /* Translates and compiles one module of any kind (no WASI checks) into the object `out_obj`,
  * with wasm2c module name `module_name`, and writes its wasm2c header next to it (out_obj with

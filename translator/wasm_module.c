@@ -338,6 +338,8 @@ int wasm_module_read(const uint8_t *bytes, size_t len, struct wasm_module_info *
     } else if (id == 7) {
       read_exports(&sec, out);
     } else {
+      if (id == 10)
+        out->code_size = size;
       sec.p = sec.end; /* wasm2c validates the rest */
     }
     if (!sec.why && sec.p != sec.end)

@@ -49,7 +49,8 @@ struct wasm_module_info {
   uint32_t nimports;
   struct wasm_export *exports;
   uint32_t nexports;
-  int memory64; /* some memory, defined or imported, is 64-bit */
+  int memory64;       /* some memory, defined or imported, is 64-bit */
+  uint32_t code_size; /* bytes of the code section (the functions' bodies); 0 if none */
 };
 
 /* Parses `bytes`. On failure returns -1, writes a one-line reason into `err` and leaves `out`

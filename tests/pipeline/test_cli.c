@@ -104,14 +104,49 @@ Test(cli, bad_options) {
                       {WASMAOT, "build", "x.wasm", "-O7", NULL},
                       {WASMAOT, "build", "x.wasm", "--bounds", "maybe", NULL},
                       {WASMAOT, "build", "x.wasm", NULL},
-                      {WASMAOT, "run", NULL}};
-  const char *needles[] = {"unknown command", "--cc tcc", "-O7",
-                           "--bounds maybe",  "-o OUT",   "no input module"};
+                      {WASMAOT, "run", NULL},
+                      {WASMAOT, "build", "x.wasm", "-j", "0", NULL},
+                      {WASMAOT, "build", "x.wasm", "--jobs=two", NULL}};
+  const char *needles[] = {"unknown command", "--cc tcc",        "-O7",
+                           "--bounds maybe",  "-o OUT",          "no input module",
+                           "-j 0: expected",  "-j two: expected"};
   for (size_t i = 0; i < sizeof needles / sizeof needles[0]; i++) {
     struct proc_result r = proc_run(cases[i], NULL, 30);
     expect_one_line_error(&r, needles[i]);
     proc_result_free(&r);
   }
+}
+
+/* A module split into several C files compiled at once (forced: cpu-hash is below the size
+ * where wasmaot splits by itself) runs as the one-file build does: the data segments of the
+ * first file, the functions spread over three. --keep-c keeps every file. */
+Test(cli, split_build_runs_as_one_file) {
+  char in[600], out[600], kept[600], split_env[] = "WASMAOT_SPLIT_MIN_CODE=0", path_env[8192];
+  snprintf(in, sizeof in, "%s/cpu-hash.wasm", WORKLOAD_DIR);
+  snprintf(out, sizeof out, "%s/cpu-hash.split", scratch);
+  snprintf(kept, sizeof kept, "%s/c", scratch);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  char *envp[] = {split_env, path_env, NULL};
+  char *build[] = {WASMAOT, "build", in, "-o", out, "-j", "3", "--keep-c", kept, NULL};
+  struct proc_result r = proc_run(build, envp, 300);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  proc_result_free(&r);
+  const char *files[] = {"guest.h",      "guest-impl.h", "guest_0.c",
+                         "guest_0.data", "guest_1.c",    "guest_2.c"};
+  for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s", kept, files[i]);
+    cr_expect_eq(access(p, F_OK), 0, "--keep-c did not keep %s", files[i]);
+  }
+  char aot[600];
+  snprintf(aot, sizeof aot, "%s/cpu-hash.aot", WORKLOAD_DIR);
+  char *split_run[] = {out, "--", "1000", NULL}, *one_run[] = {aot, "--", "1000", NULL};
+  struct proc_result a = proc_run(split_run, NULL, 60), b = proc_run(one_run, NULL, 60);
+  cr_expect_eq(a.status, 0, "%s", a.err);
+  cr_expect_eq(b.status, 0, "%s", b.err);
+  cr_expect_str_eq(a.out, b.out);
+  proc_result_free(&a);
+  proc_result_free(&b);
 }
 
 Test(cli, help_and_version) {
