@@ -33,42 +33,35 @@ static const char *trap_reason(wasm_rt_trap_t code) {
   }
 }
 
-/* Only async-signal-safe calls: this runs inside the SIGSEGV handler for guard-page traps. */
-void wasmaot_trap(wasm_rt_trap_t code) {
-  static const char prefix[] = "wasm trap: ";
-  const char *reason = trap_reason(code);
-  ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
-  ignored = write(STDERR_FILENO, reason, strlen(reason));
-  ignored = write(STDERR_FILENO, "\n", 1);
-  (void)ignored;
-  _exit(WASMAOT_TRAP_EXIT_CODE);
-}
-
-void wasmaot_unknown_import_trap(const char *module_dot_name) {
-  static const char prefix[] = "wasm trap: call to unknown import ";
-  ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
-  /* The name is the module's: show it, but nothing that would drive a terminal. */
-  for (const unsigned char *p = (const unsigned char *)module_dot_name; *p; p++) {
+/* One line "PREFIXTEXT\n" on stderr, then _exit(status). Only async-signal-safe calls: it runs
+ * inside the SIGSEGV handler for guard-page traps. With `escape`, TEXT is the module's own
+ * (an import's name): shown, but with nothing that would drive a terminal (\xNN). */
+WASM_RT_NO_RETURN static void report_and_exit(const char *prefix, const char *text, int escape,
+                                              int status) {
+  ssize_t ignored = write(STDERR_FILENO, prefix, strlen(prefix));
+  for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
     char shown[4] = {'\\', 'x', "0123456789abcdef"[*p >> 4], "0123456789abcdef"[*p & 15]};
-    if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+    if (!escape || (*p >= 0x20 && *p < 0x7f && *p != '\\'))
       ignored = write(STDERR_FILENO, p, 1);
     else
       ignored = write(STDERR_FILENO, shown, sizeof shown);
   }
   ignored = write(STDERR_FILENO, "\n", 1);
   (void)ignored;
-  _exit(WASMAOT_TRAP_EXIT_CODE);
+  _exit(status);
 }
 
-/* Allocation failures inside wabt's runtime (see wasm-rt-hardening.h). Not async-signal
- * context: these run during instantiation, never inside the fault handler. */
+void wasmaot_trap(wasm_rt_trap_t code) {
+  report_and_exit("wasm trap: ", trap_reason(code), 0, WASMAOT_TRAP_EXIT_CODE);
+}
+
+void wasmaot_unknown_import_trap(const char *module_dot_name) {
+  report_and_exit("wasm trap: call to unknown import ", module_dot_name, 1, WASMAOT_TRAP_EXIT_CODE);
+}
+
+/* Allocation failures inside wabt's runtime (see wasm-rt-hardening.h). */
 void wasmaot_rt_fatal(const char *what) {
-  static const char prefix[] = "wasmaot: error: out of memory: ";
-  ssize_t ignored = write(STDERR_FILENO, prefix, sizeof prefix - 1);
-  ignored = write(STDERR_FILENO, what, strlen(what));
-  ignored = write(STDERR_FILENO, "\n", 1);
-  (void)ignored;
-  _exit(1);
+  report_and_exit("wasmaot: error: out of memory: ", what, 0, 1);
 }
 
 void *wasmaot_rt_checked_calloc(size_t count, size_t size) {

@@ -44,6 +44,15 @@ static int die(const char *fmt, const char *a, const char *b) {
   return 1;
 }
 
+/* The builds wasmaot makes when given no options: with guard pages, and with --bounds check. */
+static void default_builds(struct build_options *guard, struct build_options *check) {
+  build_options_default(guard);
+  build_options_resolve(guard);
+  build_options_default(check);
+  check->bounds = BOUNDS_CHECK;
+  build_options_resolve(check);
+}
+
 /* Reads a whole file, once: a regular file, or a pipe (`/dev/stdin`, a FIFO), which can only
  * be read once. Everything later works on these bytes, never on the path again. NULL with a
  * message on failure. */
@@ -303,11 +312,7 @@ static int cmd_info(int argc, char **argv) {
     return die("info: --keep-c is for build and run%s%s", "", "");
   build_options_resolve(&o);
   struct build_options guard, check;
-  build_options_default(&guard);
-  build_options_resolve(&guard);
-  build_options_default(&check);
-  check.bounds = BOUNDS_CHECK;
-  build_options_resolve(&check);
+  default_builds(&guard, &check);
 
   char *version_argv[] = {(char *)pipeline_wasm2c_path(), "--version", NULL};
   char version[256] = "";
@@ -547,11 +552,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
     struct build_options guard, check;
-    build_options_default(&guard);
-    build_options_resolve(&guard);
-    build_options_default(&check);
-    check.bounds = BOUNDS_CHECK;
-    build_options_resolve(&check);
+    default_builds(&guard, &check);
     printf("wasmaot %s (wasm2c from wabt; runtime-support in %s; default build: --cc %s -O%d "
            "--bounds guard, or --cc %s -O%d with --bounds check)\n",
            WASMAOT_VERSION, pipeline_share_dir(), guard.cc, guard.opt_level, check.cc,

@@ -16,6 +16,15 @@
 
 TestSuite(cli, .init = make_scratch, .fini = remove_scratch);
 
+/* An environment for `wasmaot run`: a cache of this test's own (scratch/cache) and the PATH. */
+static char *const *cache_env(void) {
+  static char cache[1400], path[4096];
+  static char *envp[] = {cache, path, NULL};
+  snprintf(cache, sizeof cache, "WASMAOT_CACHE=%s/cache", scratch);
+  snprintf(path, sizeof path, "PATH=%s", getenv("PATH"));
+  return envp;
+}
+
 Test(cli, not_a_wasm_file) {
   char in[600];
   snprintf(in, sizeof in, "%s/notes.wasm", scratch);
@@ -247,10 +256,8 @@ Test(cli, failed_run_leaves_no_cache_entry) {
 
 /* Guest arguments, environment and exit status pass through `run` like wasmtime's. */
 Test(cli, run_passes_arguments_and_exit_status) {
-  char cache_env[1400], path_env[4096], in[600];
-  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache", scratch);
-  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
-  char *envp[] = {cache_env, path_env, NULL};
+  char in[600];
+  char *const *envp = cache_env();
   snprintf(in, sizeof in, "%s/cpu-hash.wasm", WORKLOAD_DIR);
   char *bad_arg[] = {WASMAOT, "run", in, "--", "-5", NULL};
   struct proc_result r = proc_run(bad_arg, envp, 120);
@@ -264,10 +271,8 @@ Test(cli, run_passes_arguments_and_exit_status) {
  * -W unknown-imports-default / -W unknown-imports-trap; and options come before the module,
  * as with `wasmtime run`. */
 Test(cli, unknown_imports_default_and_trap) {
-  char cache_env[1400], path_env[4096], in[600];
-  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache", scratch);
-  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
-  char *envp[] = {cache_env, path_env, NULL};
+  char in[600];
+  char *const *envp = cache_env();
   snprintf(in, sizeof in, "%s/calls_unknown.wasm", TRAP_DIR);
 
   char *refused[] = {WASMAOT, "run", in, NULL};
@@ -296,10 +301,8 @@ Test(cli, unknown_imports_default_and_trap) {
 /* Runtime options before the module (wasmtime's order) and after it (ours) both reach the
  * guest; after "--" everything is the guest's. */
 Test(cli, run_options_before_the_module) {
-  char cache_env[1400], path_env[4096], in[600];
-  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache", scratch);
-  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
-  char *envp[] = {cache_env, path_env, NULL};
+  char in[600];
+  char *const *envp = cache_env();
   snprintf(in, sizeof in, "%s/cpu-hash.wasm", WORKLOAD_DIR);
   char *before[] = {WASMAOT, "run", "--env", "A=1", "--dir", scratch, "-O2", in, "3", NULL};
   struct proc_result r = proc_run(before, envp, 300);
