@@ -133,25 +133,22 @@ class Reader:
         self.pos += 1
         return v
 
-    def uleb(self):
+    def leb(self, signed=False):
         r = s = 0
         while True:
             v = self.byte()
             r |= (v & 0x7f) << s
             s += 7
             if v < 0x80:
-                return r
-
-    def sleb(self):
-        r = s = 0
-        while True:
-            v = self.byte()
-            r |= (v & 0x7f) << s
-            s += 7
-            if v < 0x80:
-                if v & 0x40:
+                if signed and v & 0x40:
                     r -= 1 << s
                 return r
+
+    def uleb(self):
+        return self.leb()
+
+    def sleb(self):
+        return self.leb(signed=True)
 
     def name(self):
         n = self.uleb()
