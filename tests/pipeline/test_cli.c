@@ -77,6 +77,16 @@ Test(cli, unknown_imports_are_all_named) {
   expect_build_fails(in, "unknown imports: env.magic, wasi_snapshot_preview1.no_such_call", NULL);
 }
 
+/* wasm2c 1.0.42 aborts silently on relaxed SIMD: the build still ends in one line that says
+ * how wasm2c ended and what is known to cause it, never "wasm2c failed:" and nothing else. */
+Test(cli, wasm2c_abort_is_explained) {
+  char in[600];
+  snprintf(in, sizeof in, "%s/relaxed_simd.wasm", TRAP_DIR);
+  expect_build_fails(in, "wasm2c failed: killed by signal 6 (Aborted) without a message; "
+                         "wasm2c 1.0.42 aborts so on relaxed-SIMD instructions",
+                     NULL);
+}
+
 /* wasmaot runs the wasm2c beside its runtime (share/wasmaot/libexec), or $WASMAOT_WASM2C:
  * when that is not there, the build says so in one line. */
 Test(cli, wasm2c_missing) {
