@@ -65,7 +65,8 @@ static int plain_identifier(const char *s, size_t n) {
   return 1;
 }
 
-/* Rewrites `line` in place when it is one of the two broken lines; returns the text to write. */
+/* The text to write for `line`: a repaired copy in buf when it is one of the two broken lines,
+ * else `line` itself. */
 static const char *fix_tailcallee_line(struct tailcallee_fix *f, char *line, char *buf,
                                        size_t buflen) {
   if (strncmp(line, "void wasm_tailcall_", 19) == 0) {
