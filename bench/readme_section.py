@@ -53,22 +53,24 @@ def section(results) -> str:
                    "percent are not meaningful.")
     if results["quick"]:
         out.append("**These come from a QUICK run: not figures to quote.**")
-    out += ["", "| row | hello ms | cpu-hash ms | cpu-hash × native | HTTP cold start ms | req/s @64 | × native |",
-            "|---|---|---|---|---|---|---|"]
-    base = {w: tables.baseline_cell(results, w) for w in ("hello", "cpu-hash", "http-server")}
+    out += ["", "| row | hello ms | cpu-hash ms | cpu-hash × native | simd-blur ms | simd-blur × native | "
+            "HTTP cold start ms | req/s @64 | × native |", "|---|---|---|---|---|---|---|---|---|"]
+    base = {w: tables.baseline_cell(results, w) for w in ("hello", "cpu-hash", "simd-blur", "http-server")}
     fmt = tables.fmt_num
     for r in results["rows"]:
         if not r["installed"]:
             continue
-        hello, cpu, http = (cell(results, r["row"], w) for w in ("hello", "cpu-hash", "http-server"))
-        if not any(c and c["status"] == "verified" for c in (hello, cpu, http)):
+        hello, cpu, simd, http = (cell(results, r["row"], w) for w in ("hello", "cpu-hash", "simd-blur", "http-server"))
+        if not any(c and c["status"] == "verified" for c in (hello, cpu, simd, http)):
             continue
         ratio_cpu = tables.ratio(cpu, base["cpu-hash"], "wall_ms") if median(cpu, "wall_ms") and base["cpu-hash"] else None
+        ratio_simd = (tables.ratio(simd, base["simd-blur"], "wall_ms")
+                      if median(simd, "wall_ms") and base["simd-blur"] else None)
         ratio_rps = tables.ratio(http, base["http-server"], "rps@64") if median(http, "rps@64") and base["http-server"] else None
         http_cold = fmt(median(http, "cold_start_ms"), 1) if http and http["status"] == "verified" else (
             "n/a" if http and http["status"] == "unsupported" else (http or {}).get("status", "–"))
         out.append(f"| {r['row']} | {fmt(median(hello, 'wall_ms'), 1)} | {fmt(median(cpu, 'wall_ms'), 0)} | "
-                   f"{fmt(ratio_cpu, 2)} | {http_cold} | {fmt(median(http, 'rps@64'), 0)} | {fmt(ratio_rps, 2)} |")
+                   f"{fmt(ratio_cpu, 2)} | {fmt(median(simd, 'wall_ms'), 0)} | {fmt(ratio_simd, 2)} | {http_cold} | {fmt(median(http, 'rps@64'), 0)} | {fmt(ratio_rps, 2)} |")
     headers, body = tables.same_compiler_table(results, "cpu-hash")
     if body:
         out += ["", "cpu-hash, each wasmaot build against native code from the same C compiler (what the "
