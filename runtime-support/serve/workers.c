@@ -81,7 +81,8 @@ static int deadline_install(double timeout_s) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = deadline_tick;
-  sa.sa_flags = SA_RESTART;
+  /* On the alternate stack (wabt's, or stack_guard.c's): the guest may be using all of its. */
+  sa.sa_flags = SA_RESTART | SA_ONSTACK;
   sigemptyset(&sa.sa_mask);
   struct itimerval it = {{0, tick_us}, {0, tick_us}};
   if (sigaction(SIGALRM, &sa, NULL) != 0 || setitimer(ITIMER_REAL, &it, NULL) != 0)

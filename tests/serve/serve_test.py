@@ -228,6 +228,11 @@ def robust(wasmaot, iso_wasm):
             fail(f"burst: {errors[:3]}")
         if not srv.alive():
             fail("the server died")
+        # `run` of the same module, same cache: its own build (the run host), not the serve
+        # executable (which would refuse to start without --listen).
+        p = subprocess.run([wasmaot, "run", iso_wasm], capture_output=True, timeout=300)
+        if p.returncode != 0 or not p.stdout.endswith(b"\r\n\r\nhello\n"):
+            fail(f"wasmaot run after serve: {p.returncode} {p.stdout!r} {p.stderr!r}")
         if srv.terminate() != 0:
             fail(f"exit status {srv.proc.returncode} after SIGTERM")
     finally:
