@@ -139,14 +139,12 @@ int cgi_env_build(struct cgi_env *env, const struct serve_config *cfg,
   env->len = 0;
   env->count = 0;
   for (uint32_t i = 0; i < cfg->envc; i++) {
-    const char *eq = strchr(cfg->envp[i], '=');
     size_t n = strlen(cfg->envp[i]);
     if (env_reserve(env, n + 1) != 0)
       return 500;
     memcpy(env->buf + env->len, cfg->envp[i], n + 1);
     env->len += n + 1;
     env->count++;
-    (void)eq;
   }
   size_t headers_from = env->len;
   const char *q = memchr(req->target, '?', req->target_len);

@@ -50,6 +50,7 @@ struct loop {
   struct serve_engine *engine;
   struct conn **conns; /* by fd */
   int nconns, max_fd;
+  int high_fd; /* the highest descriptor a connection has had: the sweep stops there */
   char port[16];
   struct cgi_env env;
   int64_t timeout_ms;
@@ -287,12 +288,14 @@ static void accept_some(struct loop *l, int listener) {
     }
     l->conns[fd] = c;
     l->nconns++;
+    if (fd > l->high_fd)
+      l->high_fd = fd;
   }
 }
 
 /* Connections past their deadline: a request still arriving gets a 408, an idle one is closed. */
 static void sweep(struct loop *l, int64_t now) {
-  for (int fd = 0; fd <= l->max_fd; fd++) {
+  for (int fd = 0; fd <= l->high_fd; fd++) {
     struct conn *c = l->conns[fd];
     if (!c || c->deadline_ms > now)
       continue;

@@ -7,8 +7,8 @@
       size in the .wat guest) is nowhere in request N+1; a trap, a non-zero exit, memory grown
       to its limit, stack exhaustion, output without CGI headers (502) and an endless loop
       (--timeout: 504) each leave the next request's answer right.
-  serve_test.py robust WASMAOT ISOLATION_WASM
-      Two workers: 400/413/431 for bad requests, a slow client neither blocks the others nor
+  serve_test.py robust WASMAOT ISOLATION_WASM [--sanitize]
+      Unusable options get one line and status 2. Two workers: 400/413/431 for bad requests, a slow client neither blocks the others nor
       stays forever (408), client resets, keep-alive and pipelining, HEAD, the CGI variables,
       and a burst of concurrent requests, every answer checked.
   serve_test.py micro WASMAOT ISOLATION_WASM MICRO_SOURCE SCRATCH
@@ -131,9 +131,19 @@ def isolation(wasmaot, iso_wasm, state_wasm, mode, sanitize):
     print(f"isolation {mode}{' (sanitize)' if sanitize else ''}: ok")
 
 
-def robust(wasmaot, iso_wasm):
-    argv = [wasmaot, "serve", iso_wasm, "--workers", "2", "--timeout", str(TIMEOUT_S),
-            "--max-body", "1000", "--env", "GREETING=hi"]
+def robust(wasmaot, iso_wasm, sanitize):
+    san = ["--sanitize"] if sanitize else []
+    # Unusable options: one line, status 2, before anything listens.
+    for bad in (["--workers", "0"], ["--timeout", "-1"], ["--isolation", "none"],
+                ["--max-body", "x"], []):
+        p = subprocess.run([wasmaot, "serve"] + san + [iso_wasm] + bad +
+                           (["--listen", "127.0.0.1:0"] if bad else []),
+                           capture_output=True, timeout=300)
+        if p.returncode != 2 or len(p.stderr.strip().splitlines()) != 1:
+            fail(f"serve {bad}: status {p.returncode}, stderr {p.stderr!r}")
+    argv = [wasmaot, "serve"] + san + [iso_wasm, "--workers", "2", "--timeout",
+                                       str(TIMEOUT_S * (4 if sanitize else 1)), "--max-body",
+                                       "1000", "--env", "GREETING=hi"]
     srv = Server(argv, startup_timeout=300.0)
     port = srv.port
     try:
@@ -181,7 +191,7 @@ def robust(wasmaot, iso_wasm):
             status, body = get(port, "/?op=hello")
             if status != 200 or body != b"hello\n":
                 fail(f"beside slow clients: {status} {body!r}")
-        if time.monotonic() - t0 > TIMEOUT_S * 0.8:
+        if not sanitize and time.monotonic() - t0 > TIMEOUT_S * 0.8:
             fail("requests waited for the slow clients")
         for s in slow:
             s.settimeout(TIMEOUT_S * 5 + 5)
@@ -235,9 +245,12 @@ def robust(wasmaot, iso_wasm):
             fail(f"wasmaot run after serve: {p.returncode} {p.stdout!r} {p.stderr!r}")
         if srv.terminate() != 0:
             fail(f"exit status {srv.proc.returncode} after SIGTERM")
+        log = srv.stderr.decode(errors="replace")
+        if "ERROR: AddressSanitizer" in log or "runtime error:" in log:
+            fail(f"sanitizer report: {log[-3000:]}")
     finally:
         srv.kill()
-    print("robust: ok")
+    print(f"robust{' (sanitize)' if sanitize else ''}: ok")
 
 
 def micro(wasmaot, iso_wasm, source, scratch):
@@ -269,7 +282,7 @@ def main():
     if cmd == "isolation":
         isolation(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], "--sanitize" in sys.argv)
     elif cmd == "robust":
-        robust(sys.argv[2], sys.argv[3])
+        robust(sys.argv[2], sys.argv[3], "--sanitize" in sys.argv)
     elif cmd == "micro":
         micro(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5])
     else:
