@@ -11,7 +11,8 @@
  *    our SIGSEGV handler, which makes that page writable and adds it to the "hot" set. After
  *    each request the hot pages are copied back from the image; the others cannot have changed.
  *    After a few requests the hot set is what requests write, no fault happens any more, and
- *    the reset costs a memcpy of those pages. Pages grown past the initial size go back to
+ *    the reset costs a memcpy of those pages (past HOT_LIMIT pages, the set starts again
+ *    empty). Pages grown past the initial size go back to
  *    PROT_NONE and are dropped (MADV_DONTNEED), so they read as zero when grown again;
  *  - memory without guard pages (explicit bounds checks, memory64, custom page sizes): malloc'd
  *    by wabt; shrunk back (realloc) and copied whole from the image;
@@ -38,7 +39,13 @@ void wasm_rt_set_unwind_target(wasm_rt_jmp_buf *target); /* wasm-rt-exceptions.h
 
 /* ---- What instantiation allocates (the --wrap'd allocators) --------------------------------- */
 
-enum { MAX_THINGS = 64 };
+enum {
+  MAX_THINGS = 64,
+  /* More hot pages than this (2 MiB of 4 KiB pages) after a request: the hot set is dropped
+   * (the initial pages read-only again), so one request that wrote much memory does not make
+   * every later one copy it all back; the next requests fault in what they really write. */
+  HOT_LIMIT = 512,
+};
 
 struct tracked_memory {
   wasm_rt_memory_t *m;
@@ -221,6 +228,12 @@ static int restore(struct serve_engine *e) {
     if (t->mapped) {
       for (size_t h = 0; h < t->nhot; h++)
         memcpy(m->data + (size_t)t->hot[h] * g_page, t->image + (size_t)t->hot[h] * g_page, g_page);
+      if (t->nhot > HOT_LIMIT) {
+        if (mprotect(m->data, initial, PROT_READ) != 0)
+          return -1;
+        memset(t->hot_bitmap, 0, initial / g_page / 8 + 1);
+        t->nhot = 0;
+      }
       if (m->size > initial) {
         size_t grown = (size_t)m->size - initial;
         if (mprotect(m->data + initial, grown, PROT_NONE) != 0 ||

@@ -8,9 +8,10 @@
  *              LEAK in the environment, which descriptors above 3 are open, whether fd 3 is
  *              still the preopen /data, and what stdin holds (the request body);
  *   op=trap, op=exit (status 7), op=grow (memory.grow until it fails at the module's limit,
- *   64 MiB (CMakeLists.txt), writing to every page),
- *   op=loop (forever), op=noheader (a body without CGI headers), op=env (prints the CGI
- *   variables), op=deep (recursion until the stack is exhausted).
+ *   64 MiB (CMakeLists.txt), writing to every page), op=big (the secret on every page of a
+ *   3 MiB static array), op=loop (forever), op=noheader (a body without CGI headers),
+ *   op=env (prints the CGI variables and the body), op=deep (recursion until the stack is
+ *   exhausted).
  * Anything else: "hello". */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@
 #include <wasi/api.h>
 
 static char stash[256];
+static char big[3 << 20]; /* op=big: more pages than the reset keeps hot (HOT_LIMIT) */
 static volatile int sink;
 static volatile uintptr_t memory_base; /* 0: linear memory seen from its start */
 
@@ -119,6 +121,12 @@ int main(void) {
         ((volatile char *)((p + i) * 65536))[7] = 1;
     head();
     printf("grown to %zu pages\n", __builtin_wasm_memory_size(0));
+  } else if (op_is(q, "big")) {
+    size_t n = secret ? strlen(secret) : 0;
+    for (size_t at = 0; n && at + n <= sizeof big; at += 4096)
+      memcpy(big + at, secret, n);
+    head();
+    printf("wrote %zu pages\n", sizeof big / 4096);
   } else if (op_is(q, "loop")) {
     for (;;)
       sink++;
