@@ -28,6 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from server_proc import Server  # noqa: E402
 
 TIMEOUT_S = 1.0  # --timeout of the servers under test
+ROBUST_TIMEOUT_S = 2.0  # serve.robust's: the slow clients must not hold the others that long
 
 
 def fail(msg):
@@ -141,9 +142,9 @@ def robust(wasmaot, iso_wasm, sanitize):
                            capture_output=True, timeout=300)
         if p.returncode != 2 or len(p.stderr.strip().splitlines()) != 1:
             fail(f"serve {bad}: status {p.returncode}, stderr {p.stderr!r}")
-    argv = [wasmaot, "serve"] + san + [iso_wasm, "--workers", "2", "--timeout",
-                                       str(TIMEOUT_S * (4 if sanitize else 1)), "--max-body",
-                                       "1000", "--env", "GREETING=hi"]
+    timeout = ROBUST_TIMEOUT_S * (4 if sanitize else 1)
+    argv = [wasmaot, "serve"] + san + [iso_wasm, "--workers", "2", "--timeout", str(timeout),
+                                       "--max-body", "1000", "--env", "GREETING=hi"]
     srv = Server(argv, startup_timeout=300.0)
     port = srv.port
     try:
@@ -191,10 +192,10 @@ def robust(wasmaot, iso_wasm, sanitize):
             status, body = get(port, "/?op=hello")
             if status != 200 or body != b"hello\n":
                 fail(f"beside slow clients: {status} {body!r}")
-        if not sanitize and time.monotonic() - t0 > TIMEOUT_S * 0.8:
+        if time.monotonic() - t0 > timeout * 0.9:
             fail("requests waited for the slow clients")
         for s in slow:
-            s.settimeout(TIMEOUT_S * 5 + 5)
+            s.settimeout(timeout + 10)
             got = s.recv(4096)
             if not got.startswith(b"HTTP/1.1 408 "):
                 fail(f"slow client: {got!r}")
