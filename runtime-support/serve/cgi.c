@@ -50,6 +50,37 @@ static int env_add(struct cgi_env *env, const char *name, const char *value, siz
   return 0;
 }
 
+/* Decimal digits of v into out (at least 21 bytes); their count. (No printf on the request path:
+ * it was a tenth of a request's time.) */
+static size_t put_u64(char *out, uint64_t v) {
+  char tmp[21];
+  size_t n = 0;
+  do
+    tmp[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  for (size_t i = 0; i < n; i++)
+    out[i] = tmp[n - 1 - i];
+  return n;
+}
+
+/* "NAME=" + the three pieces + "\0". */
+static int env_add3(struct cgi_env *env, const char *name, const char *a, size_t alen,
+                    const char *b, size_t blen, const char *c, size_t clen) {
+  size_t n = strlen(name);
+  if (env_reserve(env, n + 1 + alen + blen + clen + 1) != 0)
+    return -1;
+  char *at = env->buf + env->len;
+  memcpy(at, name, n);
+  at[n] = '=';
+  memcpy(at + n + 1, a, alen);
+  memcpy(at + n + 1 + alen, b, blen);
+  memcpy(at + n + 1 + alen + blen, c, clen);
+  at[n + 1 + alen + blen + clen] = 0;
+  env->len += n + 1 + alen + blen + clen + 1;
+  env->count++;
+  return 0;
+}
+
 static int env_add_str(struct cgi_env *env, const char *name, const char *value) {
   return env_add(env, name, value, strlen(value));
 }
@@ -160,12 +191,15 @@ int cgi_env_build(struct cgi_env *env, const struct serve_config *cfg,
     return 400;
   }
   char num[32], url_host[300];
-  snprintf(num, sizeof num, "%zu", req->body_len);
+  num[put_u64(num, req->body_len)] = 0;
   int failed = add_headers(env, headers_from, req) != 0;
   /* SERVER_NAME: the Host header's name (HTTP/1.1 has exactly one), else the listen host. */
   long host_at = env_find(env, headers_from, "HTTP_HOST", 9);
   const char *host = host_at >= 0 ? env->buf + host_at + 10 : cfg->listen_host;
-  snprintf(url_host, sizeof url_host, "%s", host);
+  size_t host_len = strlen(host);
+  size_t url_host_len = host_len < sizeof url_host ? host_len : sizeof url_host - 1;
+  memcpy(url_host, host, url_host_len);
+  url_host[url_host_len] = 0;
   char *server_name = url_host;
   if (server_name[0] != '[') {
     char *colon = strchr(server_name, ':');
@@ -188,8 +222,6 @@ int cgi_env_build(struct cgi_env *env, const struct serve_config *cfg,
     }
     p = eol + 1;
   }
-  char full_url[8192 + 400];
-  snprintf(full_url, sizeof full_url, "http://%s%.*s", host, (int)req->target_len, req->target);
   const char *protocol = req->minor_version == 0 ? "HTTP/1.0" : "HTTP/1.1";
   failed =
       failed || env_add_str(env, "AUTH_TYPE", "") ||
@@ -206,7 +238,8 @@ int cgi_env_build(struct cgi_env *env, const struct serve_config *cfg,
       env_add_str(env, "SERVER_PORT", req->server_port) ||
       env_add_str(env, "SERVER_PROTOCOL", protocol) ||
       env_add_str(env, "SERVER_SOFTWARE", cfg->server_software) ||
-      env_add_str(env, "X_MATCHED_ROUTE", "/...") || env_add_str(env, "X_FULL_URL", full_url) ||
+      env_add_str(env, "X_MATCHED_ROUTE", "/...") ||
+      env_add3(env, "X_FULL_URL", "http://", 7, host, host_len, req->target, req->target_len) ||
       env_add(env, "X_RAW_PATH_INFO", req->target, path_len);
   free(decoded);
   free(content_type);
@@ -405,8 +438,12 @@ int cgi_response(struct http_response *r, const uint8_t *out, size_t out_len, bo
     status = location && !content_type ? 302 : 200;
   size_t body_len = (size_t)(end - body);
   r->len = 0;
-  if (out_addf(r, "HTTP/1.1 %d %s\r\n", status,
-               status_line[0] ? status_line : http_reason(status)) != 0)
+  char digits[24];
+  size_t ndigits = put_u64(digits, (uint64_t)status);
+  const char *reason = status_line[0] ? status_line : http_reason(status);
+  if (out_add(r, "HTTP/1.1 ", 9) != 0 || out_add(r, digits, ndigits) != 0 ||
+      out_add(r, " ", 1) != 0 || out_add(r, reason, strlen(reason)) != 0 ||
+      out_add(r, "\r\n", 2) != 0)
     return -1;
   /* Pass 2: the headers, but ours. */
   for (const char *line = p; line < body;) {
@@ -422,8 +459,11 @@ int cgi_response(struct http_response *r, const uint8_t *out, size_t out_len, bo
     line = nl + 1;
   }
   bool no_body = status == 204 || status == 304 || (status >= 100 && status < 200);
-  if (out_addf(r, "Content-Length: %zu\r\nConnection: %s\r\n\r\n", no_body ? 0 : body_len,
-               keep_alive ? "keep-alive" : "close") != 0)
+  ndigits = put_u64(digits, no_body ? 0 : body_len);
+  const char *connection =
+      keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  if (out_add(r, "Content-Length: ", 16) != 0 || out_add(r, digits, ndigits) != 0 ||
+      out_add(r, connection, strlen(connection)) != 0)
     return -1;
   if (!head_only && !no_body && out_add(r, body, body_len) != 0)
     return -1;

@@ -158,12 +158,14 @@ def robust(wasmaot, iso_wasm, sanitize):
             if not got.startswith(f"HTTP/1.1 {want} ".encode()):
                 fail(f"{raw[:40]!r}: expected {want}, got {got[:80]!r}")
         # The CGI variables and the body.
-        status, body = get(port, "/a%20b/c?op=env&x=1", {"X-Foo": "bar"}, b"payload")
+        status, body = get(port, "/a%20b/c?op=env&x=1",
+                           {"X-Foo": "bar", "Content-Type": "text/x-test"}, b"payload")
         for line in (b"REQUEST_METHOD=POST", b"PATH_INFO=/a b/c", b"X_RAW_PATH_INFO=/a%20b/c",
                      b"QUERY_STRING=op=env&x=1", b"CONTENT_LENGTH=7", b"HTTP_X_FOO=bar",
                      b"SERVER_PROTOCOL=HTTP/1.1", b"GATEWAY_INTERFACE=CGI/1.1",
                      b"REMOTE_ADDR=127.0.0.1", b"SERVER_PORT=%d" % port, b"SERVER_NAME=test",
-                     b"GREETING=hi", b"BODY=payload"):
+                     b"GREETING=hi", b"BODY=payload", b"X_FULL_URL=http://test/a%20b/c?op=env&x=1",
+                     b"CONTENT_TYPE=text/x-test", b"SERVER_SOFTWARE=wasmaot"):
             if status != 200 or line not in body.split(b"\n"):
                 fail(f"env: no {line!r} in {body!r}")
         # HEAD: headers only.
