@@ -11,7 +11,7 @@
  *   64 MiB (CMakeLists.txt), writing to every page), op=big (the secret on every page of a
  *   3 MiB static array), op=loop (forever), op=noheader (a body without CGI headers),
  *   op=env (prints the CGI variables and the body), op=deep (recursion until the stack is
- *   exhausted).
+ *   exhausted), op=stack (the same on the native stack).
  * Anything else: "hello". */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +43,15 @@ static int deep(int n) {
   if (n == -1) /* never: the stack runs out first */
     return 0;
   return deep(n + 1) + frame[0];
+}
+
+/* Recursion on the native stack (no address-taken locals: nothing on the shadow stack), until
+ * it runs out: the "call stack exhausted" trap, raised on the signal handler's stack. */
+__attribute__((noinline)) static int native_deep(int n) {
+  if (n == 0)
+    return sink;
+  int r = native_deep(n - 1);
+  return r + n * sink;
 }
 
 static void op_write(const char *secret) {
@@ -132,6 +141,8 @@ int main(void) {
       sink++;
   } else if (op_is(q, "noheader")) {
     printf("just a body\n");
+  } else if (op_is(q, "stack")) {
+    sink = native_deep(1 << 30);
   } else if (op_is(q, "deep")) {
     sink = deep(0);
   } else if (op_is(q, "env")) {

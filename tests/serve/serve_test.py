@@ -100,7 +100,7 @@ def isolation(wasmaot, iso_wasm, state_wasm, mode, sanitize):
                 fail(f"write: {status} {body!r}")
             check_read(port, secret, pages, f"write {round_}")
         # Each failure ends its own request only; the next is answered as usual.
-        cases = [("big", 200), ("trap", 500), ("exit", 500), ("grow", 200), ("deep", 500), ("noheader", 502),
+        cases = [("big", 200), ("trap", 500), ("exit", 500), ("grow", 200), ("deep", 500), ("stack", 500), ("noheader", 502),
                  ("loop", 504)]
         for op, want in cases:
             # A request that also leaves the secret behind before it fails would be the harder
@@ -111,7 +111,7 @@ def isolation(wasmaot, iso_wasm, state_wasm, mode, sanitize):
                 fail(f"op={op}: status {status}, expected {want}: {body!r}")
             check_read(port, secret, pages, f"op={op}")
         log = srv.stderr.decode(errors="replace")
-        for needle in ("502 Bad Gateway: ", "wasm trap: ", "exited with status 7"):
+        for needle in ("502 Bad Gateway: ", "wasm trap: ", "exited with status 7", "exhausted"):
             if needle not in log:
                 fail(f"no log line with {needle!r}: {log[-2000:]}")
         if srv.terminate() != 0:
