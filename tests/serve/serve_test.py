@@ -142,9 +142,12 @@ def robust(wasmaot, iso_wasm, sanitize):
                            capture_output=True, timeout=300)
         if p.returncode != 2 or len(p.stderr.strip().splitlines()) != 1:
             fail(f"serve {bad}: status {p.returncode}, stderr {p.stderr!r}")
+    p = subprocess.run([wasmaot, "help", "serve"], capture_output=True, text=True, timeout=60)
+    if p.returncode != 0 or "--isolation reset|fresh|fork" not in p.stdout:
+        fail(f"wasmaot help serve: {p.returncode} {p.stdout!r}")
     timeout = ROBUST_TIMEOUT_S * (4 if sanitize else 1)
     argv = [wasmaot, "serve"] + san + [iso_wasm, "--workers", "2", "--timeout", str(timeout),
-                                       "--max-body", "1000", "--env", "GREETING=hi"]
+                                       "--max-body", "1000", "--env", "GREETING=hi", "-v"]
     srv = Server(argv, startup_timeout=300.0)
     port = srv.port
     try:
@@ -251,6 +254,8 @@ def robust(wasmaot, iso_wasm, sanitize):
         log = srv.stderr.decode(errors="replace")
         if "ERROR: AddressSanitizer" in log or "runtime error:" in log:
             fail(f"sanitizer report: {log[-3000:]}")
+        if "wasmaot serve: GET /: 200 OK" not in log:  # -v logs every request
+            fail(f"-v logged no request: {log[-2000:]}")
     finally:
         srv.kill()
     print(f"robust{' (sanitize)' if sanitize else ''}: ok")
