@@ -269,7 +269,10 @@ def tables(serve: dict) -> list:
     """(title, headers, rows) for the report."""
     out = []
     micro = serve["micro"]["rows"]
-    pooling = {r["guest"]: r["median_us"] for r in micro if r["variant"] == "wasmtime-pooling" and r["verified"]}
+    pooling = {}  # per guest, Wasmtime's best pooling-allocator median (the issue's bar)
+    for r in micro:
+        if r["variant"].startswith("wasmtime-pooling") and r["verified"]:
+            pooling[r["guest"]] = min(pooling.get(r["guest"], float("inf")), r["median_us"])
     body = []
     for r in sorted(micro, key=lambda r: (r["guest"], r.get("median_us", float("inf")))):
         if not r["verified"]:
@@ -279,7 +282,7 @@ def tables(serve: dict) -> list:
         body.append([r["variant"], r["guest"], f"{r['median_us']:.2f}", f"{r['p10_us']:.2f}–{r['p90_us']:.2f}",
                      f"{r['min_us']:.2f}", str(r["n"]), ratio, "verified"])
     out.append(("Serve: per-request time in process (µs)",
-                ["variant", "guest", "median µs", "p10–p90", "min", "n", "× wasmtime-pooling", "status"], body))
+                ["variant", "guest", "median µs", "p10–p90", "min", "n", "× best wasmtime pooling", "status"], body))
     body = []
     native = next((r for r in serve["e2e"] if r["target"] == "native-http-server" and r["status"] == "verified"), None)
     for r in serve["e2e"]:

@@ -4,6 +4,7 @@
  *   wasmtime-precompiled  module compiled once; per request: new store, linker instantiate
  *   wasmtime-instance-pre InstancePre (imports resolved) once; per request: new store, instantiate
  *   wasmtime-pooling      as instance-pre, on an engine with the pooling instance allocator
+ *   wasmtime-pooling-resident  the same, freed slots keeping their memory resident (memset)
  *   wasmtime-reuse        one instance for every request (handler guest only: a command's
  *                         _start is not re-runnable, and reuse is no fresh sandbox anyway)
  * The handler guest: the reactor's _initialize per fresh instance, the request copied to
@@ -20,6 +21,7 @@
 #include "wasmtime_api.h"
 
 enum wt_mode { WT_SCRATCH, WT_PRECOMPILED, WT_INSTANCE_PRE, WT_REUSE };
+enum wt_pooling { POOLING_NONE, POOLING_DEFAULT, POOLING_KEEP_RESIDENT };
 
 struct wt_engine {
   wasm_engine_t *engine;
@@ -69,15 +71,21 @@ static int report(wasmtime_error_t *error, wasm_trap_t *trap, const char *what, 
   return 1;
 }
 
-static int engine_init(struct wt_engine *e, int pooling, char *why, size_t why_len) {
+static int engine_init(struct wt_engine *e, enum wt_pooling pooling, char *why, size_t why_len) {
   wasm_config_t *config = wasm_config_new();
-  if (pooling) {
+  if (pooling != POOLING_NONE) {
     /* A pool sized for this benchmark (one live instance at a time, a few slots so freed ones
      * are reused warm), the default memory slot size. */
     wasmtime_pooling_allocation_config_t *p = wasmtime_pooling_allocation_config_new();
     wasmtime_pooling_allocation_config_total_core_instances_set(p, 64);
     wasmtime_pooling_allocation_config_total_memories_set(p, 64);
     wasmtime_pooling_allocation_config_total_tables_set(p, 64);
+    if (pooling == POOLING_KEEP_RESIDENT) {
+      /* Freed slots keep their first MiB of memory and table resident: reset by memset rather
+       * than madvise (both guests' memories are 128 KiB). Wasmtime's own knob for this case. */
+      wasmtime_pooling_allocation_config_linear_memory_keep_resident_set(p, 1 << 20);
+      wasmtime_pooling_allocation_config_table_keep_resident_set(p, 1 << 20);
+    }
     wasmtime_pooling_allocation_strategy_set(config, p);
     wasmtime_pooling_allocation_config_delete(p);
   }
@@ -314,19 +322,23 @@ int run_wasmtime_variants(const struct guests *g, const struct plan *plan) {
   static const struct {
     const char *variant;
     enum wt_mode mode;
-    int pooling, cgi_too;
+    enum wt_pooling pooling;
+    int cgi_too;
     const char *note;
   } rows[] = {
-      {"wasmtime-scratch", WT_SCRATCH, 0, 1,
+      {"wasmtime-scratch", WT_SCRATCH, POOLING_NONE, 1,
        "per request: compile (Cranelift, parallel), new store, instantiate, call"},
-      {"wasmtime-precompiled", WT_PRECOMPILED, 0, 1,
+      {"wasmtime-precompiled", WT_PRECOMPILED, POOLING_NONE, 1,
        "module compiled once; per request: new store, linker instantiate, call"},
-      {"wasmtime-instance-pre", WT_INSTANCE_PRE, 0, 1,
+      {"wasmtime-instance-pre", WT_INSTANCE_PRE, POOLING_NONE, 1,
        "InstancePre once; per request: new store, instantiate, call"},
-      {"wasmtime-pooling", WT_INSTANCE_PRE, 1, 1,
-       "InstancePre on the pooling allocator (64 slots); per request: new store, instantiate, "
-       "call"},
-      {"wasmtime-reuse", WT_REUSE, 0, 0,
+      {"wasmtime-pooling", WT_INSTANCE_PRE, POOLING_DEFAULT, 1,
+       "InstancePre on the pooling allocator (64 slots, defaults otherwise); per request: new "
+       "store, instantiate, call"},
+      {"wasmtime-pooling-resident", WT_INSTANCE_PRE, POOLING_KEEP_RESIDENT, 1,
+       "as wasmtime-pooling, slots keep 1 MiB of memory and table resident (reset by memset, "
+       "not madvise)"},
+      {"wasmtime-reuse", WT_REUSE, POOLING_NONE, 0,
        "one instance for every request (no fresh sandbox; handler guest only)"},
   };
   const char *guests[2] = {"handler", "cgi"};

@@ -100,6 +100,10 @@ void wasmtime_pooling_allocation_config_total_tables_set(wasmtime_pooling_alloca
                                                          uint32_t n);
 void wasmtime_pooling_allocation_config_max_memory_size_set(wasmtime_pooling_allocation_config_t *c,
                                                             size_t bytes);
+void wasmtime_pooling_allocation_config_linear_memory_keep_resident_set(
+    wasmtime_pooling_allocation_config_t *c, size_t bytes);
+void wasmtime_pooling_allocation_config_table_keep_resident_set(
+    wasmtime_pooling_allocation_config_t *c, size_t bytes);
 void wasmtime_pooling_allocation_strategy_set(wasm_config_t *config,
                                               const wasmtime_pooling_allocation_config_t *c);
 
