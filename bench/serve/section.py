@@ -1,10 +1,11 @@
 """The bench's "serve" section (issue 13): a fresh sandbox per HTTP request.
 
 Micro: the seed's per-request variants in process, each response checked, as JSON lines:
-build/bench/serve-bench (native call / fork / CGI exec, Wasmtime's five embeddings through its
-C API) and, when this tree has it, the serve host's own microbenchmark bench/serve/micro_wasmaot.c
-(wasmaot's isolation modes), run in alternating rounds; a variant's figure is the median of its
-rounds' medians.
+build/bench/serve-bench (native call / fork / CGI exec, Wasmtime's embeddings through its C API)
+and, when this tree has the serve host, wasmaot's isolation modes: the serve host's own
+microbenchmark bench/serve/micro_wasmaot.c on the CGI guest and micro_wasmaot_handler.c on the
+handler guest, run in alternating rounds; a variant's figure is the median of its rounds'
+medians.
 
 End to end: wrk with 64 connections (bench/http_bench.py, every response's status and body
 checked by wrk-verify.lua) against `wasmaot serve` with the CGI guest (each isolation mode) and
@@ -68,24 +69,36 @@ def run_json_lines(argv: list[str], timeout: int) -> tuple[list[dict], str | Non
     return lines, None
 
 
-def micro_wasmaot_build(build: str, scratch: str) -> tuple[str | None, str | None]:
-    """Builds the serve host's microbenchmark around the CGI guest: (executable, None), or
-    (None, why not) when this tree does not have it yet."""
-    source = os.path.join(HERE, "micro_wasmaot.c")
+def wasmaot_host_build(build: str, scratch: str, host_main: str, guest: str) -> tuple[str | None, str | None]:
+    """Builds a wasmaot serve host main of bench/serve/ around a guest: (executable, None), or
+    (None, why not) when this tree does not have what it needs yet."""
+    source = os.path.join(HERE, host_main)
     if not os.path.exists(source):
-        return None, "bench/serve/micro_wasmaot.c is not in this tree (the serve host's branch)"
-    out = os.path.join(scratch, "micro_wasmaot")
+        return None, f"bench/serve/{host_main} is not in this tree (the serve host's branch)"
+    if not os.path.exists(os.path.join(build, "share", "wasmaot", "include", "wasmaot-serve-guest.h")):
+        return None, "this build has no serve host (wasmaot-serve-guest.h)"
+    out = os.path.join(scratch, host_main[:-2])
     argv = [os.path.join(build, "bin", "wasmaot"), "build", "--serve", "--host-main", source,
-            os.path.join(build, "workloads", "serve-cgi.wasm"), "-o", out]
+            os.path.join(build, "workloads", guest), "-o", out]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
     if p.returncode != 0:
-        return None, f"wasmaot build --serve --host-main failed: {p.stderr.strip()[-300:]}"
+        return None, f"wasmaot build --serve --host-main {host_main} failed: {p.stderr.strip()[-300:]}"
     return out, None
 
 
 def micro_wasmaot_argv(exe: str, plan: Plan) -> list[str]:
-    return [exe, "--n", str(plan.micro_wasmaot_n), "--guest-name", "cgi", "--isolation", ",".join(ISOLATION_MODES),
-            "--expect", CGI_ANSWER.decode().rstrip("\n")]
+    """The serve host's own microbenchmark on the CGI guest, every isolation mode, with the
+    end-to-end request."""
+    n = ["--n", "200", "--n-fork", "50"] if plan.quick else ["--n", "20000", "--n-fork", "2000"]
+    return [exe] + n + ["--guest-name", "cgi", "--isolation", ",".join(ISOLATION_MODES), "--method", "POST",
+                        "--target", CGI_PATH, "--body", CGI_BODY.decode(),
+                        "--expect", CGI_ANSWER.decode()] + [
+        a for k, v in CGI_HEADERS.items() for a in ("--header", f"{k}: {v}")]
+
+
+def micro_handler_argvs(exe: str, plan: Plan) -> list[list[str]]:
+    """micro_wasmaot_handler.c, one process per isolation mode."""
+    return [[exe, "--isolation", mode] + plan.micro_args for mode in ISOLATION_MODES]
 
 
 def serve_bench_argv(build: str, plan: Plan) -> list[str]:
@@ -99,12 +112,20 @@ def run_micro(build: str, plan: Plan, scratch: str, progress=None) -> dict:
     """Alternating rounds of serve-bench and micro_wasmaot; per variant the median of the round
     medians (and of the p10s and p90s), min and max over all requests, n summed."""
     out = {"machine": None, "rounds": [], "errors": [], "notes": []}
-    exe, why = micro_wasmaot_build(build, scratch)
-    if why:
-        out["notes"].append(f"wasmaot rows: {why}")
     benches = [("serve-bench", serve_bench_argv(build, plan))]
-    if exe:
+    if progress:
+        progress("serve micro: building the wasmaot host mains")
+    exe, why = wasmaot_host_build(build, scratch, "micro_wasmaot.c", "serve-cgi.wasm")
+    if why:
+        # Missing (the serve host not merged yet) is a note; present but not building is an error.
+        out["errors" if "failed" in why else "notes"].append(f"wasmaot rows, CGI guest: {why}")
+    else:
         benches.append(("micro_wasmaot", micro_wasmaot_argv(exe, plan)))
+    exe, why = wasmaot_host_build(build, scratch, "micro_wasmaot_handler.c", "serve-handler.wasm")
+    if why:
+        out["errors" if "failed" in why else "notes"].append(f"wasmaot rows, handler guest: {why}")
+    else:
+        benches += [("micro_wasmaot_handler", argv) for argv in micro_handler_argvs(exe, plan)]
     for r in range(plan.micro_rounds):
         order = benches if r % 2 == 0 else benches[::-1]
         for name, argv in order:

@@ -52,6 +52,10 @@ int run_native_variants(const struct guests *g, const struct plan *plan);
 int run_wasmtime_variants(const struct guests *g, const struct plan *plan);
 int want_variant(const struct guests *g, const char *variant, const char *guest);
 
+/* Prints the machine as one JSON line: {"machine":{"cpu":..,"cpus_online":..,"kernel":..,
+ * "loadavg":[..]}}. */
+void describe_machine(void);
+
 /* Reads a whole file; NULL with a message on stderr on failure. */
 unsigned char *read_whole_file(const char *path, size_t *len);
 
