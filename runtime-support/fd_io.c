@@ -50,6 +50,53 @@ static wasi_errno_t stdio_ready(const struct wasi_fd_entry *e, short events, int
   return r == 0 ? WASI_EAGAIN : WASI_ESUCCESS;
 }
 
+/* Serve: fd_read/fd_write on a memory stream (wasmaot-runtime.h): the request body in, the
+ * response out. Reads past the body are end of input; a stream without an output buffer
+ * (stdin) is not writable, one without input (stdout) reads as empty. */
+static ssize_t mem_stream_io(struct wasi_mem_stream *s, const struct iovec *v, int count,
+                             bool reading, wasi_errno_t *err) {
+  size_t done = 0;
+  for (int i = 0; i < count; i++) {
+    size_t n = v[i].iov_len;
+    if (reading) {
+      size_t left = s->in ? s->in_len - s->in_pos : 0;
+      if (n > left)
+        n = left;
+      memcpy(v[i].iov_base, s->in + s->in_pos, n);
+      s->in_pos += n;
+    } else {
+      if (s->out_max == 0) {
+        *err = WASI_EBADF;
+        return -1;
+      }
+      if (n > s->out_max - s->out_len) {
+        s->overflowed = true;
+        *err = done ? WASI_ESUCCESS : WASI_EFBIG;
+        return done ? (ssize_t)done : -1;
+      }
+      if (s->out_len + n > s->out_cap) {
+        size_t cap = s->out_cap ? s->out_cap : 4096;
+        while (cap < s->out_len + n)
+          cap *= 2;
+        if (cap > s->out_max)
+          cap = s->out_max;
+        uint8_t *grown = realloc(s->out, cap);
+        if (!grown) {
+          *err = WASI_ENOMEM;
+          return -1;
+        }
+        s->out = grown;
+        s->out_cap = cap;
+      }
+      memcpy(s->out + s->out_len, v[i].iov_base, n);
+      s->out_len += n;
+    }
+    done += n;
+  }
+  *err = WASI_ESUCCESS;
+  return (ssize_t)done;
+}
+
 static wasi_errno_t vector_io(wasi_ctx *ctx, uint32_t fd, wasi_rights_t needed, uint32_t iovs,
                               uint32_t iovs_len, int64_t offset, vector_io_fn io, uint32_t n_out) {
   struct wasi_fd_entry *e;
@@ -66,10 +113,15 @@ static wasi_errno_t vector_io(wasi_ctx *ctx, uint32_t fd, wasi_rights_t needed, 
   err = guest_mem_read_iovecs(ctx->memory, iovs, iovs_len, &v, &count);
   if (err)
     return err;
+  ssize_t n = -1;
+  if (e->mem_stream) {
+    n = mem_stream_io(e->mem_stream, v, count, needed & WASI_RIGHT_FD_READ, &err);
+    free(v);
+    return err ? err : guest_mem_write_u32(ctx->memory, n_out, (uint32_t)n);
+  }
   short events = needed & WASI_RIGHT_FD_READ ? POLLIN : POLLOUT;
   if (fd_entry_emulates_nonblock(e))
     err = stdio_ready(e, events, 0);
-  ssize_t n = -1;
   while (!err) {
     n = io(e->host_fd, v, count, (off_t)offset);
     if (n >= 0)

@@ -2,6 +2,7 @@
 #include "fd_table.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,6 +32,57 @@ void fd_table_free(struct wasi_fd_table *t) {
   free(t->entries);
   t->entries = NULL;
   t->capacity = 0;
+}
+
+int fd_table_copy(struct wasi_fd_table *dst, const struct wasi_fd_table *src) {
+  fd_table_init(dst);
+  if (src->capacity == 0)
+    return 0;
+  dst->entries = calloc(src->capacity, sizeof *dst->entries);
+  if (!dst->entries)
+    return -1;
+  dst->capacity = src->capacity;
+  for (uint32_t i = 0; i < src->capacity; i++) {
+    const struct wasi_fd_entry *s = &src->entries[i];
+    if (!s->in_use)
+      continue;
+    struct wasi_fd_entry *d = &dst->entries[i];
+    *d = *s;
+    d->dir_stream = NULL; /* opened again lazily; its position is not the pristine state */
+    d->dir_pos = 0;
+    d->preopen_name = NULL;
+    if (!s->host_stdio) {
+      d->host_fd = fcntl(s->host_fd, F_DUPFD_CLOEXEC, 3);
+      if (d->host_fd < 0) {
+        d->in_use = false;
+        fd_table_free(dst);
+        return -1;
+      }
+    }
+    if (s->preopen_name && !(d->preopen_name = strdup(s->preopen_name))) {
+      fd_table_free(dst);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+bool fd_table_same(const struct wasi_fd_table *a, const struct wasi_fd_table *b) {
+  if (a->capacity != b->capacity)
+    return false;
+  for (uint32_t i = 0; i < a->capacity; i++) {
+    const struct wasi_fd_entry *x = &a->entries[i], *y = &b->entries[i];
+    if (x->in_use != y->in_use)
+      return false;
+    if (x->in_use &&
+        (x->host_fd != y->host_fd || x->filetype != y->filetype ||
+         x->rights_base != y->rights_base || x->rights_inheriting != y->rights_inheriting ||
+         x->preopen_name != y->preopen_name || x->dir_stream != y->dir_stream ||
+         x->dir_pos != y->dir_pos || x->host_stdio != y->host_stdio ||
+         x->stdio_fdflags != y->stdio_fdflags || x->mem_stream != y->mem_stream))
+      return false;
+  }
+  return true;
 }
 
 static wasi_errno_t ensure_capacity(struct wasi_fd_table *t, uint32_t want) {

@@ -27,6 +27,9 @@ struct wasi_fd_entry {
    * whatever it is, and its fdflags live here instead of in the host's F_SETFL state. */
   bool host_stdio;
   uint16_t stdio_fdflags; /* host_stdio: the WASI_FDFLAG_APPEND/NONBLOCK the guest sees */
+  /* Serve: reads and writes go to this memory stream, not host_fd (a /dev/null that is only
+   * fstat'ed and polled); host_stdio is set too, so host_fd is never closed. */
+  struct wasi_mem_stream *mem_stream;
 };
 
 struct wasi_fd_table {
@@ -36,6 +39,14 @@ struct wasi_fd_table {
 
 void fd_table_init(struct wasi_fd_table *t);
 void fd_table_free(struct wasi_fd_table *t);
+
+/* Serve (wasi_ctx_snapshot/reset): `dst` becomes a copy of `src` with its own duplicates of
+ * the host descriptors (host stdio and memory streams are shared, not duplicated) and its own
+ * preopen names. dst must be empty (fd_table_init). 0, or -1 with dst left empty. */
+int fd_table_copy(struct wasi_fd_table *dst, const struct wasi_fd_table *src);
+/* Whether every slot of `a` holds exactly what `b`'s does (the same host descriptors, rights,
+ * flags, the same name strings): `b` a shallow copy of an earlier `a`. */
+bool fd_table_same(const struct wasi_fd_table *a, const struct wasi_fd_table *b);
 
 /* Puts host_fd in the lowest free slot (from 0). Takes ownership of host_fd on success only. */
 wasi_errno_t fd_table_insert(struct wasi_fd_table *t, int host_fd, uint8_t filetype,

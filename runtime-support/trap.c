@@ -1,4 +1,4 @@
-/* Trap reporting: the one place a guest trap ends the process. */
+/* Trap reporting: the one place a guest trap ends the process (or, serving, the request). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,11 +51,25 @@ WASM_RT_NO_RETURN static void report_and_exit(const char *prefix, const char *te
   _exit(status);
 }
 
+/* Serve (wasmaot_unwind_target set): the trap ends the request, not the process. Async-signal-
+ * safe too: only stores and a longjmp off the handler's stack, as wabt's own default does. */
+static void unwind_if_serving(wasm_rt_trap_t code, const char *unknown_import) {
+  struct wasmaot_unwind *u = wasmaot_unwind_target;
+  if (!u)
+    return;
+  u->exited = false;
+  u->trap = code;
+  u->unknown_import = unknown_import;
+  longjmp(u->jmp, 1);
+}
+
 void wasmaot_trap(wasm_rt_trap_t code) {
+  unwind_if_serving(code, NULL);
   report_and_exit("wasm trap: ", trap_reason(code), 0, WASMAOT_TRAP_EXIT_CODE);
 }
 
 void wasmaot_unknown_import_trap(const char *module_dot_name) {
+  unwind_if_serving(WASM_RT_TRAP_UNREACHABLE, module_dot_name);
   report_and_exit("wasm trap: call to unknown import ", module_dot_name, 1, WASMAOT_TRAP_EXIT_CODE);
 }
 

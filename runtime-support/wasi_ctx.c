@@ -96,11 +96,85 @@ int wasi_ctx_preopen_dir(wasi_ctx *ctx, const char *host_path, const char *guest
   return 0;
 }
 
+/* Serve: the pristine table (its own duplicates, to rebuild from) and a shallow copy of the live
+ * table as it was after the last rebuild (to see cheaply whether the guest changed it). */
+struct wasi_fd_snapshot {
+  struct wasi_fd_table pristine;
+  struct wasi_fd_entry *expected;
+  uint32_t expected_capacity;
+};
+
+static void snapshot_free(struct wasi_fd_snapshot *snap) {
+  fd_table_free(&snap->pristine);
+  free(snap->expected);
+  free(snap);
+}
+
+/* expected := a shallow copy of the live table. */
+static int snapshot_expect(struct wasi_fd_snapshot *snap, const struct wasi_fd_table *live) {
+  size_t bytes = (size_t)live->capacity * sizeof *live->entries;
+  if (live->capacity != snap->expected_capacity) {
+    struct wasi_fd_entry *e = realloc(snap->expected, bytes ? bytes : 1);
+    if (!e)
+      return -1;
+    snap->expected = e;
+    snap->expected_capacity = live->capacity;
+  }
+  if (bytes)
+    memcpy(snap->expected, live->entries, bytes);
+  return 0;
+}
+
+int wasi_ctx_set_mem_stream(wasi_ctx *ctx, uint32_t fd, struct wasi_mem_stream *stream,
+                            int null_fd) {
+  if (fd > 2 || fd >= ctx->fds->capacity || !ctx->fds->entries[fd].in_use)
+    return -1;
+  struct wasi_fd_entry *e = &ctx->fds->entries[fd];
+  e->host_fd = null_fd;
+  e->host_stdio = true;
+  e->stdio_fdflags = 0;
+  e->filetype = WASI_FILETYPE_CHARACTER_DEVICE; /* what a pipe has always been here */
+  e->mem_stream = stream;
+  return 0;
+}
+
+int wasi_ctx_snapshot(wasi_ctx *ctx) {
+  struct wasi_fd_snapshot *snap = calloc(1, sizeof *snap);
+  if (!snap || fd_table_copy(&snap->pristine, ctx->fds) != 0 ||
+      snapshot_expect(snap, ctx->fds) != 0) {
+    if (snap)
+      snapshot_free(snap);
+    fprintf(stderr, "wasmaot: cannot snapshot the descriptor table\n");
+    return -1;
+  }
+  ctx->fd_snapshot = snap;
+  return 0;
+}
+
+int wasi_ctx_reset(wasi_ctx *ctx, uint32_t envc, char **envp) {
+  ctx->envc = envc;
+  ctx->envp = envp;
+  struct wasi_fd_snapshot *snap = ctx->fd_snapshot;
+  struct wasi_fd_table expected = {snap->expected, snap->expected_capacity};
+  if (fd_table_same(ctx->fds, &expected))
+    return 0;
+  fd_table_free(ctx->fds);
+  if (fd_table_copy(ctx->fds, &snap->pristine) != 0 || snapshot_expect(snap, ctx->fds) != 0) {
+    fprintf(stderr, "wasmaot: cannot restore the descriptor table\n");
+    return -1;
+  }
+  return 0;
+}
+
 void wasi_ctx_free(wasi_ctx *ctx) {
   if (ctx->fds) {
     fd_table_free(ctx->fds);
     free(ctx->fds);
     ctx->fds = NULL;
+  }
+  if (ctx->fd_snapshot) {
+    snapshot_free(ctx->fd_snapshot);
+    ctx->fd_snapshot = NULL;
   }
 }
 
@@ -155,8 +229,15 @@ wasi_errno_t wasi_environ_get(wasi_ctx *ctx, uint32_t environ, uint32_t environ_
   return strings_get(ctx, ctx->envc, ctx->envp, environ, environ_buf);
 }
 
+struct wasmaot_unwind *wasmaot_unwind_target;
+
 void wasi_proc_exit(wasi_ctx *ctx, uint32_t code) {
   (void)ctx;
+  if (wasmaot_unwind_target) { /* serve: end this request, not the server */
+    wasmaot_unwind_target->exited = true;
+    wasmaot_unwind_target->exit_code = code;
+    longjmp(wasmaot_unwind_target->jmp, 1);
+  }
   /* Nothing of the host is buffered (guest writes go straight to the fds): exit now. */
   _exit((int)(code & 0xff));
 }

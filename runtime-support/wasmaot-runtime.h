@@ -61,6 +61,8 @@
 #endif
 #define WASM_RT_ALLOW_SEGUE WASMAOT_SEGUE
 
+#include <setjmp.h>
+
 #include "wasm-rt.h"
 
 /* Exit status of a process whose guest trapped. 134 is what wasmtime uses on Unix, so scripts
@@ -77,6 +79,7 @@
 /* ---- The WASI context ------------------------------------------------------------------- */
 
 struct wasi_fd_table;
+struct wasi_fd_snapshot;
 
 /* One per instance; wasm2c passes it to every import. Only the runtime looks inside. */
 struct w2c_wasi__snapshot__preview1 {
@@ -85,9 +88,38 @@ struct w2c_wasi__snapshot__preview1 {
   uint32_t argc;
   char **argv; /* guest argv, argv[0] is the program name */
   uint32_t envc;
-  char **envp; /* "KEY=VALUE" strings, exactly what the guest may see */
+  char **envp;                          /* "KEY=VALUE" strings, exactly what the guest may see */
+  struct wasi_fd_snapshot *fd_snapshot; /* serve: what wasi_ctx_reset restores, or NULL */
 };
 typedef struct w2c_wasi__snapshot__preview1 wasi_ctx;
+
+/* ---- Serving many requests from one instance (wasmaot serve, runtime-support/serve/) ---- */
+
+/* Where traps and proc_exit go instead of ending the process. NULL (the default, and always in
+ * `wasmaot run`): a trap prints its line and exits WASMAOT_TRAP_EXIT_CODE, proc_exit exits.
+ * Set by the serve host around each request: a trap (also one raised inside wabt's SIGSEGV
+ * handler) or a proc_exit records what happened here and longjmps to `jmp`; the host then
+ * resets the instance, so no guest state survives the jump. The jump leaves the signal mask
+ * as it was inside the handler: the host restores its own after landing. */
+struct wasmaot_unwind {
+  jmp_buf jmp;
+  bool exited;        /* proc_exit (exit_code), else a trap (trap) */
+  uint32_t exit_code; /* proc_exit's argument */
+  wasm_rt_trap_t trap;
+  const char *unknown_import; /* the trap was a call to this unknown import */
+};
+extern struct wasmaot_unwind *wasmaot_unwind_target;
+
+/* A guest stdio stream backed by host memory instead of a host descriptor (serve: the request
+ * body on stdin, the CGI response on stdout). Reads take `in` from in_pos on; writes append to
+ * `out` up to out_max bytes (past it, the write fails with EFBIG and `overflowed` is set). */
+struct wasi_mem_stream {
+  const uint8_t *in;
+  size_t in_len, in_pos;
+  uint8_t *out;
+  size_t out_len, out_cap, out_max;
+  bool overflowed;
+};
 
 /* Host side: build the context. All return 0 or print one line and return -1. */
 int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char **envp);
@@ -96,6 +128,18 @@ int wasi_ctx_preopen_dir(wasi_ctx *ctx, const char *host_path, const char *guest
 /* Bind and listen on HOST:PORT, and hand the listener to the guest as the next fd. */
 int wasi_ctx_listen(wasi_ctx *ctx, const char *host_port);
 void wasi_ctx_free(wasi_ctx *ctx);
+/* Serve: make guest fd `fd` (0-2) a memory stream. The stream stays the caller's; the entry's
+ * host descriptor is `null_fd` (an open /dev/null the caller keeps), which is never closed and
+ * answers fstat and poll. 0 or -1. */
+int wasi_ctx_set_mem_stream(wasi_ctx *ctx, uint32_t fd, struct wasi_mem_stream *stream,
+                            int null_fd);
+/* Serve: remember the descriptor table as it is now (stdio, preopens) as the pristine one, with
+ * its own duplicates of the host descriptors. 0 or -1. */
+int wasi_ctx_snapshot(wasi_ctx *ctx);
+/* Serve: put the table back as it was at wasi_ctx_snapshot (descriptors the guest opened are
+ * closed, renumbered, closed or restricted ones restored; nothing is done when it is
+ * unchanged), and give the guest this environment for its next run. 0 or -1 (EMFILE...). */
+int wasi_ctx_reset(wasi_ctx *ctx, uint32_t envc, char **envp);
 
 /* Called by wasm-rt-hardening.h's wrappers when wabt's runtime cannot allocate or map what an
  * instance needs (a huge table, a memory under `ulimit -v`): one line

@@ -8,7 +8,8 @@ static const char overview[] =
     "usage: wasmaot build IN.wasm -o OUT [build options]\n"
     "       wasmaot run [build options] [runtime options] IN.wasm [runtime options] [--] "
     "[ARGS...]\n"
-    "       wasmaot help [build|run]\n"
+    "       wasmaot serve [build options] IN.wasm --listen HOST:PORT [serve options]\n"
+    "       wasmaot help [build|run|serve]\n"
     "       wasmaot --help | --version\n"
     "       wasmaot info --json [build options]\n"
     "\n"
@@ -18,6 +19,8 @@ static const char overview[] =
     "commands:\n"
     "  build      build a native executable from a module\n"
     "  run        build into the cache (or find it there) and run it\n"
+    "  serve      an HTTP server running the module once per request (CGI), each request\n"
+    "             in a pristine instance\n"
     "  help CMD   all of CMD's options (also: wasmaot CMD --help)\n"
     "  --version  version, runtime-support location and this machine's default build\n"
     "\n"
@@ -91,6 +94,37 @@ static const char run_help[] =
     "module and options does not translate it again.\n"
     "\n" EXIT_STATUS;
 
+static const char serve_help[] =
+    "usage: wasmaot serve [build options] IN.wasm --listen HOST:PORT [serve options]\n"
+    "\n"
+    "Builds the module with the serve host into the cache (its own entry, not run's) and\n"
+    "serves HTTP/1.1 on HOST:PORT: every request runs the module's _start once, CGI-style\n"
+    "(WAGI): the request in environment variables (REQUEST_METHOD, PATH_INFO, QUERY_STRING,\n"
+    "CONTENT_LENGTH, CONTENT_TYPE, SERVER_NAME, SERVER_PORT, HTTP_<HEADER>, ... per RFC 3875,\n"
+    "and X_FULL_URL, X_RAW_PATH_INFO, X_MATCHED_ROUTE), the body on stdin, the response on\n"
+    "stdout (Status:, Content-Type:, Location: CGI headers, an empty line, the body), stderr\n"
+    "to the server's. No memory, global, table, descriptor or variable of one request is\n"
+    "seen by the next. A guest that traps or exits non-zero gets a 500, an output without\n"
+    "CGI headers a 502, a request past --timeout a 504.\n"
+    "\n" BUILD_OPTIONS "\n"
+    "serve options:\n"
+    "  --listen HOST:PORT     where to listen (required; PORT 0: any free port, printed)\n"
+    "  --dir HOST[::GUEST]    pre-open a host directory for every request\n"
+    "  --env KEY=VALUE        a variable for every request (--env KEY: copy the host's)\n"
+    "  --inherit-env          the whole host environment for every request\n"
+    "  --workers N            worker processes, one instance each (default: the cores)\n"
+    "  --timeout SECONDS      longest request, and longest wait for a client's request\n"
+    "                         (default 10); past it: 504 (408 for a slow client)\n"
+    "  --isolation reset|fresh|fork\n"
+    "                         how each request gets a pristine instance: one instance reset\n"
+    "                         after each request (default), a new instance per request, or a\n"
+    "                         fork of the pristine worker per request\n"
+    "  --max-body BYTES       largest request body (default 1048576); past it: 413\n"
+    "  -v, --verbose          say whether the cache was hit; log every request\n"
+    "\n"
+    "Exit status: 0 after SIGINT or SIGTERM; 2 if an option was unusable; 1 if a worker could\n"
+    "not start or after \"wasmaot: error: ...\" if the build failed.\n";
+
 const char *help_text(const char *command) {
   if (!command)
     return overview;
@@ -98,6 +132,8 @@ const char *help_text(const char *command) {
     return build_help;
   if (strcmp(command, "run") == 0)
     return run_help;
+  if (strcmp(command, "serve") == 0)
+    return serve_help;
   return NULL;
 }
 

@@ -20,6 +20,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,15 @@ static int cmd_build(int argc, char **argv) {
       return 1;
     if (r == 1)
       continue;
+    /* Hidden, for bench/serve: the serve host's libraries, and another host main. */
+    if (strcmp(argv[i], "--serve") == 0) {
+      o.serve = 1;
+      continue;
+    }
+    if (strcmp(argv[i], "--host-main") == 0 && i + 1 < argc) {
+      o.host_main = argv[++i];
+      continue;
+    }
     if (argv[i][0] == '-' && argv[i][1] != 0)
       return die("build: unknown option %s (see wasmaot help build)%s", argv[i], "");
     if (in)
@@ -354,7 +364,7 @@ static int cmd_info(int argc, char **argv) {
   json_argv(f.argv, f.argc);
   pipeline_host_cflags(&o, &c);
   printf(",\n  \"host_main\": {\"source\": ");
-  json_str(pipeline_host_main_source());
+  json_str(pipeline_host_main_source(&o));
   printf(", \"cflags\": ");
   json_argv(c.argv, c.argc);
   pipeline_link_libraries(&o, &c);
@@ -438,6 +448,8 @@ static int take_runtime_option(int argc, char **argv, int *i, char **child, int 
   return 0;
 }
 
+static int exec_cached(const char *in, const struct build_options *o, char **child, int verbose);
+
 /* wasmaot run [options] IN.wasm [runtime options] [--] [ARGS...]
  * As with `wasmtime run`, options go before the module; after it, the runtime options above
  * are still ours up to the first other argument or "--" (so `run app.wasm --dir .` keeps
@@ -501,14 +513,22 @@ static int cmd_run(int argc, char **argv) {
     child[n++] = argv[i];
   child[n] = NULL;
 
+  return exec_cached(in, &o, child, verbose);
+}
+
+/* The executable for `in` built with `o`, from the content-addressed cache (built into it on a
+ * miss: the key covers the module's bytes, the options — `run` and `serve` build different
+ * hosts, see build_options_describe —, the toolchain and wasmaot itself), exec'd with `child`
+ * (child[0] is set here). Returns only on failure. */
+static int exec_cached(const char *in, const struct build_options *o, char **child, int verbose) {
   size_t len;
   uint8_t *bytes = read_file(in, &len);
   if (!bytes)
     return 1;
   char err[2048], dir[PATH_MAX], opts[256], tools[8192];
-  build_options_describe(&o, opts, sizeof opts);
+  build_options_describe(o, opts, sizeof opts);
   if (cache_dir(dir, sizeof dir, err, sizeof err) != 0 ||
-      pipeline_toolchain_identity(&o, tools, sizeof tools, err, sizeof err) != 0)
+      pipeline_toolchain_identity(o, tools, sizeof tools, err, sizeof err) != 0)
     return die("%s%s", err, "");
   const char *version = "wasmaot " WASMAOT_VERSION;
   const void *parts[] = {bytes, opts, tools, version};
@@ -527,7 +547,7 @@ static int cmd_run(int argc, char **argv) {
   } else {
     if (verbose)
       fprintf(stderr, "wasmaot: cache miss, translating into %s\n", path);
-    if (pipeline_build(in, bytes, len, path, &o, err, sizeof err) != 0) {
+    if (pipeline_build(in, bytes, len, path, o, err, sizeof err) != 0) {
       free(bytes);
       return die("%s%s", err, "");
     }
@@ -536,6 +556,71 @@ static int cmd_run(int argc, char **argv) {
   child[0] = path;
   execv(path, child);
   return die("cannot run %s: %s", path, strerror(errno));
+}
+
+/* wasmaot serve [build options] IN.wasm --listen HOST:PORT [serve options]: the module built
+ * with the serve host (runtime-support/serve/), cached like `run`'s build but under its own
+ * key, exec'd with the serve options. Options may come before or after the module; there are
+ * no guest arguments (a request's are its environment and body). */
+static int cmd_serve(int argc, char **argv) {
+  struct build_options o;
+  build_options_default(&o);
+  o.serve = 1;
+  int verbose = 0, r, n = 1;
+  char **child = calloc((size_t)argc + 8, sizeof *child);
+  if (!child)
+    return die("out of memory%s%s", "", "");
+  child[n++] = "--argv0";
+  int argv0_at = n++;
+  const char *in = NULL;
+  static const char *const serve_options[] = {"--listen",  "--dir",       "--env",     "--workers",
+                                              "--timeout", "--isolation", "--max-body"};
+  for (int i = 0; i < argc; i++) {
+    if (help_is_request(argv[i]))
+      return fputs(help_text("serve"), stdout) < 0;
+    if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+      verbose = 1;
+      child[n++] = "-v";
+      continue;
+    }
+    if (strcmp(argv[i], "--inherit-env") == 0) {
+      child[n++] = argv[i];
+      continue;
+    }
+    bool taken = false;
+    for (size_t k = 0; k < sizeof serve_options / sizeof *serve_options && !taken; k++) {
+      size_t kl = strlen(serve_options[k]);
+      if (strncmp(argv[i], serve_options[k], kl) == 0 && argv[i][kl] == '=') {
+        child[n++] = argv[i];
+        taken = true;
+      } else if (strcmp(argv[i], serve_options[k]) == 0) {
+        if (i + 1 >= argc)
+          return die("serve: %s needs a value%s", argv[i], "");
+        child[n++] = argv[i++];
+        child[n++] = argv[i];
+        taken = true;
+      }
+    }
+    if (taken)
+      continue;
+    if ((r = parse_build_option(argc, argv, &i, &o, NULL)) < 0)
+      return 1;
+    if (r == 1)
+      continue;
+    if (argv[i][0] == '-')
+      return die("serve: unknown option %s (see wasmaot help serve)%s", argv[i], "");
+    if (in)
+      return die("serve: more than one module (%s and %s)", in, argv[i]);
+    in = argv[i];
+  }
+  build_options_resolve(&o);
+  if (!in)
+    return die("serve: no input module (usage: wasmaot serve [OPTIONS] IN.wasm --listen "
+               "HOST:PORT)%s%s",
+               "", "");
+  child[argv0_at] = (char *)in;
+  child[n] = NULL;
+  return exec_cached(in, &o, child, verbose);
 }
 
 int main(int argc, char **argv) {
@@ -563,6 +648,8 @@ int main(int argc, char **argv) {
     return cmd_build(argc - 2, argv + 2);
   if (strcmp(cmd, "run") == 0)
     return cmd_run(argc - 2, argv + 2);
+  if (strcmp(cmd, "serve") == 0)
+    return cmd_serve(argc - 2, argv + 2);
   if (strcmp(cmd, "info") == 0)
     return cmd_info(argc - 2, argv + 2);
   if (strcmp(cmd, "cflags") == 0)

@@ -56,6 +56,8 @@ void build_options_default(struct build_options *o) {
   o->sanitize = 0;
   o->unknown_imports = UNKNOWN_IMPORTS_ERROR;
   o->jobs = 0; /* resolved by build_options_resolve() */
+  o->serve = 0;
+  o->host_main = NULL;
 }
 
 static enum bounds_mode effective_bounds(const struct build_options *o) {
@@ -98,9 +100,10 @@ int pipeline_split_count(uint32_t code_size, int jobs) {
 
 void build_options_describe(const struct build_options *o, char *buf, size_t len) {
   static const char *const unknown[] = {"", ";unknown-imports=trap", ";unknown-imports=default"};
-  snprintf(buf, len, "cc=%s;O%d;bounds=%s%s%s", o->cc, o->opt_level,
+  snprintf(buf, len, "cc=%s;O%d;bounds=%s%s%s%s%s%s", o->cc, o->opt_level,
            o->bounds == BOUNDS_GUARD ? "guard" : "check", o->sanitize ? ";sanitize" : "",
-           unknown[o->unknown_imports]);
+           unknown[o->unknown_imports], o->serve ? ";host=serve" : "",
+           o->host_main ? ";host-main=" : "", o->host_main ? o->host_main : "");
 }
 
 const char *pipeline_wasm2c_path(void) {
@@ -413,9 +416,12 @@ void pipeline_host_cflags(const struct build_options *o, struct pipeline_cmd *c)
   host_cflags(o, c);
 }
 
-const char *pipeline_host_main_source(void) {
+const char *pipeline_host_main_source(const struct build_options *o) {
   static char path[PATH_MAX + 64];
-  snprintf(path, sizeof path, "%s/src/host_main.c", pipeline_share_dir());
+  if (o->host_main)
+    return o->host_main;
+  snprintf(path, sizeof path, "%s/src/%s", pipeline_share_dir(),
+           o->serve ? "serve_main.c" : "host_main.c");
   return path;
 }
 
@@ -428,7 +434,7 @@ void pipeline_host_compile_argv(const struct build_options *o, const char *guest
   cmd_add(c, "-include");
   cmd_add(c, glue_h);
   cmd_add(c, "-c");
-  cmd_add(c, cmd_str(c, "%s%s", pipeline_host_main_source(), ""));
+  cmd_add(c, cmd_str(c, "%s%s", pipeline_host_main_source(o), ""));
   cmd_add(c, "-o");
   cmd_add(c, host_o);
 }
@@ -437,6 +443,10 @@ void pipeline_host_compile_argv(const struct build_options *o, const char *guest
 static void link_libraries(const struct build_options *o, struct pipeline_cmd *c) {
   const char *share = pipeline_share_dir(), *san_suffix = o->sanitize ? "-san" : "";
   char lib[64];
+  if (o->serve) {
+    snprintf(lib, sizeof lib, "libwasmaot-serve%s.a", san_suffix);
+    cmd_add(c, cmd_str(c, "%s/lib/%s", share, lib));
+  }
   snprintf(lib, sizeof lib, "libwasmaot-rt-%s%s.a",
            effective_bounds(o) == BOUNDS_GUARD ? "guard" : "check", san_suffix);
   cmd_add(c, cmd_str(c, "%s/lib/%s", share, lib));
@@ -457,6 +467,9 @@ void pipeline_link_argv(const struct build_options *o, const char *const *guest_
   cmd_add(c, o->cc);
   if (o->sanitize)
     cmd_add(c, "-fsanitize=address,undefined");
+  if (o->serve) /* see runtime-support/serve/instance.c */
+    cmd_add(c, "-Wl,--wrap=wasm_rt_allocate_memory,--wrap=wasm_rt_allocate_funcref_table,"
+               "--wrap=wasm_rt_allocate_externref_table,--wrap=wasm_rt_allocate_memory_shared");
   for (int i = 0; i < nguest; i++)
     cmd_add(c, guest_objs[i]);
   cmd_add(c, host_o);
@@ -738,7 +751,9 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
   const char *files[] = {"src/host_main.c",           "lib/libwasmaot-wasi.a",
                          "lib/libwasmaot-rt-guard.a", "lib/libwasmaot-rt-check.a",
                          "lib/libwasmaot-wasi-san.a", "lib/libwasmaot-rt-check-san.a",
-                         "include/wasmaot-runtime.h"};
+                         "include/wasmaot-runtime.h", "src/serve_main.c",
+                         "lib/libwasmaot-serve.a",    "lib/libwasmaot-serve-san.a",
+                         "include/wasmaot-serve.h",   "include/wasmaot-serve-guest.h"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char p[2 * PATH_MAX];
     snprintf(p, sizeof p, "%s/%s", share, files[i]);

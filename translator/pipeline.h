@@ -17,6 +17,8 @@ struct build_options {
   int sanitize;        /* host side (runtime, host main) under ASan+UBSan; implies bounds=check */
   int unknown_imports; /* enum unknown_imports (import_glue.h): error (default), trap, default */
   int jobs;            /* compilers run at once (-j); 0: $WASMAOT_JOBS, else the number of cores */
+  int serve;           /* the serve host (serve_main.c, libwasmaot-serve) instead of host_main.c */
+  const char *host_main; /* hidden --host-main FILE: this C file as the host main (a benchmark) */
 };
 
 /* Options before the command line: bounds=guard, compiler and level left open. */
@@ -70,12 +72,14 @@ void pipeline_host_cflags(const struct build_options *o, struct pipeline_cmd *c)
 /* The host main's full compile: its flags, -include GUEST_H -include GLUE_H -c SRC -o HOST_O. */
 void pipeline_host_compile_argv(const struct build_options *o, const char *guest_h,
                                 const char *glue_h, const char *host_o, struct pipeline_cmd *c);
-/* <share>/src/host_main.c */
-const char *pipeline_host_main_source(void);
-/* The libraries every executable links, in order: the runtime's for these options, -lm,
- * -lpthread. */
+/* The host main these options compile: --host-main's file, else <share>/src/serve_main.c for
+ * the serve host, else <share>/src/host_main.c. */
+const char *pipeline_host_main_source(const struct build_options *o);
+/* The libraries every executable links, in order: the serve host's (serve), the runtime's for
+ * these options, -lm, -lpthread. */
 void pipeline_link_libraries(const struct build_options *o, struct pipeline_cmd *c);
-/* The link: CC [-fsanitize=...] GUEST_O... HOST_O libraries -o OUT. */
+/* The link: CC [-fsanitize=...] [serve: -Wl,--wrap=... for the allocators of memories and
+ * tables, so the serve host knows every one it must reset] GUEST_O... HOST_O libraries -o OUT. */
 void pipeline_link_argv(const struct build_options *o, const char *const *guest_objs, int nguest,
                         const char *host_o, const char *out, struct pipeline_cmd *c);
 

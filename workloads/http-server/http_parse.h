@@ -17,8 +17,11 @@
 #define HTTP_MAX_HEAD_BYTES 8192
 /* Header fields per request; past it: 431. */
 #define HTTP_MAX_HEADERS 100
-/* Largest request body we skip over (we serve no request bodies); past it: 413. */
+/* Largest request body we skip over (we serve no request bodies); past it: 413. wasmaot serve
+ * compiles this parser with its own (larger) bound and applies --max-body itself. */
+#ifndef HTTP_MAX_BODY_BYTES
 #define HTTP_MAX_BODY_BYTES (1u << 20)
+#endif
 
 struct http_request {
   const char *method; /* points into the caller's buffer */
