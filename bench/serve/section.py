@@ -35,10 +35,10 @@ CGI_BODY = b"hello"
 CGI_ANSWER = b"x=1 check=42 sum=43 len=5 body=hello\n"
 ISOLATION_MODES = ["reset", "fresh", "fork"]
 WASMTIME_SERVE_WHY = (
-    "not measured: `wasmtime serve` runs wasi:http components only; the serve guests are WASI "
-    "preview1 command/reactor modules, and building a wasi:http component needs the proxy adapter "
-    "(a wasmtime release asset, in no registry) or WIT bindings generators this project does not "
-    "install (a Python guest via PyPI's componentize-py would not be the same program)")
+    "not measured: `wasmtime serve` runs wasi:http components only and the serve guests are WASI "
+    "preview1 modules; a C wasi:http component would need wit-bindgen, the WASI WIT files and the "
+    "preview1 adapter (crates.io: not installed by this project), a Python one PyPI's componentize-py "
+    "(not the same program)")
 
 
 class Plan:
