@@ -62,7 +62,8 @@ static ssize_t mem_stream_io(struct wasi_mem_stream *s, const struct iovec *v, i
       size_t left = s->in ? s->in_len - s->in_pos : 0;
       if (n > left)
         n = left;
-      memcpy(v[i].iov_base, s->in + s->in_pos, n);
+      if (n)
+        memcpy(v[i].iov_base, s->in + s->in_pos, n);
       s->in_pos += n;
     } else {
       if (s->out_max == 0) {
@@ -88,7 +89,8 @@ static ssize_t mem_stream_io(struct wasi_mem_stream *s, const struct iovec *v, i
         s->out = grown;
         s->out_cap = cap;
       }
-      memcpy(s->out + s->out_len, v[i].iov_base, n);
+      if (n)
+        memcpy(s->out + s->out_len, v[i].iov_base, n);
       s->out_len += n;
     }
     done += n;

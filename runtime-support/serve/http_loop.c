@@ -27,8 +27,8 @@
 
 enum {
   MAX_EVENTS = 256,
-  ACCEPT_BATCH = 64,
-  SWEEP_MS = 100, /* how often deadlines are checked */
+  ACCEPT_BATCH = 8, /* per wake-up: the other workers take the rest */
+  SWEEP_MS = 100,   /* how often deadlines are checked */
   MAX_CONNS = 16384,
 };
 
@@ -321,7 +321,8 @@ void serve_http_loop(int listener, const struct serve_config *cfg, struct serve_
   snprintf(l.port, sizeof l.port, "%u",
            ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
                                           : ((struct sockaddr_in *)&sa)->sin_port));
-  struct epoll_event ev = {.events = EPOLLIN, .data.fd = -1};
+  /* The listener is shared by every worker: wake one of them per connection. */
+  struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = -1};
   if (!l.conns || l.epfd < 0 || epoll_ctl(l.epfd, EPOLL_CTL_ADD, listener, &ev) != 0) {
     fprintf(stderr, "wasmaot serve: cannot start the worker's loop\n");
     _exit(2);

@@ -184,7 +184,8 @@ static int snapshot(struct serve_engine *e) {
     t->elems = malloc(bytes ? bytes : 1);
     if (!t->elems)
       return -1;
-    memcpy(t->elems, t->t->data, bytes);
+    if (bytes)
+      memcpy(t->elems, t->t->data, bytes);
   }
   bool tracking = false;
   for (int i = 0; i < g_nmemories; i++) {
@@ -194,7 +195,8 @@ static int snapshot(struct serve_engine *e) {
     t->image = malloc(size ? size : 1);
     if (!t->image)
       return -1;
-    memcpy(t->image, t->m->data, size);
+    if (size)
+      memcpy(t->image, t->m->data, size);
     t->mapped = memory_is_mapped(t->m) && size % g_page == 0;
     if (t->mapped) {
       size_t pages = size / g_page;
@@ -234,7 +236,8 @@ static int restore(struct serve_engine *e) {
           return -1;
         d = shrunk;
       }
-      memcpy(d, t->image, initial);
+      if (initial)
+        memcpy(d, t->image, initial);
       mem_data[i] = d;
     }
   }
@@ -248,7 +251,8 @@ static int restore(struct serve_engine *e) {
         return -1;
       d = shrunk;
     }
-    memcpy(d, t->elems, bytes);
+    if (bytes)
+      memcpy(d, t->elems, bytes);
     table_data[i] = d;
   }
   memcpy(e->g->instance, e->instance_image, e->g->instance_size);

@@ -12,7 +12,8 @@
  *                 as an HTTP response;
  *   http_loop.c   one worker's event loop: connections, request heads (workloads/http-server's
  *                 parser), bodies, responses, deadlines;
- *   workers.c     the listening sockets (SO_REUSEPORT), prefork, respawn, the timeout timer. */
+ *   workers.c     the listening socket (shared by the workers), prefork, respawn, the timeout
+ *                 timer. */
 #ifndef WASMAOT_SERVE_H
 #define WASMAOT_SERVE_H
 

@@ -1,10 +1,13 @@
 /* Worker supervision and the per-request deadline. See serve.h.
  *
- * The supervisor binds HOST:PORT once (keeping the port, and resolving port 0), then forks the
- * workers: each binds its own listening socket on that address with SO_REUSEPORT, so the kernel
- * spreads connections over them, sets up its own instance and serves, single-threaded. A worker
- * that dies (a crash, a request past its deadline) is started again. The supervisor reports
+ * The supervisor listens on HOST:PORT (port 0: any, printed), then forks the workers, which
+ * share that one listening socket: each sets up its own instance and serves, single-threaded,
+ * waiting on the socket with EPOLLEXCLUSIVE (one worker woken per connection). A worker that
+ * dies (a crash, a request past its deadline) is started again. The supervisor reports
  * "listening" once every first worker is ready, and stops them all on SIGINT/SIGTERM.
+ * (Per-worker SO_REUSEPORT listeners were tried first: a worker that ends takes the
+ * connections queued on its own listener with it — reset — and with one worker the port
+ * refuses connections until its successor listens. The shared queue loses nothing.)
  *
  * The deadline: a worker's interval timer (SIGALRM) fires a few times per --timeout; past the
  * deadline of the request running, the handler answers 504 on its connection and ends the
@@ -88,14 +91,14 @@ static int deadline_install(double timeout_s) {
 
 /* ---- Sockets -------------------------------------------------------------------------------- */
 
-static int bind_socket(const struct addrinfo *ai, bool listening) {
+static int listen_socket(const struct addrinfo *ai) {
+  /* Non-blocking: the workers accept from an epoll loop. */
   int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
   if (fd < 0)
     return -1;
   int one = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-      setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0 ||
-      bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || (listening && listen(fd, 4096) != 0)) {
+      bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 4096) != 0) {
     int saved = errno;
     close(fd);
     errno = saved;
@@ -118,17 +121,13 @@ struct worker_args {
   struct addrinfo *ai;
   serve_worker_setup setup;
   void *arg;
-  int ready_fd; /* the write end: one byte when listening, closed after */
+  int listener;
+  int ready_fd; /* the write end: one byte when ready, closed after */
 };
 
 WASM_RT_NO_RETURN static void worker_main(const struct worker_args *w) {
   signal(SIGINT, SIG_DFL);
   signal(SIGTERM, SIG_DFL);
-  int fd = bind_socket(w->ai, true);
-  if (fd < 0) {
-    fprintf(stderr, "wasmaot serve: worker cannot listen: %s\n", strerror(errno));
-    _exit(2);
-  }
   struct serve_engine *engine = w->setup(w->arg);
   if (!engine)
     _exit(2);
@@ -141,7 +140,7 @@ WASM_RT_NO_RETURN static void worker_main(const struct worker_args *w) {
     (void)ignored;
     close(w->ready_fd);
   }
-  serve_http_loop(fd, w->cfg, engine);
+  serve_http_loop(w->listener, w->cfg, engine);
   _exit(0);
 }
 
@@ -163,15 +162,14 @@ int serve_run(const struct serve_config *cfg, serve_worker_setup setup, void *ar
             gai_strerror(gai));
     return 2;
   }
-  /* Holds the port (bound, not listening: the kernel gives connections to listeners only). */
-  int holder = bind_socket(ai, false);
-  if (holder < 0) {
+  int listener = listen_socket(ai);
+  if (listener < 0) {
     fprintf(stderr, "wasmaot serve: --listen %s:%s: %s\n", cfg->listen_host, cfg->listen_port,
             strerror(errno));
     freeaddrinfo(ai);
     return 2;
   }
-  getsockname(holder, ai->ai_addr, &ai->ai_addrlen); /* port 0 -> the one we got */
+  getsockname(listener, ai->ai_addr, &ai->ai_addrlen); /* port 0: the one we got */
   char host[NI_MAXHOST], port[NI_MAXSERV];
   getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof host, port, sizeof port,
               NI_NUMERICHOST | NI_NUMERICSERV);
@@ -191,7 +189,7 @@ int serve_run(const struct serve_config *cfg, serve_worker_setup setup, void *ar
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
-  struct worker_args w = {cfg, ai, setup, arg, ready[1]};
+  struct worker_args w = {cfg, ai, setup, arg, listener, ready[1]};
   for (long i = 0; i < n; i++)
     pids[i] = spawn(&w);
   close(ready[1]);
@@ -244,7 +242,7 @@ int serve_run(const struct serve_config *cfg, serve_worker_setup setup, void *ar
     if (pids[i] > 0)
       while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
         ;
-  close(holder);
+  close(listener);
   freeaddrinfo(ai);
   free(pids);
   return rc;

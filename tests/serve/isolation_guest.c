@@ -7,7 +7,8 @@
  *              X-Secret, so the request itself does not carry it), and reports the memory size,
  *              LEAK in the environment, which descriptors above 3 are open, whether fd 3 is
  *              still the preopen /data, and what stdin holds (the request body);
- *   op=trap, op=exit (status 7), op=grow (memory.grow until it fails, writing every page),
+ *   op=trap, op=exit (status 7), op=grow (memory.grow until it fails at the module's limit,
+ *   64 MiB (CMakeLists.txt), writing to every page),
  *   op=loop (forever), op=noheader (a body without CGI headers), op=env (prints the CGI
  *   variables), op=deep (recursion until the stack is exhausted).
  * Anything else: "hello". */
@@ -113,8 +114,8 @@ int main(void) {
     exit(7);
   } else if (op_is(q, "grow")) {
     size_t p;
-    while ((p = __builtin_wasm_memory_grow(0, 16)) != (size_t)-1)
-      for (size_t i = 0; i < 16; i++)
+    while ((p = __builtin_wasm_memory_grow(0, 128)) != (size_t)-1)
+      for (size_t i = 0; i < 128; i++)
         ((volatile char *)((p + i) * 65536))[7] = 1;
     head();
     printf("grown to %zu pages\n", __builtin_wasm_memory_size(0));
