@@ -205,4 +205,3 @@ void describe_machine(void) {
   printf(",\"loadavg\":[%.2f,%.2f,%.2f]}}\n", load[0], load[1], load[2]);
   fflush(stdout);
 }
-
