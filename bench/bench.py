@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import adapters  # noqa: E402
 import http_bench  # noqa: E402
+import serve.section as serve_section  # noqa: E402
 import machine  # noqa: E402
 import report  # noqa: E402
 from adapters import Context, Unsupported  # noqa: E402
@@ -59,7 +60,8 @@ def parse_args():
     p.add_argument("--quick", action="store_true", help="smoke run: fewer runs, smaller N (says so in the report)")
     p.add_argument("--results", default=os.path.join(REPO, "results"), help="results root (default: results/)")
     p.add_argument("--rows", help="comma-separated row ids to run (default: all)")
-    p.add_argument("--workloads", help="comma-separated workloads (default: all)")
+    p.add_argument("--workloads", help="comma-separated workloads (default: all, and the serve section; "
+                                       "name `serve` to include it in a selection)")
     p.add_argument("--no-install", action="store_true",
                    help="do not install the quick peers (bun, wazero) before running")
     p.add_argument("--check", action="store_true",
@@ -256,6 +258,11 @@ def main():
             phase_seconds[wl.name] = round(time.monotonic() - phase_start, 1)
             for row in rows:
                 summarize_cell(cells[(row.row, wl.name)], wl)
+        serve = None
+        if not args.workloads or "serve" in args.workloads.split(","):
+            phase_start = time.monotonic()
+            serve = serve_section.run(build, args.quick, ctx.scratch("serve"), progress=progress.note)
+            phase_seconds["serve"] = round(time.monotonic() - phase_start, 1)
         progress.done()
         results = {
             "schema": 1,
@@ -275,6 +282,8 @@ def main():
                           for w in wls],
             "cells": list(cells.values()),
         }
+        if serve:
+            results["serve"] = serve
         results["tools"] = machine.tool_versions(results["rows"], build)
         results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         out = report.write_atomically(results, args.results, started)
@@ -283,7 +292,7 @@ def main():
     print(f"bench: results in {out}", file=sys.stderr)
     print(report.console_summary(results))
     if args.check:
-        problems = check_complete(results)
+        problems = check_complete(results) + (serve_section.problems(serve) if serve else [])
         for p in problems:
             print(f"bench --check: {p}", file=sys.stderr)
         return 1 if problems else 0

@@ -28,14 +28,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_get(port: int, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+def http_get(port: int, path: str, timeout: float = 2.0, method: str = "GET", body: bytes | None = None,
+             headers: dict | None = None) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request(method, path, body=body, headers=headers or {})
         resp = conn.getresponse()
         return resp.status, resp.read()
     finally:
         conn.close()
+
+
+def read_stat(pid: int) -> list[str] | None:
+    """/proc/PID/stat's fields after the command name (index 0 is the state), or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
+def process_tree(root: int) -> list[int]:
+    """root and its live descendants."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            fields = read_stat(int(name))
+            if fields:
+                children.setdefault(int(fields[1]), []).append(int(name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
 
 
 class Server:
@@ -56,7 +82,7 @@ class Server:
             if self.proc.poll() is not None:
                 return 0.0, f"server exited with {self.proc.returncode} before answering: {self.log_tail()}"
             try:
-                status, body = http_get(self.port, wl.path, timeout=max(deadline - time.monotonic(), 0.1))
+                status, body = http_get(self.port, wl.path, max(deadline - time.monotonic(), 0.1), **request_of(wl))
             except (ConnectionRefusedError, ConnectionResetError):
                 continue  # not listening yet: retry at once, no sleep
             except (OSError, http.client.HTTPException) as e:
@@ -66,23 +92,40 @@ class Server:
         return 0.0, f"no answer within {deadline_s:.0f} s: {self.log_tail()}"
 
     def cpu_ms(self) -> float:
-        """User+system CPU time of the server so far, all threads (from /proc/PID/stat)."""
-        with open(f"/proc/{self.proc.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+        """User+system CPU time of the server so far, all threads, summed over its process tree
+        (a prefork server's workers too; from /proc/PID/stat)."""
         ticks = os.sysconf("SC_CLK_TCK")
-        return (int(fields[11]) + int(fields[12])) * 1000.0 / ticks
+        total = 0
+        for pid in process_tree(self.proc.pid):
+            fields = read_stat(pid)
+            if fields:
+                total += int(fields[11]) + int(fields[12])
+        return total * 1000.0 / ticks
 
     def rss_kib(self) -> int:
-        with open(f"/proc/{self.proc.pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        """Resident memory of the server's whole process tree (shared pages counted per process)."""
+        total = 0
+        for pid in process_tree(self.proc.pid):
+            try:
+                with open(f"/proc/{pid}/status") as f:
+                    for line in f:
+                        if line.startswith("VmRSS:"):
+                            total += int(line.split()[1])
+            except OSError:
+                pass  # exited meanwhile
+        return total
 
     def log_tail(self) -> str:
         self.log.flush()
         with open(self.log.name, "rb") as f:
             return f.read()[-200:].decode(errors="replace").strip()
+
+
+def request_of(wl) -> dict:
+    """The request a workload is measured with, beyond its path: GET with no body unless the
+    workload says otherwise (method, body, headers: the serve section's CGI guest)."""
+    return {"method": getattr(wl, "method", "GET"), "body": getattr(wl, "body", None),
+            "headers": getattr(wl, "headers", None)}
 
 
 def check_response(wl, status: int, body: bytes) -> str | None:
@@ -124,12 +167,20 @@ def cold_start(argv_for_port, env_extra: dict, scratch: str, wl, deadline_s: flo
 def run_wrk(port: int, wl, connections: int, seconds: int) -> dict:
     argv = pin_command(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s",
                         "-s", WRK_SCRIPT, f"http://{HOST}:{port}{wl.path}", "--",
-                        str(wl.expected_status), wl.expected_body.decode()], CLIENT_CPU)
+                        str(wl.expected_status), wl.expected_body.decode()] + wrk_request_args(wl), CLIENT_CPU)
     proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 30)
     for line in proc.stdout.splitlines():
         if line.startswith("WRK_JSON "):
             return json.loads(line[len("WRK_JSON "):])
     raise RuntimeError(f"wrk gave no figures (exit {proc.returncode}): {proc.stderr.strip()[:200]}")
+
+
+def wrk_request_args(wl) -> list[str]:
+    """wrk-verify.lua's optional METHOD BODY HEADER... arguments for a workload's request."""
+    r = request_of(wl)
+    if r["method"] == "GET" and not r["body"] and not r["headers"]:
+        return []
+    return [r["method"], (r["body"] or b"").decode()] + [f"{k}: {v}" for k, v in (r["headers"] or {}).items()]
 
 
 def throughput(argv_for_port, env_extra: dict, scratch: str, wl, seconds: int, warmup_s: int,
@@ -155,7 +206,7 @@ def throughput(argv_for_port, env_extra: dict, scratch: str, wl, seconds: int, w
             if errors or w["requests"] == 0:
                 result["error"] = f"{c} connections: {errors} wrong/failed responses of {w['requests']}"
             result["levels"][str(c)] = level
-        status, body = http_get(server.port, wl.path)  # still correct after the load
+        status, body = http_get(server.port, wl.path, **request_of(wl))  # still correct after the load
         result["error"] = result["error"] or check_response(wl, status, body)
     except (OSError, RuntimeError, subprocess.TimeoutExpired, http.client.HTTPException) as e:
         result["error"] = f"{type(e).__name__}: {e}"

@@ -41,7 +41,7 @@ def write_all(results: dict, out_dir: str):
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     write_csv(results, os.path.join(out_dir, "results.csv"))
-    table_list = tables.all_tables(results) + [rows_table(results)]
+    table_list = tables.all_tables(results) + serve_tables(results) + [rows_table(results)]
     plot_list = plots.all_plots(results, out_dir)
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write(markdown(results, table_list, plot_list))
@@ -59,6 +59,14 @@ def write_csv(results, path):
             for metric, s in metrics.items():
                 w.writerow([c["row"], c["workload"], metric, s.get("median"), s.get("min"), s.get("max"),
                             s.get("n"), c["verified"], c["status"], c["compile_s"], c["artifact_bytes"], c["reason"]])
+
+
+def serve_tables(results):
+    """The serve section's tables (bench/serve/section.py), when the run had it."""
+    if "serve" not in results:
+        return []
+    import serve.section
+    return serve.section.tables(results["serve"])
 
 
 def rows_table(results):
@@ -81,7 +89,7 @@ def header_lines(results):
 
 def markdown(results, table_list, plot_list):
     out = ["# wasmaot bench report", ""] + header_lines(results) + ["", "## Method", ""]
-    out += [f"- {n}" for n in results["method"]] + [""]
+    out += [f"- {n}" for n in results["method"] + results.get("serve", {}).get("method", [])] + [""]
     for title, headers, body in table_list:
         out += [f"## {title}", "", "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
         out += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in body]
@@ -106,7 +114,8 @@ def html_page(results, table_list, plot_list):
     for line in header_lines(results):
         cls = " class='quick'" if "QUICK" in line else ""
         parts.append(f"<p{cls}>{esc(line.replace('**', '').replace('`', ''))}</p>")
-    parts.append("<h2>Method</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in results["method"]) + "</ul>")
+    notes = results["method"] + results.get("serve", {}).get("method", [])
+    parts.append("<h2>Method</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in notes) + "</ul>")
     for title, headers, body in table_list:
         parts.append(f"<h2>{esc(title)}</h2><table><thead><tr>"
                      + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr></thead><tbody>")
@@ -129,7 +138,7 @@ def html_page(results, table_list, plot_list):
 def console_summary(results):
     """The short text `make bench` prints at the end: each workload's ranked rows."""
     out = []
-    for title, headers, body in tables.all_tables(results):
+    for title, headers, body in tables.all_tables(results) + serve_tables(results):
         out.append(f"\n== {title}")
         keep = [i for i, h in enumerate(headers) if h in ("#", "row") or "median" in h or h in ("× native", "status", "p99 ms")]
         if "row" not in headers:  # not a ranking (the same-compiler table): every column

@@ -1,6 +1,7 @@
 -- wrk script for the bench: checks every response's status and body (a fast wrong answer is
 -- not a result) and prints the figures as one JSON line the harness parses.
--- Usage: wrk ... -s wrk-verify.lua URL -- EXPECTED_STATUS EXPECTED_BODY
+-- Usage: wrk ... -s wrk-verify.lua URL -- EXPECTED_STATUS EXPECTED_BODY [METHOD BODY [HEADER...]]
+-- (METHOD and BODY: the request's, default GET and none; each HEADER "Name: value".)
 local threads = {}
 
 function setup(thread)
@@ -10,6 +11,14 @@ end
 function init(args)
   expected_status = tonumber(args[1])
   expected_body = args[2]
+  if args[3] then
+    wrk.method = args[3]
+    wrk.body = args[4]
+    for i = 5, #args do
+      local name, value = args[i]:match("^([^:]+):%s*(.*)$")
+      wrk.headers[name] = value
+    end
+  end
   bad = 0 -- global: read per thread in done()
 end
 

@@ -18,6 +18,7 @@ import measure  # noqa: E402
 import report  # noqa: E402
 import tables  # noqa: E402
 import workloads  # noqa: E402
+from serve import section as serve_section  # noqa: E402
 
 
 def openssl_chain(rounds):
@@ -157,6 +158,46 @@ class Check(unittest.TestCase):
         self.assertIn("wasmaot-gcc-guard × w: FAILED: wrong output", bench.check_complete(own_failed))
         silent = fake_results([cell("native-gcc", 1.0), cell("wasmtime-cwasm", None, "pending")])
         self.assertEqual(len(bench.check_complete(silent)), 1)
+
+
+class ServeSection(unittest.TestCase):
+    """bench/serve/section.py: how rounds are combined and what --check refuses."""
+
+    def line(self, variant, median, guest="handler", **kw):
+        return {"variant": variant, "guest": guest, "n": 10, "median_us": median, "p10_us": median - 1,
+                "p90_us": median + 1, "min_us": median - 2, "max_us": median + 2, "verified": True, **kw}
+
+    def test_median_of_round_medians_and_failures_propagate(self):
+        rows = {(r["variant"], r["guest"]): r for r in serve_section.summarize_micro([
+            self.line("wasmaot-reset", 1.0), self.line("wasmaot-reset", 5.0), self.line("wasmaot-reset", 2.0),
+            self.line("wasmtime-pooling", 20.0),
+            {"variant": "wasmtime-pooling", "guest": "handler", "verified": False, "error": "wrong response"},
+        ])}
+        reset = rows[("wasmaot-reset", "handler")]
+        self.assertTrue(reset["verified"])
+        self.assertEqual((reset["median_us"], reset["min_us"], reset["max_us"], reset["n"]), (2.0, -1.0, 7.0, 30))
+        self.assertFalse(rows[("wasmtime-pooling", "handler")]["verified"])
+        serve = {"micro": {"rows": list(rows.values()), "errors": []}, "e2e": []}
+        self.assertEqual(len(serve_section.problems(serve)), 1)
+        table = serve_section.tables(serve)[0][2]
+        self.assertTrue(any(r[0] == "wasmtime-pooling" and r[-1].startswith("FAILED") for r in table))
+
+    def test_ratio_is_to_the_best_pooling_row_of_the_same_guest(self):
+        rows = serve_section.summarize_micro([self.line("wasmaot-reset", 1.0), self.line("wasmtime-pooling", 20.0),
+                                              self.line("wasmtime-pooling-resident", 10.0),
+                                              self.line("wasmtime-pooling", 100.0, guest="cgi")])
+        table = serve_section.tables({"micro": {"rows": rows, "errors": []}, "e2e": []})[0][2]
+        ratio = {(r[0], r[1]): r[6] for r in table}
+        self.assertEqual(ratio[("wasmaot-reset", "handler")], "0.10")
+        self.assertEqual(ratio[("wasmtime-pooling", "cgi")], "1.00")
+
+    def test_failed_e2e_target_and_empty_micro_are_problems(self):
+        serve = {"micro": {"rows": [], "errors": ["round 1: serve-bench exited 1"]},
+                 "e2e": [{"target": "wasmaot-serve-reset", "status": "FAILED", "reason": "3 wrong responses"},
+                         {"target": "wasmtime-serve", "status": "unsupported", "reason": "wasi:http only"}]}
+        problems = serve_section.problems(serve)
+        self.assertEqual(len(problems), 3)
+        self.assertFalse(any("wasmtime-serve" in p for p in problems))
 
 
 class AtomicWrites(unittest.TestCase):
