@@ -32,6 +32,7 @@
 #include "import_glue.h"
 #include "pipeline.h"
 #include "spawn.h"
+#include "tiers.h"
 
 #ifndef WASMAOT_VERSION
 #define WASMAOT_VERSION "0.0.0"
@@ -143,8 +144,8 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
     o->jobs = (int)n;
     return 1;
   }
-  const char *names[] = {"-o", "--cc", "--bounds", "--keep-c", "--unknown-imports"};
-  for (int k = 0; k < 5; k++) {
+  const char *names[] = {"-o", "--cc", "--bounds", "--keep-c", "--unknown-imports", "--tier"};
+  for (int k = 0; k < 6; k++) {
     size_t n = strlen(names[k]);
     const char *v = NULL;
     if (strcmp(a, names[k]) == 0) {
@@ -173,6 +174,15 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
         return die("--bounds %s: expected guard or check%s", v, ""), -1;
     } else if (k == 3) {
       o->keep_c = v;
+    } else if (k == 5) {
+      if (strcmp(v, "quick") == 0)
+        o->tier = TIER_QUICK;
+      else if (strcmp(v, "optimized") == 0)
+        o->tier = TIER_OPTIMIZED;
+      else if (strcmp(v, "auto") == 0)
+        o->tier = TIER_AUTO;
+      else
+        return die("--tier %s: expected quick, optimized or auto%s", v, ""), -1;
     } else {
       if (strcmp(v, "error") == 0)
         o->unknown_imports = UNKNOWN_IMPORTS_ERROR;
@@ -187,6 +197,18 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
   }
   if (a[0] == '-' && a[1] == 'O')
     return die("%s: expected -O0, -O1, -O2 or -O3%s", a, ""), -1;
+  return 0;
+}
+
+/* After the options: --tier and --cc/-O do not go together (--cc/-O ask for one explicit
+ * build), and auto is only `run`'s. Then resolves the options. 0, or -1 after the error. */
+static int resolve_options(struct build_options *o, int auto_ok) {
+  if (o->tier != TIER_UNSET && (o->cc || o->opt_level >= 0))
+    return die("--tier and --cc/-O do not go together (--cc and -O ask for one explicit "
+               "build)%s%s", "", ""), -1;
+  if (o->tier == TIER_AUTO && !auto_ok)
+    return die("--tier auto is for `wasmaot run` (build: quick or optimized)%s%s", "", ""), -1;
+  build_options_resolve(o);
   return 0;
 }
 
@@ -209,7 +231,8 @@ static int cmd_build(int argc, char **argv) {
       return die("build: more than one input (%s and %s)", in, argv[i]);
     in = argv[i];
   }
-  build_options_resolve(&o);
+  if (resolve_options(&o, 0) != 0)
+    return 1;
   if (!in)
     return die("build: no input module (usage: wasmaot build IN.wasm -o OUT)%s%s", "", "");
   if (!out)
@@ -236,7 +259,8 @@ static int cmd_cflags(int argc, char **argv) {
     if (r == 0)
       return die("cflags: unknown argument %s%s", argv[i], "");
   }
-  build_options_resolve(&o);
+  if (resolve_options(&o, 0) != 0)
+    return 1;
   struct guest_cflags f;
   pipeline_guest_cflags(&o, &f);
   for (int i = 0; i < f.argc; i++)
@@ -310,7 +334,8 @@ static int cmd_info(int argc, char **argv) {
     return die("info: only --json output exists (wasmaot --version is the human form)%s%s", "", "");
   if (o.keep_c)
     return die("info: --keep-c is for build and run%s%s", "", "");
-  build_options_resolve(&o);
+  if (resolve_options(&o, 0) != 0)
+    return 1;
   struct build_options guard, check;
   default_builds(&guard, &check);
 
@@ -397,7 +422,8 @@ static int cmd_compile_guest(int argc, char **argv) {
       return die("compile-guest: unexpected argument %s%s", argv[i], "");
     in = argv[i];
   }
-  build_options_resolve(&o);
+  if (resolve_options(&o, 0) != 0)
+    return 1;
   if (!in || !out || !name)
     return die("usage: wasmaot compile-guest IN.wasm -n NAME -o OUT.o [build options]%s%s", "", "");
   size_t len;
@@ -476,7 +502,10 @@ static int cmd_run(int argc, char **argv) {
       return die("run: unknown option %s (see wasmaot --help)%s", argv[i], "");
     in = argv[i];
   }
-  build_options_resolve(&o);
+  if (o.tier == TIER_UNSET && !o.cc && o.opt_level < 0)
+    o.tier = TIER_AUTO; /* run's default */
+  if (resolve_options(&o, 1) != 0)
+    return 1;
   if (!in)
     return die("run: no input module (usage: wasmaot run [OPTIONS] IN.wasm [ARGS...])%s%s", "", "");
   child[argv0_at] = (char *)in;
@@ -505,32 +534,11 @@ static int cmd_run(int argc, char **argv) {
   uint8_t *bytes = read_file(in, &len);
   if (!bytes)
     return 1;
-  char err[2048], dir[PATH_MAX], opts[256], tools[8192];
-  build_options_describe(&o, opts, sizeof opts);
+  char err[2048], dir[PATH_MAX], path[PATH_MAX + 80];
   if (cache_dir(dir, sizeof dir, err, sizeof err) != 0 ||
-      pipeline_toolchain_identity(&o, tools, sizeof tools, err, sizeof err) != 0)
-    return die("%s%s", err, "");
-  const char *version = "wasmaot " WASMAOT_VERSION;
-  const void *parts[] = {bytes, opts, tools, version};
-  const size_t lens[] = {len, strlen(opts), strlen(tools), strlen(version)};
-  char key[65], path[PATH_MAX + 80];
-  cache_key(parts, lens, 4, key);
-  snprintf(path, sizeof path, "%s/%s", dir, key);
-  int cached = cache_entry_state(path, err, sizeof err);
-  if (cached < 0) {
+      tiers_prepare(in, bytes, len, &o, dir, verbose, path, sizeof path, err, sizeof err) != 0) {
     free(bytes);
     return die("%s%s", err, "");
-  }
-  if (cached && access(path, X_OK) == 0) {
-    if (verbose)
-      fprintf(stderr, "wasmaot: cache hit %s\n", path);
-  } else {
-    if (verbose)
-      fprintf(stderr, "wasmaot: cache miss, translating into %s\n", path);
-    if (pipeline_build(in, bytes, len, path, &o, err, sizeof err) != 0) {
-      free(bytes);
-      return die("%s%s", err, "");
-    }
   }
   free(bytes);
   child[0] = path;
