@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -219,12 +220,17 @@ static int cmd_build(int argc, char **argv) {
   for (int i = 0; i < argc; i++)
     if (help_is_request(argv[i]))
       return fputs(help_text("build"), stdout) < 0;
+  int verbose = 0;
   for (int i = 0; i < argc; i++) {
     int r = parse_build_option(argc, argv, &i, &o, &out);
     if (r < 0)
       return 1;
     if (r == 1)
       continue;
+    if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+      verbose = 1;
+      continue;
+    }
     if (argv[i][0] == '-' && argv[i][1] != 0)
       return die("build: unknown option %s (see wasmaot help build)%s", argv[i], "");
     if (in)
@@ -242,10 +248,18 @@ static int cmd_build(int argc, char **argv) {
   if (!bytes)
     return 1;
   char err[2048];
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   int rc = pipeline_build(in, bytes, len, out, &o, err, sizeof err);
   free(bytes);
   if (rc != 0)
     return die("%s%s", err, "");
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (verbose)
+    fprintf(stderr, "wasmaot: built %s in %.2f s (tier %s: %s -O%d), largest build process %ld MiB\n",
+            out, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+            o.tier == TIER_QUICK ? "quick" : o.tier == TIER_OPTIMIZED ? "optimized" : "explicit",
+            o.cc, o.opt_level, (spawn_peak_rss_kib() + 1023) / 1024);
   return 0;
 }
 

@@ -59,8 +59,9 @@ void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f
  * in place, do not copy it). The functions below are the only definitions of the commands
  * `wasmaot build` runs; `wasmaot info --json` prints them, with placeholder paths, for tools
  * that redo one step (`make codegen`). */
+enum { PIPELINE_MAX_PARTS = 512 }; /* C files per module at most (pipeline_split_count) */
 struct pipeline_cmd {
-  char *argv[48];
+  char *argv[PIPELINE_MAX_PARTS + 48]; /* the link has every part's object */
   int argc;
   struct guest_cflags guest; /* storage for the guest flags some commands include */
   char store[4 * PATH_MAX + 256];

@@ -26,6 +26,7 @@
 
 #include "cache.h"
 #include "error.h"
+#include "spawn.h"
 #include "wasm_module.h"
 
 #ifndef WASMAOT_VERSION
@@ -34,6 +35,12 @@
 
 /* How much nicer than the foreground the background build runs. */
 enum { BACKGROUND_NICE = 10 };
+
+static double now_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
 
 /* The cache entry of the module built with o: dir/sha256(module, options, toolchain, version). */
 static int entry_path(const struct build_options *o, const uint8_t *bytes, size_t len,
@@ -73,7 +80,13 @@ static int use_or_build(const char *in_path, const uint8_t *bytes, size_t len,
   }
   if (verbose)
     fprintf(stderr, "wasmaot: cache miss, translating into %s\n", path);
-  return pipeline_build(in_path, bytes, len, path, o, err, errlen);
+  double t0 = now_seconds();
+  if (pipeline_build(in_path, bytes, len, path, o, err, errlen) != 0)
+    return -1;
+  if (verbose)
+    fprintf(stderr, "wasmaot: built in %.2f s (%s -O%d), largest build process %ld MiB\n",
+            now_seconds() - t0, o->cc, o->opt_level, (spawn_peak_rss_kib() + 1023) / 1024);
+  return 0;
 }
 
 /* The first line of a failed background build's record, or "" if there is none. */
@@ -100,12 +113,6 @@ static void record_failure(const char *failed_path, const char *why) {
   int ok = fprintf(f, "%s\n", why) > 0;
   if (fclose(f) != 0 || !ok || rename(tmp, failed_path) != 0)
     unlink(tmp);
-}
-
-static double now_seconds(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 static void log_line(const char *what, const char *opt_path) {
@@ -146,8 +153,9 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
     record_failure(failed_path, err);
     log_line("background build failed:", err);
   } else {
-    char done[64];
-    snprintf(done, sizeof done, "background build finished in %.1f s:", now_seconds() - t0);
+    char done[128];
+    snprintf(done, sizeof done, "background build finished in %.1f s (largest process %ld MiB):",
+             now_seconds() - t0, (spawn_peak_rss_kib() + 1023) / 1024);
     log_line(done, opt_path);
   }
   fflush(NULL);
