@@ -6,25 +6,27 @@
  *     0x03, 0x01, 0x04, 0x01, ...
  *   };
  *
- * What replaces it:
+ * What replaces it (the bytes appended to guest.data), and once at the end of the file:
  *
- *   __asm__(".pushsection .rodata\n.balign 16\nwasmaot_data_segment_data_w2c_d0:\n"
- *           ".incbin \"guest.data\", 0, 4\n.popsection");
+ *   __asm__(".set wasmaot_data_segment_data_w2c_d0, wasmaot_data_blob + 0");
  *   extern const u8 data_segment_data_w2c_d0[] __asm__("wasmaot_data_segment_data_w2c_d0")
  *       __attribute__((visibility("hidden")));
+ *   ...
+ *   __asm__(".pushsection .rodata\n.balign 16\nwasmaot_data_blob:\n"
+ *           ".incbin \"guest.data\"\n.popsection");
  *
- * The label is local to the object (no .globl), so several modules can share an executable
+ * The labels are local to the object (no .globl), so several modules can share an executable
  * (the spec-test runner links many). Top-level asm and -flto partitioning do not mix, so the
- * guest is compiled without -flto (see pipeline.c).
+ * guest is compiled without -flto (see pipeline.c). Segments are byte arrays read by memcpy:
+ * they need no alignment of their own.
  *
  * With `wasm2c --num-outputs` (a guest split into several C files) the arrays are not static
  * (`const u8 data_segment_data_w2c_guest_d0[] = {`: the other files' memory.init may use
  * them, declared extern in guest-impl.h), and the assembler defines that very name, global
  * but hidden (its module name is in it, so modules still do not clash):
  *
- *   __asm__(".pushsection .rodata\n.balign 16\n.globl data_segment_data_w2c_guest_d0\n"
- *           ".hidden data_segment_data_w2c_guest_d0\ndata_segment_data_w2c_guest_d0:\n"
- *           ".incbin \"guest_0.data\", 0, 4\n.popsection");
+ *   __asm__(".globl data_segment_data_w2c_guest_d0\n.hidden data_segment_data_w2c_guest_d0\n"
+ *           ".set data_segment_data_w2c_guest_d0, wasmaot_data_blob + 0");
  *
  * Each output file is rewritten on its own, with a blob of its own. */
 #define _GNU_SOURCE
