@@ -37,7 +37,7 @@ static const char overview[] =
 
 #define BUILD_OPTIONS                                                                              \
   "build options:\n"                                                                               \
-  "  --tier quick|optimized the quick tier (clang-16 -O0: builds ~15x faster, runs ~20x\n"         \
+  "  --tier quick|optimized the quick tier (clang-16 -O0: builds 4-15x faster, runs ~24x\n"        \
   "                         slower) or the optimised one (default for build); run also\n"          \
   "                         takes auto (its default): see wasmaot help run\n"                      \
   "  --cc gcc|clang[-N]     C compiler (default: clang-16 if installed, else gcc;\n"               \
