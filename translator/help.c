@@ -41,7 +41,7 @@ static const char overview[] =
   "                         slower) or the optimised one (default for build); run also\n"          \
   "                         takes auto (its default): see wasmaot help run\n"                      \
   "  --cc gcc|clang[-N]     C compiler (default: clang-16 if installed, else gcc;\n"               \
-  "                         gcc with --bounds check); --cc or -O: one explicit build, no tiers\n" \
+  "                         gcc with --bounds check); --cc or -O: one explicit build, no tiers\n"  \
   "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O3; -O2 with --bounds check)\n"           \
   "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"          \
   "  --unknown-imports error|trap|default\n"                                                       \
@@ -76,8 +76,8 @@ static const char build_help[] =
     "Run the result as: OUT [runtime options] [--] [ARGS...]\n"
     "\n"
     "  -o OUT                 the executable to write\n"
-    "  -v, --verbose          say how long the build took and its largest process's memory\n"
-    BUILD_OPTIONS "\n" RUNTIME_OPTIONS "\n"
+    "  -v, --verbose          say how long the build took and its largest process's "
+    "memory\n" BUILD_OPTIONS "\n" RUNTIME_OPTIONS "\n"
     "Exit status of wasmaot build: 0 when OUT was written; 1 after \"wasmaot: error: ...\".\n"
     "Of OUT: " EXIT_STATUS;
 

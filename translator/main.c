@@ -206,7 +206,9 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
 static int resolve_options(struct build_options *o, int auto_ok) {
   if (o->tier != TIER_UNSET && (o->cc || o->opt_level >= 0))
     return die("--tier and --cc/-O do not go together (--cc and -O ask for one explicit "
-               "build)%s%s", "", ""), -1;
+               "build)%s%s",
+               "", ""),
+           -1;
   if (o->tier == TIER_AUTO && !auto_ok)
     return die("--tier auto is for `wasmaot run` (build: quick or optimized)%s%s", "", ""), -1;
   build_options_resolve(o);
@@ -256,9 +258,12 @@ static int cmd_build(int argc, char **argv) {
     return die("%s%s", err, "");
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (verbose)
-    fprintf(stderr, "wasmaot: built %s in %.2f s (tier %s: %s -O%d), largest build process %ld MiB\n",
-            out, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-            o.tier == TIER_QUICK ? "quick" : o.tier == TIER_OPTIMIZED ? "optimized" : "explicit",
+    fprintf(stderr,
+            "wasmaot: built %s in %.2f s (tier %s: %s -O%d), largest build process %ld MiB\n", out,
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+            o.tier == TIER_QUICK       ? "quick"
+            : o.tier == TIER_OPTIMIZED ? "optimized"
+                                       : "explicit",
             o.cc, o.opt_level, (spawn_peak_rss_kib() + 1023) / 1024);
   return 0;
 }

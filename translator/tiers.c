@@ -154,8 +154,9 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
     log_line("background build failed:", err);
   } else {
     char done[128];
-    snprintf(done, sizeof done, "background build finished in %.1f s (largest process %ld MiB):",
-             now_seconds() - t0, (spawn_peak_rss_kib() + 1023) / 1024);
+    snprintf(done, sizeof done,
+             "background build finished in %.1f s (largest process %ld MiB):", now_seconds() - t0,
+             (spawn_peak_rss_kib() + 1023) / 1024);
     log_line(done, opt_path);
   }
   fflush(NULL);
@@ -184,8 +185,9 @@ static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
   if (why[0]) {
     char reason[sizeof why];
     snprintf(reason, sizeof reason, "%s", why);
-    snprintf(why, sizeof why, "the optimized build failed: %.900s (log: %s; not retried while %s exists)",
-             reason, log_path, failed_path);
+    snprintf(why, sizeof why,
+             "the optimized build failed: %.900s (log: %s; not retried while %s exists)", reason,
+             log_path, failed_path);
     state = why;
   } else if (fd < 0) {
     snprintf(why, sizeof why, "no background build: %s: %s", lock_path, strerror(open_errno));
@@ -241,7 +243,7 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
       return -1;
     if (verbose)
       fprintf(stderr, "wasmaot: %s\n",
-              o->tier == TIER_QUICK       ? "tier quick"
+              o->tier == TIER_QUICK      ? "tier quick"
               : o->tier == TIER_EXPLICIT ? "explicit build (--cc/-O given: no tiers)"
                                          : "tier optimized");
     return 0;

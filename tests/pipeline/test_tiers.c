@@ -82,8 +82,7 @@ static int count(const char *text, const char *needle) {
 static void wait_for_background(char *logs, size_t len, int want) {
   for (int i = 0; i < 1500; i++) {
     read_logs(logs, len);
-    if (count(logs, "background build finished") + count(logs, "background build failed") >=
-        want)
+    if (count(logs, "background build finished") + count(logs, "background build failed") >= want)
       break;
     struct timespec t = {0, 100 * 1000 * 1000};
     nanosleep(&t, NULL);
@@ -101,8 +100,8 @@ Test(tiers, build_takes_the_tier) {
   for (int i = 0; i < 2; i++) {
     char out[700];
     snprintf(out, sizeof out, "%s/cpu-hash.%s", scratch, tiers[i]);
-    char *build[] = {WASMAOT, "build", "--tier", (char *)tiers[i], (char *)cpu_hash(), "-o", out,
-                     NULL};
+    char *build[] = {WASMAOT, "build", "--tier", (char *)tiers[i], (char *)cpu_hash(),
+                     "-o",    out,     NULL};
     struct proc_result b = proc_run(build, envp, 180);
     cr_assert_eq(b.status, 0, "build --tier %s: %s", tiers[i], b.err);
     proc_result_free(&b);
@@ -165,8 +164,8 @@ Test(tiers, auto_starts_quick_then_later_runs_are_optimized) {
   cr_expect(strstr(quick.err, "cache hit") && strstr(quick.err, "wasmaot: tier quick\n"), "%s",
             quick.err);
   cr_expect_str_eq(quick.out, first.out);
-  char *explicit_argv[] = {WASMAOT, "run", "-v", "--cc", "gcc", "-O1", (char *)cpu_hash(), "--",
-                           "500", NULL};
+  char *explicit_argv[] = {WASMAOT, "run", "-v", "--cc", "gcc", "-O1", (char *)cpu_hash(),
+                           "--",    "500", NULL};
   struct proc_result exp = proc_run(explicit_argv, envp, 180);
   cr_expect(strstr(exp.err, "explicit build") != NULL, "%s", exp.err);
   cr_expect_str_eq(exp.out, first.out);
@@ -250,15 +249,15 @@ Test(tiers, failed_background_build_keeps_quick_and_says_why) {
     struct proc_result again = run_v(cpu_hash(), NULL);
     cr_expect_eq(again.status, 0, "%s", again.err);
     cr_expect(strstr(again.err, "cache hit") != NULL, "%s", again.err);
-    cr_expect(strstr(again.err, "wasmaot: tier quick (the optimized build failed: ") != NULL,
-              "%s", again.err);
+    cr_expect(strstr(again.err, "wasmaot: tier quick (the optimized build failed: ") != NULL, "%s",
+              again.err);
     cr_expect(strstr(again.err, "no -O3 here") != NULL, "%s", again.err);
     cr_expect_str_eq(again.out, first.out);
     proc_result_free(&again);
   }
   read_logs(logs, sizeof logs);
-  cr_expect_eq(count(logs, "background build of the optimized tier started"), 1,
-               "retried: %s", logs);
+  cr_expect_eq(count(logs, "background build of the optimized tier started"), 1, "retried: %s",
+               logs);
   proc_result_free(&first);
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
 }
