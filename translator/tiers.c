@@ -176,6 +176,11 @@ static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
   snprintf(failed_path, sizeof failed_path, "%s.failed", opt_path);
   const char *state = "optimized tier building in the background";
   int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), open_errno = errno;
+  if (fd >= 0 && fd < 3) { /* stdio was closed: keep the lock clear of the /dev/null and log */
+    int above = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    fd = above, open_errno = errno;
+  }
   int locked = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
   if (locked && entry_ready(opt_path, err, sizeof err) == 1) {
     close(fd);
@@ -220,8 +225,8 @@ static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
   return 0;
 }
 
-/* Whether a module this size is worth a quick tier first: its code size from the module, or 1
- * if the module cannot be read (the build then reports why). */
+/* Whether a module this size is worth a quick tier first, by its code size; 0 if the module
+ * cannot be read (the optimised build then reports why). */
 static int worth_tiers(const uint8_t *bytes, size_t len) {
   struct wasm_module_info m;
   char why[256];
