@@ -2,8 +2,9 @@
  * wasm2c writes (anything else is left alone): data segments out of the C. wasm2c writes every
  * data segment as a C array of hex literals ("0x2a, " per byte): a 32 MB segment becomes
  * ~200 MB of C, and compiling that takes minutes and gigabytes. Each array's bytes go into one
- * binary file instead, and the array becomes a symbol the assembler defines with `.incbin` from
- * that file. The object holds the same read-only data; the C compiler never sees the bytes.
+ * binary file instead, included once per C file with `.incbin`, and each array becomes a symbol
+ * the assembler defines at its offset in it. The object holds the same read-only data; the C
+ * compiler never sees the bytes.
  *
  * (Until wasm2c 1.0.32 a second rewrite typed the stores, whose char-typed memcpy made the
  * compiler reload the memory base after each; 1.0.42 passes the base as a local constant, so

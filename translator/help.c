@@ -40,15 +40,19 @@ static const char overview[] =
 
 #define BUILD_OPTIONS                                                                              \
   "build options:\n"                                                                               \
+  "  --tier quick|optimized the quick tier (clang-16 -O0: builds 4-15x faster, runs ~24x\n"        \
+  "                         slower) or the optimised one (default for build); run also\n"          \
+  "                         takes auto (its default): see wasmaot help run\n"                      \
   "  --cc gcc|clang[-N]     C compiler (default: clang-16 if installed, else gcc;\n"               \
-  "                         gcc with --bounds check)\n"                                            \
+  "                         gcc with --bounds check); --cc or -O: one explicit build, no tiers\n"  \
   "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O3; -O2 with --bounds check)\n"           \
   "  --bounds guard|check   guard pages + signal handler (default), or explicit checks\n"          \
   "  --unknown-imports error|trap|default\n"                                                       \
   "                         imports that are not WASI preview1: refuse the module (default),\n"    \
   "                         or link stubs that trap, or that return zeros, when called\n"          \
   "  -j N, --jobs N         compilers at once (default $WASMAOT_JOBS, else the cores); a module\n" \
-  "                         with 128 KiB+ of code is split into up to N C files\n"                 \
+  "                         with 128 KiB+ of code is split into up to N C files, and into\n"       \
+  "                         files of at most 256 KiB of code each (the memory bound)\n"            \
   "  --keep-c DIR           also write the generated guest.c, guest.h, guest.data and\n"           \
   "                         guest_glue.h into DIR\n"                                               \
   "  --sanitize             build the host side with ASan+UBSan (implies --bounds check)\n"
@@ -74,7 +78,9 @@ static const char build_help[] =
     "runtime into OUT. A failed build leaves no file at OUT (an existing one is untouched).\n"
     "Run the result as: OUT [runtime options] [--] [ARGS...]\n"
     "\n"
-    "  -o OUT                 the executable to write\n" BUILD_OPTIONS "\n" RUNTIME_OPTIONS "\n"
+    "  -o OUT                 the executable to write\n"
+    "  -v, --verbose          say how long the build took and its largest process's "
+    "memory\n" BUILD_OPTIONS "\n" RUNTIME_OPTIONS "\n"
     "Exit status of wasmaot build: 0 when OUT was written; 1 after \"wasmaot: error: ...\".\n"
     "Of OUT: " EXIT_STATUS;
 
@@ -86,7 +92,13 @@ static const char run_help[] =
     "runtime options and ARGS. After IN.wasm, runtime options are read up to \"--\" or the\n"
     "first argument that is not one; the rest goes to the guest.\n"
     "\n" BUILD_OPTIONS "\n" RUNTIME_OPTIONS
-    "  -v, --verbose          say whether the cache was hit\n"
+    "  -v, --verbose          say whether the cache was hit and which tier runs\n"
+    "\n"
+    "Tiers (--tier auto, the default): an uncached module runs at once on the quick tier\n"
+    "while the optimised tier builds in the background (detached, niced, one per module);\n"
+    "later runs use it. A module with under 16 KiB of code builds optimised at once. A failed\n"
+    "background build leaves the quick tier in use and is not retried; -v says why.\n"
+    "--tier quick or optimized runs that tier only; --cc or -O, one explicit build.\n"
     "\n"
     "Cache: $WASMAOT_CACHE, else $XDG_CACHE_HOME/wasmaot, else ~/.cache/wasmaot. An entry is\n"
     "keyed by sha256 of the module, the build options, the toolchain's identity (wasm2c, the C\n"

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cache.h"
@@ -33,6 +34,7 @@
 #include "import_glue.h"
 #include "pipeline.h"
 #include "spawn.h"
+#include "tiers.h"
 
 #ifndef WASMAOT_VERSION
 #define WASMAOT_VERSION "0.0.0"
@@ -144,8 +146,8 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
     o->jobs = (int)n;
     return 1;
   }
-  const char *names[] = {"-o", "--cc", "--bounds", "--keep-c", "--unknown-imports"};
-  for (int k = 0; k < 5; k++) {
+  const char *names[] = {"-o", "--cc", "--bounds", "--keep-c", "--unknown-imports", "--tier"};
+  for (int k = 0; k < 6; k++) {
     size_t n = strlen(names[k]);
     const char *v = NULL;
     if (strcmp(a, names[k]) == 0) {
@@ -174,6 +176,15 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
         return die("--bounds %s: expected guard or check%s", v, ""), -1;
     } else if (k == 3) {
       o->keep_c = v;
+    } else if (k == 5) {
+      if (strcmp(v, "quick") == 0)
+        o->tier = TIER_QUICK;
+      else if (strcmp(v, "optimized") == 0)
+        o->tier = TIER_OPTIMIZED;
+      else if (strcmp(v, "auto") == 0)
+        o->tier = TIER_AUTO;
+      else
+        return die("--tier %s: expected quick, optimized or auto%s", v, ""), -1;
     } else {
       if (strcmp(v, "error") == 0)
         o->unknown_imports = UNKNOWN_IMPORTS_ERROR;
@@ -191,6 +202,20 @@ static int parse_build_option(int argc, char **argv, int *i, struct build_option
   return 0;
 }
 
+/* After the options: --tier and --cc/-O do not go together (--cc/-O ask for one explicit
+ * build), and auto is only `run`'s. Then resolves the options. 0, or -1 after the error. */
+static int resolve_options(struct build_options *o, int auto_ok) {
+  if (o->tier != TIER_UNSET && (o->cc || o->opt_level >= 0))
+    return die("--tier and --cc/-O do not go together (--cc and -O ask for one explicit "
+               "build)%s%s",
+               "", ""),
+           -1;
+  if (o->tier == TIER_AUTO && !auto_ok)
+    return die("--tier auto is for `wasmaot run` (build: quick or optimized)%s%s", "", ""), -1;
+  build_options_resolve(o);
+  return 0;
+}
+
 static int cmd_build(int argc, char **argv) {
   struct build_options o;
   build_options_default(&o);
@@ -198,6 +223,7 @@ static int cmd_build(int argc, char **argv) {
   for (int i = 0; i < argc; i++)
     if (help_is_request(argv[i]))
       return fputs(help_text("build"), stdout) < 0;
+  int verbose = 0;
   for (int i = 0; i < argc; i++) {
     int r = parse_build_option(argc, argv, &i, &o, &out);
     if (r < 0)
@@ -213,13 +239,18 @@ static int cmd_build(int argc, char **argv) {
       o.host_main = argv[++i];
       continue;
     }
+    if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0) {
+      verbose = 1;
+      continue;
+    }
     if (argv[i][0] == '-' && argv[i][1] != 0)
       return die("build: unknown option %s (see wasmaot help build)%s", argv[i], "");
     if (in)
       return die("build: more than one input (%s and %s)", in, argv[i]);
     in = argv[i];
   }
-  build_options_resolve(&o);
+  if (resolve_options(&o, 0) != 0)
+    return 1;
   if (!in)
     return die("build: no input module (usage: wasmaot build IN.wasm -o OUT)%s%s", "", "");
   if (!out)
@@ -229,10 +260,21 @@ static int cmd_build(int argc, char **argv) {
   if (!bytes)
     return 1;
   char err[2048];
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   int rc = pipeline_build(in, bytes, len, out, &o, err, sizeof err);
   free(bytes);
   if (rc != 0)
     return die("%s%s", err, "");
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (verbose)
+    fprintf(stderr,
+            "wasmaot: built %s in %.2f s (tier %s: %s -O%d), largest build process %ld MiB\n", out,
+            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+            o.tier == TIER_QUICK       ? "quick"
+            : o.tier == TIER_OPTIMIZED ? "optimized"
+                                       : "explicit",
+            o.cc, o.opt_level, (spawn_peak_rss_kib() + 1023) / 1024);
   return 0;
 }
 
@@ -246,7 +288,8 @@ static int cmd_cflags(int argc, char **argv) {
     if (r == 0)
       return die("cflags: unknown argument %s%s", argv[i], "");
   }
-  build_options_resolve(&o);
+  if (resolve_options(&o, 0) != 0)
+    return 1;
   struct guest_cflags f;
   pipeline_guest_cflags(&o, &f);
   for (int i = 0; i < f.argc; i++)
@@ -320,7 +363,8 @@ static int cmd_info(int argc, char **argv) {
     return die("info: only --json output exists (wasmaot --version is the human form)%s%s", "", "");
   if (o.keep_c)
     return die("info: --keep-c is for build and run%s%s", "", "");
-  build_options_resolve(&o);
+  if (resolve_options(&o, 0) != 0)
+    return 1;
   struct build_options guard, check;
   default_builds(&guard, &check);
 
@@ -407,7 +451,8 @@ static int cmd_compile_guest(int argc, char **argv) {
       return die("compile-guest: unexpected argument %s%s", argv[i], "");
     in = argv[i];
   }
-  build_options_resolve(&o);
+  if (resolve_options(&o, 0) != 0)
+    return 1;
   if (!in || !out || !name)
     return die("usage: wasmaot compile-guest IN.wasm -n NAME -o OUT.o [build options]%s%s", "", "");
   size_t len;
@@ -488,7 +533,10 @@ static int cmd_run(int argc, char **argv) {
       return die("run: unknown option %s (see wasmaot --help)%s", argv[i], "");
     in = argv[i];
   }
-  build_options_resolve(&o);
+  if (o.tier == TIER_UNSET && !o.cc && o.opt_level < 0)
+    o.tier = TIER_AUTO; /* run's default */
+  if (resolve_options(&o, 1) != 0)
+    return 1;
   if (!in)
     return die("run: no input module (usage: wasmaot run [OPTIONS] IN.wasm [ARGS...])%s%s", "", "");
   child[argv0_at] = (char *)in;
@@ -525,32 +573,11 @@ static int exec_cached(const char *in, const struct build_options *o, char **chi
   uint8_t *bytes = read_file(in, &len);
   if (!bytes)
     return 1;
-  char err[2048], dir[PATH_MAX], opts[256], tools[8192];
-  build_options_describe(o, opts, sizeof opts);
+  char err[2048], dir[PATH_MAX], path[PATH_MAX + 80];
   if (cache_dir(dir, sizeof dir, err, sizeof err) != 0 ||
-      pipeline_toolchain_identity(o, tools, sizeof tools, err, sizeof err) != 0)
-    return die("%s%s", err, "");
-  const char *version = "wasmaot " WASMAOT_VERSION;
-  const void *parts[] = {bytes, opts, tools, version};
-  const size_t lens[] = {len, strlen(opts), strlen(tools), strlen(version)};
-  char key[65], path[PATH_MAX + 80];
-  cache_key(parts, lens, 4, key);
-  snprintf(path, sizeof path, "%s/%s", dir, key);
-  int cached = cache_entry_state(path, err, sizeof err);
-  if (cached < 0) {
+      tiers_prepare(in, bytes, len, o, dir, verbose, path, sizeof path, err, sizeof err) != 0) {
     free(bytes);
     return die("%s%s", err, "");
-  }
-  if (cached && access(path, X_OK) == 0) {
-    if (verbose)
-      fprintf(stderr, "wasmaot: cache hit %s\n", path);
-  } else {
-    if (verbose)
-      fprintf(stderr, "wasmaot: cache miss, translating into %s\n", path);
-    if (pipeline_build(in, bytes, len, path, o, err, sizeof err) != 0) {
-      free(bytes);
-      return die("%s%s", err, "");
-    }
   }
   free(bytes);
   child[0] = path;
@@ -613,7 +640,12 @@ static int cmd_serve(int argc, char **argv) {
       return die("serve: more than one module (%s and %s)", in, argv[i]);
     in = argv[i];
   }
-  build_options_resolve(&o);
+  /* A server runs for long: it is built as the optimised tier (or as --cc/-O say) before it
+   * starts, never started on the quick tier. */
+  if (o.tier == TIER_UNSET && !o.cc && o.opt_level < 0)
+    o.tier = TIER_OPTIMIZED;
+  if (resolve_options(&o, 0) != 0)
+    return 1;
   if (!in)
     return die("serve: no input module (usage: wasmaot serve [OPTIONS] IN.wasm --listen "
                "HOST:PORT)%s%s",

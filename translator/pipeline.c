@@ -36,6 +36,17 @@ enum { MAX_JOBS = 32 };
  * all of their functions (README, Codegen: what splitting costs). */
 enum { SPLIT_MIN_CODE_BYTES = 64 * 1024 };
 
+/* The most code per C file, whatever -j says: the compiler's memory grows with the size of
+ * the file it compiles, and no build process may pass 1 GiB (README, Codegen: memory). Files
+ * are still compiled -j at a time. */
+enum { SPLIT_MAX_CODE_BYTES = 256 * 1024, MAX_PARTS = PIPELINE_MAX_PARTS };
+
+/* The quick tier (README, The CLI: tiers): of the compilers and levels measured, the one that
+ * built fastest and passes the spec suite, whatever the bounds mode: clang-16 -O0 (big_module
+ * 6.9 s against gcc -O0's 13.2 s, gcc -O1's 22.8 s, clang-16 -O1's 51.4 s), gcc -O0 when
+ * clang-16 is not installed. Its code is ~24x slower than the optimised tier's on cpu-hash. */
+enum { QUICK_OPT_LEVEL = 0 };
+
 /* The default C compiler with guard pages: Debian's clang-16 package, gcc when it is not
  * installed (see build_options_resolve). */
 static const char *default_cc(void) {
@@ -58,6 +69,7 @@ void build_options_default(struct build_options *o) {
   o->jobs = 0; /* resolved by build_options_resolve() */
   o->serve = 0;
   o->host_main = NULL;
+  o->tier = TIER_UNSET;
 }
 
 static enum bounds_mode effective_bounds(const struct build_options *o) {
@@ -73,6 +85,12 @@ static enum bounds_mode effective_bounds(const struct build_options *o) {
  *  - explicit checks: gcc -O2, which ran cpu-hash 7-16% faster than clang-16 -O3 there. */
 void build_options_resolve(struct build_options *o) {
   int guard = effective_bounds(o) == BOUNDS_GUARD;
+  if (o->cc || o->opt_level >= 0)
+    o->tier = TIER_EXPLICIT;
+  else if (o->tier == TIER_QUICK)
+    o->cc = default_cc(), o->opt_level = QUICK_OPT_LEVEL;
+  else if (o->tier != TIER_AUTO)
+    o->tier = TIER_OPTIMIZED;
   if (!o->cc)
     o->cc = guard ? default_cc() : "gcc";
   if (o->opt_level < 0)
@@ -89,12 +107,19 @@ void build_options_resolve(struct build_options *o) {
 
 int pipeline_split_count(uint32_t code_size, int jobs) {
   /* $WASMAOT_SPLIT_MIN_CODE overrides the size, for measuring what splitting costs (README,
-   * Codegen); 0 splits every module into `jobs` files. */
+   * Codegen); 0 splits every module into `jobs` files. $WASMAOT_SPLIT_MAX_CODE likewise the
+   * most code per file. */
   const char *env = getenv("WASMAOT_SPLIT_MIN_CODE");
   unsigned long min = env && *env ? strtoul(env, NULL, 10) : SPLIT_MIN_CODE_BYTES;
   unsigned long parts = min ? code_size / min : (unsigned long)jobs;
   if (parts > (unsigned long)jobs)
     parts = (unsigned long)jobs;
+  env = getenv("WASMAOT_SPLIT_MAX_CODE");
+  unsigned long max = env && *env ? strtoul(env, NULL, 10) : SPLIT_MAX_CODE_BYTES;
+  if (max && (code_size + max - 1) / max > parts) /* the memory bound: more, smaller files */
+    parts = (code_size + max - 1) / max;
+  if (parts > MAX_PARTS)
+    parts = MAX_PARTS;
   return parts < 1 ? 1 : (int)parts;
 }
 

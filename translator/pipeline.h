@@ -9,6 +9,12 @@
 
 enum bounds_mode { BOUNDS_GUARD, BOUNDS_CHECK };
 
+/* Which build `--tier` asks for (README, The CLI: tiers). The quick tier compiles fast and runs
+ * slower; the optimised tier is the default build. `run`'s auto starts on the quick tier and
+ * builds the optimised one in the background (tiers.c). TIER_EXPLICIT: --cc or -O given, one
+ * build exactly as asked, no tiers. */
+enum build_tier { TIER_UNSET = -1, TIER_OPTIMIZED, TIER_QUICK, TIER_AUTO, TIER_EXPLICIT };
+
 struct build_options {
   const char *cc; /* gcc, clang, clang-16, ...: a compiler that takes gcc's flags */
   int opt_level;  /* 0..3 */
@@ -19,13 +25,16 @@ struct build_options {
   int jobs;            /* compilers run at once (-j); 0: $WASMAOT_JOBS, else the number of cores */
   int serve;           /* the serve host (serve_main.c, libwasmaot-serve) instead of host_main.c */
   const char *host_main; /* hidden --host-main FILE: this C file as the host main (a benchmark) */
+  int tier;            /* enum build_tier: what --tier said, TIER_UNSET if nothing */
 };
 
 /* Options before the command line: bounds=guard, compiler and level left open. */
 void build_options_default(struct build_options *o);
 /* After the command line: the compiler and level it left open become the fastest conformant
  * ones measured for its bounds mode (clang-16 -O3 with guard pages, gcc -O2 with explicit
- * checks; see README, Codegen). Every command calls it before using the options. */
+ * checks; see README, Codegen), or with TIER_QUICK the quick tier's (pipeline.c). Every
+ * command calls it before using the options; o->tier is then TIER_EXPLICIT if --cc or -O
+ * was given, else TIER_QUICK or TIER_OPTIMIZED (TIER_AUTO stays, for `run` to resolve twice). */
 void build_options_resolve(struct build_options *o);
 
 /* Into how many C files wasm2c splits a module with `code_size` bytes of code for `jobs`
@@ -52,8 +61,9 @@ void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f
  * in place, do not copy it). The functions below are the only definitions of the commands
  * `wasmaot build` runs; `wasmaot info --json` prints them, with placeholder paths, for tools
  * that redo one step (`make codegen`). */
+enum { PIPELINE_MAX_PARTS = 512 }; /* C files per module at most (pipeline_split_count) */
 struct pipeline_cmd {
-  char *argv[48];
+  char *argv[PIPELINE_MAX_PARTS + 48]; /* the link has every part's object */
   int argc;
   struct guest_cflags guest; /* storage for the guest flags some commands include */
   char store[4 * PATH_MAX + 256];

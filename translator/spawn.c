@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@ enum { MAX_CHILDREN = 64 };
 /* The children started and not yet waited for (0: a free slot), each the leader of its own
  * process group. Changed only with the stop signals blocked, read by spawn_stop_all. */
 static volatile pid_t g_children[MAX_CHILDREN];
+static long g_peak_rss_kib; /* the largest peak RSS of a child tree so far */
 
 static void block_stop_signals(sigset_t *old) {
   sigset_t s;
@@ -86,8 +88,13 @@ static int reap_child(pid_t pid, int slot) {
   block_stop_signals(&old);
   int status = 0;
   pid_t r;
-  while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+  struct rusage ru;
+  memset(&ru, 0, sizeof ru);
+  while ((r = wait4(pid, &status, 0, &ru)) < 0 && errno == EINTR)
     ;
+  /* ru_maxrss: the largest of the child and the processes it reaped (a driver's cc1, as). */
+  if (r == pid && ru.ru_maxrss > g_peak_rss_kib)
+    g_peak_rss_kib = ru.ru_maxrss;
   g_children[slot] = 0;
   sigprocmask(SIG_SETMASK, &old, NULL);
   if (r < 0)
@@ -279,4 +286,8 @@ const char *spawn_first_line(char *text) {
   if (nl)
     *nl = 0;
   return p;
+}
+
+long spawn_peak_rss_kib(void) {
+  return g_peak_rss_kib;
 }

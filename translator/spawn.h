@@ -34,6 +34,10 @@ int spawn_all(struct spawn_job *jobs, int njobs, int parallel);
  * up to 2 s for them to exit, SIGKILL to the groups of those that did not, then reaps them. */
 void spawn_stop_all(void);
 
+/* The largest peak resident set (KiB) of any child run so far, counting the processes each
+ * child waited for itself (a compiler driver's cc1): what a build cost in memory at most. */
+long spawn_peak_rss_kib(void);
+
 /* Full path of `prog` on PATH (or prog itself if it contains '/'), or NULL. Caller frees. */
 char *spawn_find_program(const char *prog);
 

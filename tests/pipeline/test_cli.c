@@ -82,8 +82,9 @@ Test(cli, unknown_imports_are_all_named) {
 Test(cli, wasm2c_abort_is_explained) {
   char in[600];
   snprintf(in, sizeof in, "%s/relaxed_simd.wasm", TRAP_DIR);
-  expect_build_fails(in, "wasm2c failed: killed by signal 6 (Aborted) without a message; "
-                         "wasm2c 1.0.42 aborts so on relaxed-SIMD instructions",
+  expect_build_fails(in,
+                     "wasm2c failed: killed by signal 6 (Aborted) without a message; "
+                     "wasm2c 1.0.42 aborts so on relaxed-SIMD instructions",
                      NULL);
 }
 
@@ -114,7 +115,9 @@ Test(cli, c_compiler_error) {
   char *envp[] = {path_env, NULL};
   char in[600];
   snprintf(in, sizeof in, "%s/hello.wasm", WORKLOAD_DIR);
-  expect_build_fails(in, "C compiler failed: guest.c:1:1: error: the compiler says no", envp);
+  /* The guest's and the host main's compiles run at once: whichever fails first is reported
+   * ("C compiler failed" or "C compiler (host main) failed"), the other stopped. */
+  expect_build_fails(in, "failed: guest.c:1:1: error: the compiler says no", envp);
 }
 
 Test(cli, bad_options) {
@@ -163,6 +166,35 @@ Test(cli, split_build_runs_as_one_file) {
   struct proc_result a = proc_run(split_run, NULL, 60), b = proc_run(one_run, NULL, 60);
   cr_expect_eq(a.status, 0, "%s", a.err);
   cr_expect_eq(b.status, 0, "%s", b.err);
+  cr_expect_str_eq(a.out, b.out);
+  proc_result_free(&a);
+  proc_result_free(&b);
+}
+
+/* The memory bound splits by code size whatever -j says: with at most 2 KiB of code per file,
+ * cpu-hash becomes 15 C files, compiled two at a time, and still runs as the one-file build
+ * does; build -v reports the time and the largest process. */
+Test(cli, size_capped_split_runs_as_one_file) {
+  char in[600], out[600], path_env[8192], max_env[] = "WASMAOT_SPLIT_MAX_CODE=2048";
+  snprintf(in, sizeof in, "%s/cpu-hash.wasm", WORKLOAD_DIR);
+  snprintf(out, sizeof out, "%s/cpu-hash.capped", scratch);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  char *envp[] = {max_env, path_env, NULL};
+  char *build[] = {WASMAOT, "build", "-v", "--tier", "quick", in, "-o", out, "-j", "2", NULL};
+  struct proc_result r = proc_run(build, envp, 300);
+  cr_assert_eq(r.status, 0, "%s", r.err);
+  long mib = 0;
+  const char *at = strstr(r.err, "largest build process ");
+  cr_assert_not_null(at, "%s", r.err);
+  cr_expect(sscanf(at, "largest build process %ld MiB", &mib) == 1 && mib > 1 && mib < 1024, "%s",
+            r.err);
+  cr_expect(strstr(r.err, "tier quick") != NULL, "%s", r.err);
+  proc_result_free(&r);
+  char aot[600];
+  snprintf(aot, sizeof aot, "%s/cpu-hash.aot", WORKLOAD_DIR);
+  char *capped_run[] = {out, "--", "300", NULL}, *one_run[] = {aot, "--", "300", NULL};
+  struct proc_result a = proc_run(capped_run, NULL, 60), b = proc_run(one_run, NULL, 60);
+  cr_expect_eq(a.status, 0, "%s", a.err);
   cr_expect_str_eq(a.out, b.out);
   proc_result_free(&a);
   proc_result_free(&b);
@@ -226,7 +258,9 @@ Test(cli, run_builds_once_then_uses_the_cache) {
   char path_env[4096];
   snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
   char *envp[] = {cache_env, path_env, NULL};
-  char *argv[] = {WASMAOT, "run", "-v", in, "--", "1000", NULL};
+  /* One tier: with the default (auto), cpu-hash would start on the quick tier and build the
+   * optimised one in the background (test_tiers.c). */
+  char *argv[] = {WASMAOT, "run", "-v", "--tier", "optimized", in, "--", "1000", NULL};
 
   struct proc_result first = proc_run(argv, envp, 120);
   cr_expect_eq(first.status, 0, "%s", first.err);

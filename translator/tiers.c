@@ -1,0 +1,286 @@
+/* Tiers in `wasmaot run`. See tiers.h and README, The CLI: tiers.
+ *
+ * The quick and the optimised builds are separate cache entries (their options, part of the
+ * key, differ). Beside the optimised entry KEY, the background build keeps its state:
+ *   KEY.lock    flock()ed by the one background build of KEY while it runs;
+ *   KEY.log     what background builds of KEY said (appended), for a human;
+ *   KEY.failed  the one-line reason a background build of KEY failed; while it exists, auto
+ *               runs the quick entry and does not try again (-v says why).
+ * The optimised build renames its executable over KEY only when it is complete, as every
+ * build does, so a run sees either no entry or a whole one. */
+#define _GNU_SOURCE
+#include "tiers.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "error.h"
+#include "spawn.h"
+#include "wasm_module.h"
+
+#ifndef WASMAOT_VERSION
+#define WASMAOT_VERSION "0.0.0"
+#endif
+
+/* How much nicer than the foreground the background build runs. */
+enum { BACKGROUND_NICE = 10 };
+
+static double now_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* The cache entry of the module built with o: dir/sha256(module, options, toolchain, version). */
+static int entry_path(const struct build_options *o, const uint8_t *bytes, size_t len,
+                      const char *dir, char *path, size_t pathlen, char *err, size_t errlen) {
+  char opts[256], tools[8192];
+  build_options_describe(o, opts, sizeof opts);
+  if (pipeline_toolchain_identity(o, tools, sizeof tools, err, errlen) != 0)
+    return -1;
+  const char *version = "wasmaot " WASMAOT_VERSION;
+  const void *parts[] = {bytes, opts, tools, version};
+  const size_t lens[] = {len, strlen(opts), strlen(tools), strlen(version)};
+  char key[65];
+  cache_key(parts, lens, 4, key);
+  int n = snprintf(path, pathlen, "%s/%s", dir, key);
+  if (n < 0 || (size_t)n >= pathlen)
+    return set_error(err, errlen, "cache directory path too long");
+  return 0;
+}
+
+/* 1 if the entry at path is there to run, 0 if not, -1 with err if it must not be run. */
+static int entry_ready(const char *path, char *err, size_t errlen) {
+  int state = cache_entry_state(path, err, errlen);
+  return state < 0 ? -1 : state && access(path, X_OK) == 0;
+}
+
+/* The entry at path, built with o on a miss. */
+static int use_or_build(const char *in_path, const uint8_t *bytes, size_t len,
+                        const struct build_options *o, const char *path, int verbose, char *err,
+                        size_t errlen) {
+  int ready = entry_ready(path, err, errlen);
+  if (ready < 0)
+    return -1;
+  if (ready) {
+    if (verbose)
+      fprintf(stderr, "wasmaot: cache hit %s\n", path);
+    return 0;
+  }
+  if (verbose)
+    fprintf(stderr, "wasmaot: cache miss, translating into %s\n", path);
+  double t0 = now_seconds();
+  if (pipeline_build(in_path, bytes, len, path, o, err, errlen) != 0)
+    return -1;
+  if (verbose)
+    fprintf(stderr, "wasmaot: built in %.2f s (%s -O%d), largest build process %ld MiB\n",
+            now_seconds() - t0, o->cc, o->opt_level, (spawn_peak_rss_kib() + 1023) / 1024);
+  return 0;
+}
+
+/* The first line of a failed background build's record, or "" if there is none. */
+static void read_failure(const char *failed_path, char *why, size_t whylen) {
+  why[0] = 0;
+  int fd = open(failed_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read(fd, why, whylen - 1);
+  close(fd);
+  why[n > 0 ? n : 0] = 0;
+  why[strcspn(why, "\n")] = 0;
+  if (!why[0] && n >= 0)
+    snprintf(why, whylen, "no reason recorded");
+}
+
+/* Writes the reason a background build failed to failed_path, whole or not at all. */
+static void record_failure(const char *failed_path, const char *why) {
+  char tmp[PATH_MAX + 96];
+  snprintf(tmp, sizeof tmp, "%s.tmp-%ld", failed_path, (long)getpid());
+  FILE *f = fopen(tmp, "wx");
+  if (!f)
+    return;
+  int ok = fprintf(f, "%s\n", why) > 0;
+  if (fclose(f) != 0 || !ok || rename(tmp, failed_path) != 0)
+    unlink(tmp);
+}
+
+static void log_line(const char *what, const char *opt_path) {
+  char stamp[32];
+  time_t t = time(NULL);
+  struct tm tm;
+  strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+  fprintf(stderr, "%s wasmaot[%ld]: %s %s\n", stamp, (long)getpid(), what, opt_path);
+}
+
+/* In the detached grandchild: the optimised build, niced, stdio to /dev/null and the log;
+ * its failure recorded. Never returns. */
+static void background_build(const char *in_path, const uint8_t *bytes, size_t len,
+                             const struct build_options *opt, const char *opt_path,
+                             const char *log_path, const char *failed_path, int lock_fd) {
+  /* Nothing inherited stays open but the lock: a caller waiting for the end of a pipe it gave
+   * the foreground (a test, a `$(...)`) must not wait for this build too. */
+  if (lock_fd > 3)
+    close_range(3, (unsigned)lock_fd - 1, 0);
+  close_range((unsigned)lock_fd + 1, ~0U, 0);
+  errno = 0;
+  if (nice(BACKGROUND_NICE) == -1 && errno != 0)
+    errno = 0; /* not nicer then, but still detached: build anyway */
+  int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (null_fd >= 0)
+    dup2(null_fd, 0);
+  if (log_fd >= 0 || null_fd >= 0) {
+    dup2(log_fd >= 0 ? log_fd : null_fd, 1);
+    dup2(log_fd >= 0 ? log_fd : null_fd, 2);
+  }
+  setvbuf(stderr, NULL, _IOLBF, 0);
+  log_line("background build of the optimized tier started:", opt_path);
+  double t0 = now_seconds();
+  char err[2048];
+  int rc = pipeline_build(in_path, bytes, len, opt_path, opt, err, sizeof err);
+  if (rc != 0) {
+    record_failure(failed_path, err);
+    log_line("background build failed:", err);
+  } else {
+    char done[128];
+    snprintf(done, sizeof done,
+             "background build finished in %.1f s (largest process %ld MiB):", now_seconds() - t0,
+             (spawn_peak_rss_kib() + 1023) / 1024);
+    log_line(done, opt_path);
+  }
+  fflush(NULL);
+  _exit(rc != 0);
+}
+
+/* Starts the optimised build of the module into opt_path in the background, unless one is
+ * running (the lock is taken) or one failed before (then, with verbose, says why). Returns 1
+ * if the optimised entry turned out to be there after all (a background build just finished),
+ * else 0: the quick entry runs. */
+static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
+                   const struct build_options *opt, const char *opt_path, int verbose) {
+  char lock_path[PATH_MAX + 16], log_path[PATH_MAX + 16], failed_path[PATH_MAX + 16];
+  char why[2 * PATH_MAX + 1024], err[2048];
+  snprintf(lock_path, sizeof lock_path, "%s.lock", opt_path);
+  snprintf(log_path, sizeof log_path, "%s.log", opt_path);
+  snprintf(failed_path, sizeof failed_path, "%s.failed", opt_path);
+  const char *state = "optimized tier building in the background";
+  int fd = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600), open_errno = errno;
+  if (fd >= 0 && fd < 3) { /* stdio was closed: keep the lock clear of the /dev/null and log */
+    int above = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    close(fd);
+    fd = above, open_errno = errno;
+  }
+  int locked = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
+  if (locked && entry_ready(opt_path, err, sizeof err) == 1) {
+    close(fd);
+    return 1; /* a background build finished between our first look and the lock */
+  }
+  read_failure(failed_path, why, sizeof why);
+  if (why[0]) {
+    char reason[sizeof why];
+    snprintf(reason, sizeof reason, "%s", why);
+    snprintf(why, sizeof why,
+             "the optimized build failed: %.900s (log: %s; not retried while %s exists)", reason,
+             log_path, failed_path);
+    state = why;
+  } else if (fd < 0) {
+    snprintf(why, sizeof why, "no background build: %s: %s", lock_path, strerror(open_errno));
+    state = why;
+  } else if (!locked) {
+    state = "optimized tier building in the background, started by another run";
+  } else {
+    fflush(NULL);
+    pid_t child = fork();
+    if (child == 0) {
+      /* A session of its own (no terminal's Ctrl-C or hangup reaches it), and the second
+       * fork leaves it an orphan that init reaps: the foreground execs the program. */
+      setsid();
+      pid_t grandchild = fork();
+      if (grandchild == 0)
+        background_build(in_path, bytes, len, opt, opt_path, log_path, failed_path, fd);
+      _exit(grandchild < 0);
+    }
+    int status = 0;
+    if (child < 0 || waitpid(child, &status, 0) != child || status != 0) {
+      snprintf(why, sizeof why, "no background build: cannot fork: %s",
+               child < 0 ? strerror(errno) : "the second fork failed");
+      state = why;
+    }
+  }
+  if (fd >= 0)
+    close(fd); /* the background build holds the lock through its own descriptor */
+  if (verbose)
+    fprintf(stderr, "wasmaot: tier quick (%s)\n", state);
+  return 0;
+}
+
+/* Whether a module this size is worth a quick tier first, by its code size; 0 if the module
+ * cannot be read (the optimised build then reports why). */
+static int worth_tiers(const uint8_t *bytes, size_t len) {
+  struct wasm_module_info m;
+  char why[256];
+  if (wasm_module_read(bytes, len, &m, why, sizeof why) != 0)
+    return 0;
+  uint32_t code = m.code_size;
+  wasm_module_free(&m);
+  const char *env = getenv("WASMAOT_TIER_UP_MIN_CODE");
+  unsigned long min = env && *env ? strtoul(env, NULL, 10) : TIER_UP_MIN_CODE_BYTES;
+  return code >= min;
+}
+
+int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
+                  const struct build_options *o, const char *dir, int verbose, char *path,
+                  size_t pathlen, char *err, size_t errlen) {
+  if (o->tier != TIER_AUTO) {
+    if (entry_path(o, bytes, len, dir, path, pathlen, err, errlen) != 0 ||
+        use_or_build(in_path, bytes, len, o, path, verbose, err, errlen) != 0)
+      return -1;
+    if (verbose)
+      fprintf(stderr, "wasmaot: %s\n",
+              o->tier == TIER_QUICK      ? "tier quick"
+              : o->tier == TIER_EXPLICIT ? "explicit build (--cc/-O given: no tiers)"
+                                         : "tier optimized");
+    return 0;
+  }
+  struct build_options opt = *o, quick = *o;
+  opt.tier = TIER_OPTIMIZED;
+  quick.tier = TIER_QUICK;
+  quick.cc = NULL, quick.opt_level = -1;
+  build_options_resolve(&quick);
+  char quick_path[PATH_MAX + 80];
+  if (entry_path(&opt, bytes, len, dir, path, pathlen, err, errlen) != 0)
+    return -1;
+  int ready = entry_ready(path, err, errlen);
+  if (ready < 0)
+    return -1;
+  if (ready || !worth_tiers(bytes, len) ||
+      entry_path(&quick, bytes, len, dir, quick_path, sizeof quick_path, err, errlen) != 0 ||
+      strcmp(path, quick_path) == 0) {
+    /* Cached, small, or no quick tier here (its compiler missing): the optimised tier. */
+    if (use_or_build(in_path, bytes, len, &opt, path, verbose, err, errlen) != 0)
+      return -1;
+    if (verbose)
+      fprintf(stderr, "wasmaot: tier optimized\n");
+    return 0;
+  }
+  if (use_or_build(in_path, bytes, len, &quick, quick_path, verbose, err, errlen) != 0)
+    return -1;
+  if (tier_up(in_path, bytes, len, &opt, path, verbose)) {
+    if (verbose)
+      fprintf(stderr, "wasmaot: cache hit %s\nwasmaot: tier optimized\n", path);
+    return 0;
+  }
+  snprintf(path, pathlen, "%s", quick_path);
+  return 0;
+}
