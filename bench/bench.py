@@ -24,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import adapters  # noqa: E402
 import http_bench  # noqa: E402
 import machine  # noqa: E402
+import realprogs  # noqa: E402
 import report  # noqa: E402
 from adapters import Context, Unsupported  # noqa: E402
 from measure import run_process  # noqa: E402
@@ -60,6 +61,8 @@ def parse_args():
     p.add_argument("--results", default=os.path.join(REPO, "results"), help="results root (default: results/)")
     p.add_argument("--rows", help="comma-separated row ids to run (default: all)")
     p.add_argument("--workloads", help="comma-separated workloads (default: all)")
+    p.add_argument("--programs",
+                   help="real programs to run, comma-separated, or none (default: all; QUICK: the smallest)")
     p.add_argument("--no-install", action="store_true",
                    help="do not install the quick peers (bun, wazero) before running")
     p.add_argument("--check", action="store_true",
@@ -256,6 +259,11 @@ def main():
             phase_seconds[wl.name] = round(time.monotonic() - phase_start, 1)
             for row in rows:
                 summarize_cell(cells[(row.row, wl.name)], wl)
+        phase_start = time.monotonic()
+        names = realprogs.selected(args.quick, args.programs)
+        section = realprogs.Section(ctx, realprogs.Plan(args.quick), progress).run(names) if names else None
+        if section:
+            phase_seconds["programs"] = round(time.monotonic() - phase_start, 1)
         progress.done()
         results = {
             "schema": 1,
@@ -274,6 +282,7 @@ def main():
                            **({"args": w.args} if w.kind == "process" else {"connections": w.connections})}
                           for w in wls],
             "cells": list(cells.values()),
+            "realprogs": section,
         }
         results["tools"] = machine.tool_versions(results["rows"], build)
         results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
@@ -309,6 +318,12 @@ def check_complete(results):
                 print(f"bench --check: warning (third-party runtime): {line}", file=sys.stderr)
         elif c["status"] == "verified" and not all(s.get("n") for s in c["summary"].values()):
             problems.append(f"{c['row']} × {c['workload']}: verified but missing figures")
+    for c in (results.get("realprogs") or {}).get("cells", []):
+        line = f"{c['program']} × {c['row']}: {c['status']}: {c['reason']}"
+        if c["status"] == "FAILED" and c["row"].startswith("wasmaot"):
+            problems.append(line)
+        elif c["status"] not in ("verified", "not installed"):
+            print(f"bench --check: warning: {line}", file=sys.stderr)
     verified_rows = {c["row"] for c in results["cells"] if c["status"] == "verified"}
     for r in results["rows"]:
         if r["installed"] and r["row"] not in verified_rows and any(

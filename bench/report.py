@@ -30,6 +30,10 @@ def write_atomically(results: dict, root: str, started) -> str:
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        # The measurements took long: keep them even when the report cannot be written
+        # (report.write_all(json.load(...), DIR) redoes it once the cause is fixed).
+        with open(os.path.join(root, f"unreported-{stamp}.json"), "w") as f:
+            json.dump(results, f, indent=1)
         raise
     link_tmp = os.path.join(root, f".latest-{os.getpid()}")
     os.symlink(os.path.basename(final), link_tmp)
@@ -112,7 +116,7 @@ def html_page(results, table_list, plot_list):
                      + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr></thead><tbody>")
         for row in body:
             status = row[-1]
-            cls = "failed" if status.startswith("FAILED") else "missing" if status.startswith(("not installed", "unsupported", "workload")) else "ok"
+            cls = "failed" if status.startswith("FAILED") else "missing" if status.startswith(("not installed", "unsupported", "workload", "not fetched")) else "ok"
             parts.append(f"<tr class='{cls}'>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
         parts.append("</tbody></table>")
     parts.append("<h2>Plots</h2>")

@@ -4,8 +4,9 @@ content-addressed cache on first use: measured with an empty cache on every run 
 and with a warm cache ("cached")."""
 
 import os
+import subprocess
 
-from .base import Context, Prepared, Runtime, timed_build, tool_version
+from .base import Context, Prepared, ProgramRow, Runtime, timed_build, tool_version
 
 
 class WasmaotBuild(Runtime):
@@ -77,3 +78,88 @@ class WasmaotRun(WasmaotBuild):
 # clang is Debian's default (14); clang-16 is wasmaot's default compiler when installed.
 ROWS = [WasmaotBuild(cc, b) for cc in ("gcc", "clang", "clang-16") for b in ("guard", "check")] + [
     WasmaotRun(first_run=True), WasmaotRun(first_run=False)]
+
+
+# Real programs (bench/realprogs.py): the quick and the optimised tier built ahead of time, and
+# `wasmaot run` from an empty and from a warm cache. Until `wasmaot build --tier` exists (the
+# tiers work of issue 12), the quick tier is the option set QUICK_FALLBACK, passed explicitly,
+# and `wasmaot run` builds its default (optimised) configuration on a miss.
+QUICK_FALLBACK = ["--cc", "clang-16", "-O0"]
+
+
+def has_tiers(ctx) -> bool:
+    """Whether this wasmaot takes --tier (its `build --help` documents it)."""
+    key = "wasmaot-has-tiers"
+    if key not in ctx.versions:
+        exe = os.path.join(ctx.build, "bin", "wasmaot")
+        text = subprocess.run([exe, "build", "--help"], capture_output=True, text=True, timeout=30).stdout
+        ctx.versions[key] = "--tier" in text
+    return ctx.versions[key]
+
+
+def dir_options(dirs: dict) -> list[str]:
+    out = []
+    for guest, host in dirs.items():
+        out += ["--dir", f"{host}::{guest}"]
+    return out
+
+
+class WasmaotProgramRow(ProgramRow):
+    tool = "wasmaot"
+
+    def exe(self, ctx):
+        return os.path.join(ctx.build, "bin", "wasmaot")
+
+    def missing(self, ctx):
+        return None if os.access(self.exe(ctx), os.X_OK) else "wasmaot not built (make build)"
+
+    def version(self, ctx):
+        if "wasmaot" not in ctx.versions:
+            ctx.versions["wasmaot"] = tool_version([self.exe(ctx), "--version"])
+        return ctx.versions["wasmaot"]
+
+
+class WasmaotProgramBuild(WasmaotProgramRow):
+    mode = "aot"
+    builds = True
+
+    def __init__(self, tier: str):
+        self.tier = tier
+        self.row = f"wasmaot-{tier}"
+
+    def options(self, ctx):
+        if has_tiers(ctx):
+            return ["--tier", self.tier]
+        if self.tier != "quick":
+            return []
+        return QUICK_FALLBACK if ctx.find("clang-16") else ["--cc", "gcc", "-O0"]
+
+    def title(self, ctx):
+        opts = " ".join(self.options(ctx)) or "(defaults: --cc clang-16 -O3)"
+        return f"wasmaot build {opts}, {self.tier} tier, then the executable"
+
+    def build_argv(self, ctx, wasm, out):
+        return [self.exe(ctx), "build", wasm, "-o", out] + self.options(ctx)
+
+    def argv(self, ctx, target, args, dirs, cache_dir, first):
+        return [target] + dir_options(dirs) + ["--"] + args
+
+
+class WasmaotProgramRun(WasmaotProgramRow):
+    row = "wasmaot-run"
+    mode = "aot"
+    cache = True
+
+    def title(self, ctx):
+        how = ("quick tier first, optimised tier built in the background (--tier auto)" if has_tiers(ctx)
+               else "builds its default, optimised configuration on a miss")
+        return f"wasmaot run: empty cache (first) / warm cache (cached); {how}"
+
+    def argv(self, ctx, target, args, dirs, cache_dir, first):
+        return [self.exe(ctx), "run"] + (["-v"] if has_tiers(ctx) else []) + [target] + dir_options(dirs) + ["--"] + args
+
+    def env(self, ctx, cache_dir):
+        return {"WASMAOT_CACHE": cache_dir}
+
+
+PROGRAM_ROWS = [WasmaotProgramBuild("quick"), WasmaotProgramBuild("optimized"), WasmaotProgramRun()]
