@@ -284,6 +284,8 @@ def main():
             "cells": list(cells.values()),
             "realprogs": section,
         }
+        if section:
+            results["method"] += realprogs.method_notes(realprogs.Plan(args.quick))
         results["tools"] = machine.tool_versions(results["rows"], build)
         results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         out = report.write_atomically(results, args.results, started)

