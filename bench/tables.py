@@ -149,15 +149,18 @@ def _phase(c, phase, metric="wall_ms"):
 
 def program_status(c):
     if c["status"] == "verified":
-        return "verified"
+        seen = c.get("tiers_seen") or {}  # what `wasmaot run -v` said, per phase
+        said = "; ".join(f"{ph}: {sorted(set(v))[0].removeprefix('wasmaot: ')}"
+                         + (f" (+{len(set(v)) - 1} other)" if len(set(v)) > 1 else "") for ph, v in seen.items())
+        return "verified" + (f" ({said})" if said else "")
     return f"{c['status']}: {c['reason']}" if c["reason"] else c["status"]
 
 
 def program_table(section, prog):
     """One program: each row's build, first run, cached run, steady run and time to first result."""
     headers = ["row", "mode", "build s (min–max)", "build peak RSS MiB", "first run s (empty cache)",
-               "first run peak RSS MiB", "cached run s", "task run s (steady)", "time to first result s",
-               "builds / runs", "status"]
+               "first run peak RSS MiB", "optimised tier ready s", "cached run s", "task run s (steady)",
+               "time to first result s", "builds / runs", "status"]
     body = []
     for c in section["cells"]:
         if c["program"] != prog:
@@ -167,6 +170,7 @@ def program_table(section, prog):
         counts = f"{b.get('n', 0)} / {steady.get('n', 0) or f.get('n', 0)}"
         body.append([c["row"], c["mode"], fmt_range(b, 1e-3, 2), fmt_num(_phase(c, "build", "maxrss_kib").get("median"), 0, 1 / 1024),
                      fmt_range(f, 1e-3, 2), fmt_num(_phase(c, "first", "maxrss_kib").get("median"), 0, 1 / 1024),
+                     fmt_range(_phase(c, "tier_up"), 1e-3, 2),
                      fmt_range(_phase(c, "cached"), 1e-3, 3), fmt_range(_phase(c, "run"), 1e-3, 3),
                      fmt_num(c.get("first_result_ms"), 2, 1e-3), counts, program_status(c)])
     return headers, body

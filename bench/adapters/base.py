@@ -181,3 +181,9 @@ class ProgramRow:
 
     def env(self, ctx: Context, cache_dir: str | None) -> dict:
         return {}
+
+    def settle(self, cache_dir: str | None, stderr: str, timeout_s: float) -> float | None:
+        """After a run: waits until the work it left in the background (a tier-up build) is over,
+        so that it neither loads the next measurement nor is missing from a warm cache. Returns
+        the seconds waited, or None when nothing was left running."""
+        return None

@@ -5,6 +5,7 @@ and with a warm cache ("cached")."""
 
 import os
 import subprocess
+import time
 
 from .base import Context, Prepared, ProgramRow, Runtime, timed_build, tool_version
 
@@ -104,6 +105,27 @@ def dir_options(dirs: dict) -> list[str]:
     return out
 
 
+def wait_for_background_builds(cache_dir: str, timeout_s: float, poll_s: float = 0.25) -> float:
+    """Seconds until every background build log (*.log) under cache_dir says "finished" or
+    "failed" (at least one log must appear); TimeoutError after timeout_s."""
+    start = time.monotonic()
+    while True:
+        logs = [os.path.join(d, f) for d, _, files in os.walk(cache_dir) for f in files if f.endswith(".log")]
+        done = 0
+        for log in logs:
+            try:
+                with open(log, errors="replace") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            done += "finished" in text or "failed" in text
+        if logs and done == len(logs):
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout_s:
+            raise TimeoutError(f"background build in {cache_dir} not over after {timeout_s:.0f} s")
+        time.sleep(poll_s)
+
+
 class WasmaotProgramRow(ProgramRow):
     tool = "wasmaot"
 
@@ -160,6 +182,15 @@ class WasmaotProgramRun(WasmaotProgramRow):
 
     def env(self, ctx, cache_dir):
         return {"WASMAOT_CACHE": cache_dir}
+
+    BACKGROUND = "building in the background"  # `run -v`: "tier quick (optimized tier building in the background...)"
+
+    def settle(self, cache_dir, stderr, timeout_s):
+        """With tiers, a first run leaves the optimised build running, detached, with its log
+        KEY.log in the cache ending in "finished" or "failed": waits for that."""
+        if not cache_dir or self.BACKGROUND not in stderr:
+            return None
+        return wait_for_background_builds(cache_dir, timeout_s)
 
 
 PROGRAM_ROWS = [WasmaotProgramBuild("quick"), WasmaotProgramBuild("optimized"), WasmaotProgramRun()]

@@ -307,6 +307,32 @@ class RealPrograms(unittest.TestCase):
             self.assertGreater(width, 1.5 * height)  # two panels side by side
             self.assertIsNone(plots.tradeoff_plot({"realprogs": {"programs": [], "cells": []}}, d))
 
+    def test_background_tier_up_build_is_waited_for(self):
+        import threading
+        from adapters import wasmaot
+        row = wasmaot.WasmaotProgramRun()
+        with tempfile.TemporaryDirectory() as cache:
+            self.assertIsNone(row.settle(cache, "wasmaot: tier optimized\n", 5))  # nothing left running
+            said = "wasmaot: tier quick (optimized tier building in the background)\n"
+            log = os.path.join(cache, "0123.log")
+
+            def background():
+                with open(log, "w") as f:
+                    f.write("started\n")
+                    f.flush()
+                    threading.Event().wait(0.6)
+                    f.write("finished\n")
+
+            t = threading.Thread(target=background)
+            t.start()
+            waited = row.settle(cache, said, 30)
+            t.join()
+            self.assertGreaterEqual(waited, 0.5)
+            with open(log, "w") as f:
+                f.write("started\n")  # never ends
+            with self.assertRaises(TimeoutError):
+                row.settle(cache, said, 0.3)
+
     def test_check_own_program_rows_must_verify(self):
         results = fake_results([cell("native-gcc", 1.0)])
         base = {"program": "p", "summary": {}, "reason": "why"}
