@@ -107,12 +107,17 @@ def tradeoff_plot(results, out_dir, stem="realprogs-tradeoff"):
             ax.scatter([x], [y], color=COLORS.get(c["mode"], "#8172b2"), s=40, zorder=3)
             ax.annotate(c["row"], (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
         xs = [c["first_result_ms"] / 1000 for c in cells]
+        ys = [c["steady_ms"] / 1000 for c in cells]
         if max(xs) / max(min(xs), 1e-9) > 20:
             ax.set_xscale("log")
-        ax.set_xlabel("time to first result, s (build + first run, or first run from an empty cache)")
-        ax.set_ylabel("task run time, steady state, s (median)")
+        if max(ys) / max(min(ys), 1e-9) > 10:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_xlabel("time to first result, s")
+        ax.set_ylabel("task run time (steady state), s")
         ax.set_title(name)
-        ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
-    fig.suptitle("real programs: time to first result vs steady-state run time (lower left is better)")
+    fig.suptitle("real programs: time to first result (build + first run, or a first run from an empty cache) "
+                 "vs steady-state run time; lower left is better", fontsize=10)
     return _save(fig, out_dir, stem)
