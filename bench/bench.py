@@ -9,6 +9,7 @@ peak RSS from wait4(); a wrong answer marks the cell FAILED and it is never rank
 """
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -261,7 +262,18 @@ def main():
                 summarize_cell(cells[(row.row, wl.name)], wl)
         phase_start = time.monotonic()
         names = realprogs.selected(args.quick, args.programs)
-        section = realprogs.Section(ctx, realprogs.Plan(args.quick), progress).run(names) if names else None
+        # The finished programs, kept in results/ until the run ends: a stopped full run (cpython's
+        # builds take many minutes) leaves them there, with the figures of every finished program.
+        unfinished = os.path.join(args.results, f"unfinished-{started.strftime('%Y%m%dT%H%M%SZ')}.json")
+
+        def checkpoint(section_so_far):
+            os.makedirs(args.results, exist_ok=True)
+            with open(unfinished + ".tmp", "w") as f:
+                json.dump({"realprogs": section_so_far, "note": "real programs finished before the run stopped"}, f)
+            os.replace(unfinished + ".tmp", unfinished)
+
+        section = (realprogs.Section(ctx, realprogs.Plan(args.quick), progress).run(names, checkpoint)
+                   if names else None)
         if section:
             phase_seconds["programs"] = round(time.monotonic() - phase_start, 1)
         progress.done()
@@ -289,6 +301,8 @@ def main():
         results["tools"] = machine.tool_versions(results["rows"], build)
         results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         out = report.write_atomically(results, args.results, started)
+        if section and os.path.exists(unfinished):
+            os.unlink(unfinished)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"bench: results in {out}", file=sys.stderr)

@@ -175,7 +175,9 @@ class Section:
                         self.progress.note(f"{s['wall_ms'] / 1000:.2f} s")
         return info
 
-    def run(self, names):
+    def run(self, names, checkpoint=None):
+        """Runs the programs named; checkpoint(out), if given, is called after each program with
+        what is done so far (a stopped hour-long run then keeps its finished programs)."""
         out = {"plan": self.plan.as_dict(), "programs": [], "cells": []}
         chosen = [p for p in programs.PROGRAMS if p.name in names]
         for r in self.rows:
@@ -201,6 +203,8 @@ class Section:
             for c in cells.values():
                 finish(c)
                 out["cells"].append(c)
+            if checkpoint:
+                checkpoint(out)
         return out
 
 
