@@ -9,6 +9,7 @@ peak RSS from wait4(); a wrong answer marks the cell FAILED and it is never rank
 """
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ import adapters  # noqa: E402
 import http_bench  # noqa: E402
 import serve.section as serve_section  # noqa: E402
 import machine  # noqa: E402
+import realprogs  # noqa: E402
 import report  # noqa: E402
 from adapters import Context, Unsupported  # noqa: E402
 from measure import run_process  # noqa: E402
@@ -62,6 +64,8 @@ def parse_args():
     p.add_argument("--rows", help="comma-separated row ids to run (default: all)")
     p.add_argument("--workloads", help="comma-separated workloads (default: all, and the serve section; "
                                        "name `serve` to include it in a selection)")
+    p.add_argument("--programs",
+                   help="real programs to run, comma-separated, or none (default: all; QUICK: the smallest)")
     p.add_argument("--no-install", action="store_true",
                    help="do not install the quick peers (bun, wazero) before running")
     p.add_argument("--check", action="store_true",
@@ -263,6 +267,22 @@ def main():
             phase_start = time.monotonic()
             serve = serve_section.run(build, args.quick, ctx.scratch("serve"), progress=progress.note)
             phase_seconds["serve"] = round(time.monotonic() - phase_start, 1)
+        phase_start = time.monotonic()
+        names = realprogs.selected(args.quick, args.programs)
+        # The finished programs, kept in results/ until the run ends: a stopped full run (cpython's
+        # builds take many minutes) leaves them there, with the figures of every finished program.
+        unfinished = os.path.join(args.results, f"unfinished-{started.strftime('%Y%m%dT%H%M%SZ')}.json")
+
+        def checkpoint(section_so_far):
+            os.makedirs(args.results, exist_ok=True)
+            with open(unfinished + ".tmp", "w") as f:
+                json.dump({"realprogs": section_so_far, "note": "real programs finished before the run stopped"}, f)
+            os.replace(unfinished + ".tmp", unfinished)
+
+        section = (realprogs.Section(ctx, realprogs.Plan(args.quick), progress).run(names, checkpoint)
+                   if names else None)
+        if section:
+            phase_seconds["programs"] = round(time.monotonic() - phase_start, 1)
         progress.done()
         results = {
             "schema": 1,
@@ -281,12 +301,17 @@ def main():
                            **({"args": w.args} if w.kind == "process" else {"connections": w.connections})}
                           for w in wls],
             "cells": list(cells.values()),
+            "realprogs": section,
         }
         if serve:
             results["serve"] = serve
+        if section:
+            results["method"] += realprogs.method_notes(realprogs.Plan(args.quick))
         results["tools"] = machine.tool_versions(results["rows"], build)
         results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
         out = report.write_atomically(results, args.results, started)
+        if section and os.path.exists(unfinished):
+            os.unlink(unfinished)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"bench: results in {out}", file=sys.stderr)
@@ -318,6 +343,12 @@ def check_complete(results):
                 print(f"bench --check: warning (third-party runtime): {line}", file=sys.stderr)
         elif c["status"] == "verified" and not all(s.get("n") for s in c["summary"].values()):
             problems.append(f"{c['row']} × {c['workload']}: verified but missing figures")
+    for c in (results.get("realprogs") or {}).get("cells", []):
+        line = f"{c['program']} × {c['row']}: {c['status']}: {c['reason']}"
+        if c["status"] == "FAILED" and c["row"].startswith("wasmaot"):
+            problems.append(line)
+        elif c["status"] not in ("verified", "not installed"):
+            print(f"bench --check: warning: {line}", file=sys.stderr)
     verified_rows = {c["row"] for c in results["cells"] if c["status"] == "verified"}
     for r in results["rows"]:
         if r["installed"] and r["row"] not in verified_rows and any(

@@ -86,4 +86,38 @@ def all_plots(results, out_dir):
                             f"{name}-cold-start", f"{name}: cold start")
             plots.append((f"{name}: cold start", f))
             plots.append((f"{name}: throughput", rps_plot(results, name, w["connections"], out_dir, f"{name}-rps")))
+    plots.append(("real programs: time to first result vs steady-state run time", tradeoff_plot(results, out_dir)))
     return [(cap, f) for cap, f in plots if f]
+
+
+def tradeoff_plot(results, out_dir, stem="realprogs-tradeoff"):
+    """Real programs: time to first result (x) against steady-state run time (y), one panel per
+    program, one point per row (verified cells only). Down and left is better; AOT rows sit
+    low and right (long build, fast code), JIT rows high and left."""
+    section = results.get("realprogs") or {}
+    names = [p["name"] for p in section.get("programs", [])
+             if any(c["program"] == p["name"] and c.get("first_result_ms") for c in section["cells"])]
+    if not names:
+        return None
+    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names), 4.6), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        cells = [c for c in section["cells"] if c["program"] == name and c.get("first_result_ms")]
+        for c in cells:
+            x, y = c["first_result_ms"] / 1000, c["steady_ms"] / 1000
+            ax.scatter([x], [y], color=COLORS.get(c["mode"], "#8172b2"), s=40, zorder=3)
+            ax.annotate(c["row"], (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
+        xs = [c["first_result_ms"] / 1000 for c in cells]
+        ys = [c["steady_ms"] / 1000 for c in cells]
+        if max(xs) / max(min(xs), 1e-9) > 20:
+            ax.set_xscale("log")
+        if max(ys) / max(min(ys), 1e-9) > 10:
+            ax.set_yscale("log")
+        else:
+            ax.set_ylim(bottom=0)
+        ax.set_xlabel("time to first result, s")
+        ax.set_ylabel("task run time (steady state), s")
+        ax.set_title(name)
+        ax.grid(alpha=0.3)
+    fig.suptitle("real programs: time to first result (build + first run, or a first run from an empty cache) "
+                 "vs steady-state run time; lower left is better", fontsize=10)
+    return _save(fig, out_dir, stem)

@@ -30,6 +30,10 @@ def write_atomically(results: dict, root: str, started) -> str:
         os.rename(tmp, final)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        # The measurements took long: keep them even when the report cannot be written
+        # (report.write_all(json.load(...), DIR) redoes it once the cause is fixed).
+        with open(os.path.join(root, f"unreported-{stamp}.json"), "w") as f:
+            json.dump(results, f, indent=1)
         raise
     link_tmp = os.path.join(root, f".latest-{os.getpid()}")
     os.symlink(os.path.basename(final), link_tmp)
@@ -41,7 +45,7 @@ def write_all(results: dict, out_dir: str):
     with open(os.path.join(out_dir, "results.json"), "w") as f:
         json.dump(results, f, indent=1)
     write_csv(results, os.path.join(out_dir, "results.csv"))
-    table_list = tables.all_tables(results) + serve_tables(results) + [rows_table(results)]
+    table_list = tables.all_tables(results) + serve_tables(results) + [rows_table(results)] + program_rows_table(results)
     plot_list = plots.all_plots(results, out_dir)
     with open(os.path.join(out_dir, "report.md"), "w") as f:
         f.write(markdown(results, table_list, plot_list))
@@ -59,6 +63,21 @@ def write_csv(results, path):
             for metric, s in metrics.items():
                 w.writerow([c["row"], c["workload"], metric, s.get("median"), s.get("min"), s.get("max"),
                             s.get("n"), c["verified"], c["status"], c["compile_s"], c["artifact_bytes"], c["reason"]])
+        # Real programs: workload "program:NAME", metric "PHASE.METRIC" (build, first, cached, run).
+        for c in (results.get("realprogs") or {}).get("cells", []):
+            phases = [(f"{ph}.{m}", s) for ph, ms in c["summary"].items() for m, s in ms.items()] or [("", {})]
+            for metric, s in phases:
+                w.writerow([c["row"], "program:" + c["program"], metric, s.get("median"), s.get("min"), s.get("max"),
+                            s.get("n"), c["verified"], c["status"], None, c["artifact_bytes"], c["reason"]])
+
+
+def program_rows_table(results):
+    section = results.get("realprogs")
+    if not section:
+        return []
+    headers = ["row", "mode", "what it is", "version, or how to install"]
+    body = [[r["row"], r["mode"], r["title"], r["version"] if r["installed"] else r["reason"]] for r in section["rows"]]
+    return [("Rows of the real-programs section", headers, body)]
 
 
 def serve_tables(results):
@@ -121,7 +140,7 @@ def html_page(results, table_list, plot_list):
                      + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr></thead><tbody>")
         for row in body:
             status = row[-1]
-            cls = "failed" if status.startswith("FAILED") else "missing" if status.startswith(("not installed", "unsupported", "workload")) else "ok"
+            cls = "failed" if status.startswith("FAILED") else "missing" if status.startswith(("not installed", "unsupported", "workload", "not fetched")) else "ok"
             parts.append(f"<tr class='{cls}'>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
         parts.append("</tbody></table>")
     parts.append("<h2>Plots</h2>")
@@ -141,7 +160,7 @@ def console_summary(results):
     for title, headers, body in tables.all_tables(results) + serve_tables(results):
         out.append(f"\n== {title}")
         keep = [i for i, h in enumerate(headers) if h in ("#", "row") or "median" in h or h in ("× native", "status", "p99 ms")]
-        if "row" not in headers:  # not a ranking (the same-compiler table): every column
+        if "row" not in headers or title.startswith("real program"):  # not a ranking: every column
             keep = list(range(len(headers)))
         out.append("  ".join(headers[i] for i in keep))
         for row in body:

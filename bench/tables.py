@@ -136,4 +136,94 @@ def all_tables(results):
                 h, b = http_load_table(results, name, conn)
                 if b:
                     out.append((f"{name}: wrk, {conn} connection(s)", h, b))
+    return out + program_tables(results)
+
+
+# The real-programs section (bench/realprogs.py).
+GIB_KIB = 1024 * 1024
+
+
+def _phase(c, phase, metric="wall_ms"):
+    return ((c.get("summary") or {}).get(phase) or {}).get(metric) or {}
+
+
+def program_status(c):
+    if c["status"] == "verified":
+        seen = c.get("tiers_seen") or {}  # what `wasmaot run -v` said, per phase
+        said = "; ".join(f"{ph}: {sorted(set(v))[0].removeprefix('wasmaot: ')}"
+                         + (f" (+{len(set(v)) - 1} other)" if len(set(v)) > 1 else "") for ph, v in seen.items())
+        return "verified" + (f" ({said})" if said else "")
+    return f"{c['status']}: {c['reason']}" if c["reason"] else c["status"]
+
+
+def program_table(section, prog):
+    """One program: each row's build, first run, cached run, steady run and time to first result."""
+    headers = ["row", "mode", "build s (min–max)", "build peak RSS MiB", "first run s (empty cache)",
+               "first run peak RSS MiB", "optimised tier ready s", "cached run s", "task run s (steady)",
+               "time to first result s", "builds / runs", "status"]
+    body = []
+    for c in section["cells"]:
+        if c["program"] != prog:
+            continue
+        b, f = _phase(c, "build"), _phase(c, "first")
+        steady = _phase(c, "run") or _phase(c, "cached")
+        counts = f"{b.get('n', 0)} / {steady.get('n', 0) or f.get('n', 0)}"
+        body.append([c["row"], c["mode"], fmt_range(b, 1e-3, 2), fmt_num(_phase(c, "build", "maxrss_kib").get("median"), 0, 1 / 1024),
+                     fmt_range(f, 1e-3, 2), fmt_num(_phase(c, "first", "maxrss_kib").get("median"), 0, 1 / 1024),
+                     fmt_range(_phase(c, "tier_up"), 1e-3, 2),
+                     fmt_range(_phase(c, "cached"), 1e-3, 3), fmt_range(_phase(c, "run"), 1e-3, 3),
+                     fmt_num(c.get("first_result_ms"), 2, 1e-3), counts, program_status(c)])
+    return headers, body
+
+
+def program_cell(section, prog, row):
+    for c in section["cells"]:
+        if c["program"] == prog and c["row"] == row and c["status"] == "verified":
+            return c
+    return None
+
+
+def program_goals(section):
+    """Issue 12's targets per program: wasmaot run's first run against wasmtime run's with an
+    empty cache (≤ 2x), the optimised tier's task time against wasmtime's .cwasm (≤ 1x), and
+    the largest build process of any wasmaot row (≤ 1 GiB)."""
+    headers = ["program", "wasm MB / code MB", "wasmaot run first ÷ wasmtime run first (≤ 2)",
+               "wasmaot optimized run ÷ wasmtime .cwasm run (≤ 1)", "largest wasmaot build process MiB (≤ 1024)",
+               "wasmtime compile s / peak MiB"]
+    body = []
+    for p in section["programs"]:
+        name = p["name"]
+        if p["status"] != "fetched":
+            body.append([name, "–", f"not fetched: {p['reason']}", "–", "–", "–"])
+            continue
+        first = ratio_of(_phase(program_cell(section, name, "wasmaot-run") or {}, "first"),
+                         _phase(program_cell(section, name, "wasmtime-jit") or {}, "first"))
+        run = ratio_of(_phase(program_cell(section, name, "wasmaot-optimized") or {}, "run"),
+                       _phase(program_cell(section, name, "wasmtime-cwasm") or {}, "run"))
+        rss = [v for c in section["cells"] if c["program"] == name and c["row"].startswith("wasmaot")
+               for ph in ("build", "first") for v in [_phase(c, ph, "maxrss_kib").get("max")] if v]
+        wt = program_cell(section, name, "wasmtime-cwasm") or {}
+        body.append([name, f"{p['wasm_bytes'] / 1e6:.1f} / {(p['code_bytes'] or 0) / 1e6:.2f}",
+                     fmt_num(first, 2), fmt_num(run, 2), fmt_num(max(rss) / 1024 if rss else None, 0),
+                     f"{fmt_num(_phase(wt, 'build').get('median'), 2, 1e-3)} / "
+                     f"{fmt_num(_phase(wt, 'build', 'maxrss_kib').get('median'), 0, 1 / 1024)}"])
+    return headers, body
+
+
+def ratio_of(a, b):
+    try:
+        return a["median"] / b["median"]
+    except (KeyError, TypeError, ZeroDivisionError):
+        return None
+
+
+def program_tables(results):
+    section = results.get("realprogs")
+    if not section:
+        return []
+    out = [("real programs: against issue 12's targets (medians)", *program_goals(section))]
+    for p in section["programs"]:
+        what = (f"{p['source']}, {p['language']}, {p['upstream']}; task: {p.get('task', '–')}"
+                if p["status"] == "fetched" else f"{p['source']}: not fetched: {p['reason']}")
+        out.append((f"real program {p['name']}: {what}", *program_table(section, p["name"])))
     return out

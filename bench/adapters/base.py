@@ -141,3 +141,49 @@ class Runtime:
 
     def serve_argv(self, ctx: Context, prep: Prepared, host: str, port: int) -> list[str]:
         raise Unsupported(f"{self.row}: no way to hand a pre-opened listening socket to the guest")
+
+
+class ProgramRow:
+    """One runtime configuration of the real-programs section (bench/realprogs.py): how it
+    builds a program ahead of time (if it does), and the command that runs a task, given the
+    task's directories ({guest path: host path}) and, for rows with a compile cache, the cache
+    to use. The section measures, verifies and reports; the row only says how."""
+
+    row = ""
+    mode = ""  # "aot" | "jit"
+    tool = ""
+    install = ""
+    builds = False  # a timed build step (wasmaot build, wasmtime compile) makes the artifact that runs
+    cache = False  # runs through a compile cache: measured empty ("first") and warm ("cached")
+    every_run_compiles = False  # a JIT without a persistent code cache: each run is a first run
+
+    def title(self, ctx: Context) -> str:
+        return self.row
+
+    def missing(self, ctx: Context) -> str | None:
+        if self.tool and not ctx.find(self.tool):
+            return self.install
+        return None
+
+    def version(self, ctx: Context) -> str:
+        if self.tool not in ctx.versions:
+            ctx.versions[self.tool] = tool_version([ctx.find(self.tool), "--version"])
+        return ctx.versions[self.tool]
+
+    def build_argv(self, ctx: Context, wasm: str, out: str) -> list[str]:
+        raise NotImplementedError
+
+    def argv(self, ctx: Context, target: str, args: list[str], dirs: dict, cache_dir: str | None,
+             first: bool) -> list[str]:
+        """target: the built artifact (builds) or the .wasm; cache_dir: for cache rows, an empty
+        directory (first) or the warm one; first: the run must not reuse compiled code."""
+        raise NotImplementedError
+
+    def env(self, ctx: Context, cache_dir: str | None) -> dict:
+        return {}
+
+    def settle(self, cache_dir: str | None, stderr: str, timeout_s: float) -> float | None:
+        """After a run: waits until the work it left in the background (a tier-up build) is over,
+        so that it neither loads the next measurement nor is missing from a warm cache. Returns
+        the seconds waited, or None when nothing was left running."""
+        return None

@@ -5,7 +5,7 @@ once may stay in baseline code: node is measured with default tiering, with `--n
 
 import os
 
-from .base import Runtime, Unsupported
+from .base import ProgramRow, Runtime, Unsupported
 
 LAUNCHER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "wasi-launcher.mjs")
 
@@ -34,3 +34,25 @@ ROWS = [
              "apt-get install nodejs", ["--liftoff-only"]),
     JsEngine("bun", "bun", "bun node:wasi (JavaScriptCore)", "make runtimes (npm @oven/bun-linux-x64)", []),
 ]
+
+
+# Real programs (bench/realprogs.py): node keeps no compiled wasm between runs, so every run
+# compiles (Liftoff, then TurboFan for hot functions): each run is a first run.
+class NodeProgram(ProgramRow):
+    row = "node"
+    mode = "jit"
+    tool = "node"
+    install = "apt-get install nodejs"
+    every_run_compiles = True
+
+    def title(self, ctx):
+        return "node:wasi (V8, default tiering), compiles on every run"
+
+    def argv(self, ctx, target, args, dirs, cache_dir, first):
+        opts = []
+        for guest, host in dirs.items():
+            opts += ["--dir", f"{host}::{guest}"]
+        return [ctx.find("node"), LAUNCHER] + opts + [target, "--"] + args
+
+
+PROGRAM_ROWS = [NodeProgram()]

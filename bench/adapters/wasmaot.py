@@ -4,8 +4,10 @@ content-addressed cache on first use: measured with an empty cache on every run 
 and with a warm cache ("cached")."""
 
 import os
+import subprocess
+import time
 
-from .base import Context, Prepared, Runtime, timed_build, tool_version
+from .base import Context, Prepared, ProgramRow, Runtime, timed_build, tool_version
 
 
 class WasmaotBuild(Runtime):
@@ -81,3 +83,118 @@ class WasmaotRun(WasmaotBuild):
 # clang is Debian's default (14); clang-16 is wasmaot's default compiler when installed.
 ROWS = [WasmaotBuild(cc, b) for cc in ("gcc", "clang", "clang-16") for b in ("guard", "check")] + [
     WasmaotRun(first_run=True), WasmaotRun(first_run=False)]
+
+
+# Real programs (bench/realprogs.py): the quick and the optimised tier built ahead of time, and
+# `wasmaot run` from an empty and from a warm cache. Until `wasmaot build --tier` exists (the
+# tiers work of issue 12), the quick tier is the option set QUICK_FALLBACK, passed explicitly,
+# and `wasmaot run` builds its default (optimised) configuration on a miss.
+QUICK_FALLBACK = ["--cc", "clang-16", "-O0"]
+
+
+def has_tiers(ctx) -> bool:
+    """Whether this wasmaot takes --tier (its `build --help` documents it)."""
+    key = "wasmaot-has-tiers"
+    if key not in ctx.versions:
+        exe = os.path.join(ctx.build, "bin", "wasmaot")
+        text = subprocess.run([exe, "build", "--help"], capture_output=True, text=True, timeout=30).stdout
+        ctx.versions[key] = "--tier" in text
+    return ctx.versions[key]
+
+
+def dir_options(dirs: dict) -> list[str]:
+    out = []
+    for guest, host in dirs.items():
+        out += ["--dir", f"{host}::{guest}"]
+    return out
+
+
+def wait_for_background_builds(cache_dir: str, timeout_s: float, poll_s: float = 0.25) -> float:
+    """Seconds until every background build log (*.log) under cache_dir says "finished" or
+    "failed" (at least one log must appear); TimeoutError after timeout_s."""
+    start = time.monotonic()
+    while True:
+        logs = [os.path.join(d, f) for d, _, files in os.walk(cache_dir) for f in files if f.endswith(".log")]
+        done = 0
+        for log in logs:
+            try:
+                with open(log, errors="replace") as f:
+                    text = f.read()
+            except OSError:
+                continue
+            done += "finished" in text or "failed" in text
+        if logs and done == len(logs):
+            return time.monotonic() - start
+        if time.monotonic() - start > timeout_s:
+            raise TimeoutError(f"background build in {cache_dir} not over after {timeout_s:.0f} s")
+        time.sleep(poll_s)
+
+
+class WasmaotProgramRow(ProgramRow):
+    tool = "wasmaot"
+
+    def exe(self, ctx):
+        return os.path.join(ctx.build, "bin", "wasmaot")
+
+    def missing(self, ctx):
+        return None if os.access(self.exe(ctx), os.X_OK) else "wasmaot not built (make build)"
+
+    def version(self, ctx):
+        if "wasmaot" not in ctx.versions:
+            ctx.versions["wasmaot"] = tool_version([self.exe(ctx), "--version"])
+        return ctx.versions["wasmaot"]
+
+
+class WasmaotProgramBuild(WasmaotProgramRow):
+    mode = "aot"
+    builds = True
+
+    def __init__(self, tier: str):
+        self.tier = tier
+        self.row = f"wasmaot-{tier}"
+
+    def options(self, ctx):
+        if has_tiers(ctx):
+            return ["--tier", self.tier]
+        if self.tier != "quick":
+            return []
+        return QUICK_FALLBACK if ctx.find("clang-16") else ["--cc", "gcc", "-O0"]
+
+    def title(self, ctx):
+        opts = " ".join(self.options(ctx)) or "(defaults: --cc clang-16 -O3)"
+        return f"wasmaot build {opts}, {self.tier} tier, then the executable"
+
+    def build_argv(self, ctx, wasm, out):
+        return [self.exe(ctx), "build", wasm, "-o", out] + self.options(ctx)
+
+    def argv(self, ctx, target, args, dirs, cache_dir, first):
+        return [target] + dir_options(dirs) + ["--"] + args
+
+
+class WasmaotProgramRun(WasmaotProgramRow):
+    row = "wasmaot-run"
+    mode = "aot"
+    cache = True
+
+    def title(self, ctx):
+        how = ("quick tier first, optimised tier built in the background (--tier auto)" if has_tiers(ctx)
+               else "builds its default, optimised configuration on a miss")
+        return f"wasmaot run: empty cache (first) / warm cache (cached); {how}"
+
+    def argv(self, ctx, target, args, dirs, cache_dir, first):
+        return [self.exe(ctx), "run"] + (["-v"] if has_tiers(ctx) else []) + [target] + dir_options(dirs) + ["--"] + args
+
+    def env(self, ctx, cache_dir):
+        return {"WASMAOT_CACHE": cache_dir}
+
+    BACKGROUND = "building in the background"  # `run -v`: "tier quick (optimized tier building in the background...)"
+
+    def settle(self, cache_dir, stderr, timeout_s):
+        """With tiers, a first run leaves the optimised build running, detached, with its log
+        KEY.log in the cache ending in "finished" or "failed": waits for that."""
+        if not cache_dir or self.BACKGROUND not in stderr:
+            return None
+        return wait_for_background_builds(cache_dir, timeout_s)
+
+
+PROGRAM_ROWS = [WasmaotProgramBuild("quick"), WasmaotProgramBuild("optimized"), WasmaotProgramRun()]

