@@ -51,6 +51,10 @@ WASM_RT_NO_RETURN static void report_and_exit(const char *prefix, const char *te
   _exit(status);
 }
 
+/* Defined here, with the trap path that reads it, so that everything linking trap.c alone (the
+ * spec harness, the differential fuzzer's driver) has it; wasi_ctx.c's proc_exit uses it too. */
+struct wasmaot_unwind *wasmaot_unwind_target;
+
 /* Serve (wasmaot_unwind_target set): the trap ends the request, not the process. Async-signal-
  * safe too: only stores and a longjmp off the handler's stack, as wabt's own default does. */
 static void unwind_if_serving(wasm_rt_trap_t code, const char *unknown_import) {

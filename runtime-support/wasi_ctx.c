@@ -229,8 +229,6 @@ wasi_errno_t wasi_environ_get(wasi_ctx *ctx, uint32_t environ, uint32_t environ_
   return strings_get(ctx, ctx->envc, ctx->envp, environ, environ_buf);
 }
 
-struct wasmaot_unwind *wasmaot_unwind_target;
-
 void wasi_proc_exit(wasi_ctx *ctx, uint32_t code) {
   (void)ctx;
   if (wasmaot_unwind_target) { /* serve: end this request, not the server */
