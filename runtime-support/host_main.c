@@ -104,16 +104,7 @@ int main(int argc, char **argv) {
   if (wasi_ctx_init(&ctx, (uint32_t)(argc - i + 1), guest_argv, guest_envc, guest_env) != 0)
     return 2;
   for (int d = 0; d < ndirs; d++) {
-    char *host = strdup(dirs[d]);
-    char *sep = strstr(host, "::");
-    const char *guest = host;
-    if (sep) {
-      *sep = 0;
-      guest = sep + 2;
-    }
-    int failed = wasi_ctx_preopen_dir(&ctx, host, guest) != 0;
-    free(host);
-    if (failed) {
+    if (wasi_ctx_preopen_spec(&ctx, dirs[d]) != 0) {
       wasi_ctx_free(&ctx);
       return 2;
     }

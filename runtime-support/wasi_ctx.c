@@ -96,6 +96,23 @@ int wasi_ctx_preopen_dir(wasi_ctx *ctx, const char *host_path, const char *guest
   return 0;
 }
 
+int wasi_ctx_preopen_spec(wasi_ctx *ctx, const char *spec) {
+  char *host = strdup(spec);
+  if (!host) {
+    fprintf(stderr, "wasmaot: --dir %s: out of memory\n", spec);
+    return -1;
+  }
+  char *sep = strstr(host, "::");
+  const char *guest = host;
+  if (sep) {
+    *sep = 0;
+    guest = sep + 2;
+  }
+  int r = wasi_ctx_preopen_dir(ctx, host, guest);
+  free(host);
+  return r;
+}
+
 /* Serve: the pristine table (its own duplicates, to rebuild from) and a shallow copy of the live
  * table as it was after the last rebuild (to see cheaply whether the guest changed it). */
 struct wasi_fd_snapshot {

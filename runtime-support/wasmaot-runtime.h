@@ -125,6 +125,8 @@ struct wasi_mem_stream {
 int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char **envp);
 /* Pre-open host directory `host_path` as guest path `guest_path` (next free fd, from 3). */
 int wasi_ctx_preopen_dir(wasi_ctx *ctx, const char *host_path, const char *guest_path);
+/* The same for a --dir argument, "HOST[::GUEST]" (the guest path defaults to HOST). */
+int wasi_ctx_preopen_spec(wasi_ctx *ctx, const char *spec);
 /* Bind and listen on HOST:PORT, and hand the listener to the guest as the next fd. */
 int wasi_ctx_listen(wasi_ctx *ctx, const char *host_port);
 void wasi_ctx_free(wasi_ctx *ctx);

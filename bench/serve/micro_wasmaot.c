@@ -130,14 +130,9 @@ int main(int argc, char **argv) {
   static wasi_ctx ctx;
   if (wasi_ctx_init(&ctx, 1, guest_argv, 0, NULL) != 0)
     die("cannot set up the WASI context", NULL);
-  for (int d = 0; d < ndirs; d++) {
-    char *host = strdup(dirs[d]), *sep = strstr(host, "::");
-    if (sep)
-      *sep = 0;
-    if (wasi_ctx_preopen_dir(&ctx, host, sep ? sep + 2 : host) != 0)
+  for (int d = 0; d < ndirs; d++)
+    if (wasi_ctx_preopen_spec(&ctx, dirs[d]) != 0)
       die("cannot pre-open", dirs[d]);
-    free(host);
-  }
   wasm_rt_init();
 #if WASMAOT_BOUNDS_CHECK
   if (wasmaot_install_stack_guard() != 0)

@@ -34,21 +34,9 @@ static struct serve_engine *worker_setup(void *arg) {
   static wasi_ctx ctx;
   if (wasi_ctx_init(&ctx, 1, g_argv, 0, NULL) != 0)
     return NULL;
-  for (int d = 0; d < g_ndirs; d++) {
-    char *host = strdup(g_dirs[d]);
-    if (!host)
+  for (int d = 0; d < g_ndirs; d++)
+    if (wasi_ctx_preopen_spec(&ctx, g_dirs[d]) != 0)
       return NULL;
-    char *sep = strstr(host, "::");
-    const char *guest = host;
-    if (sep) {
-      *sep = 0;
-      guest = sep + 2;
-    }
-    int failed = wasi_ctx_preopen_dir(&ctx, host, guest) != 0;
-    free(host);
-    if (failed)
-      return NULL;
-  }
   wasm_rt_init();
 #if WASMAOT_BOUNDS_CHECK
   if (wasmaot_install_stack_guard() != 0) {
