@@ -2,7 +2,8 @@
  *
  * The quick and the optimised builds are separate cache entries (their options, part of the
  * key, differ). Beside the optimised entry KEY, the background build keeps its state:
- *   KEY.lock    flock()ed by the one background build of KEY while it runs;
+ *   KEY.lock    flock()ed by the one build of KEY while it runs: the background build, or a
+ *               foreground one (then other runs wait for it rather than build it again);
  *   KEY.log     what background builds of KEY said (appended), for a human;
  *   KEY.failed  the one-line reason a background build of KEY failed; while it exists, auto
  *               runs the quick entry and does not try again (-v says why).
@@ -78,10 +79,36 @@ static int use_or_build(const char *in_path, const uint8_t *bytes, size_t len,
       fprintf(stderr, "wasmaot: cache hit %s\n", path);
     return 0;
   }
+  /* One build per entry: concurrent runs of the same module wait for the first one's build
+   * (holding KEY.lock, which the background build of KEY holds too) instead of each compiling
+   * it, then find the entry there. Without the lock (a read-only cache), build anyway. */
+  char lock_path[PATH_MAX + 16];
+  snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+  int lock = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    if (verbose)
+      fprintf(stderr, "wasmaot: cache miss, waiting for another run's build of %s\n", path);
+    while (flock(lock, LOCK_EX) != 0 && errno == EINTR)
+      ;
+    ready = entry_ready(path, err, errlen);
+    if (ready != 0) {
+      close(lock);
+      if (ready > 0 && verbose)
+        fprintf(stderr, "wasmaot: cache hit %s\n", path);
+      return ready > 0 ? 0 : -1;
+    }
+  }
   if (verbose)
     fprintf(stderr, "wasmaot: cache miss, translating into %s\n", path);
   double t0 = now_seconds();
-  if (pipeline_build(in_path, bytes, len, path, o, err, errlen) != 0)
+  int rc = pipeline_build(in_path, bytes, len, path, o, err, errlen);
+  /* Built: the lock file goes (runs waiting on it find the entry; later ones look at the entry
+   * first and never take it). After a failure it stays for the next try. */
+  if (lock >= 0 && rc == 0)
+    unlink(lock_path);
+  if (lock >= 0)
+    close(lock);
+  if (rc != 0)
     return -1;
   if (verbose)
     fprintf(stderr, "wasmaot: built in %.2f s (%s -O%d), largest build process %ld MiB\n",
