@@ -154,7 +154,8 @@ static void log_line(const char *what, const char *opt_path) {
  * its failure recorded. Never returns. */
 static void background_build(const char *in_path, const uint8_t *bytes, size_t len,
                              const struct build_options *opt, const char *opt_path,
-                             const char *log_path, const char *failed_path, int lock_fd) {
+                             const char *quick_path, const char *log_path, const char *failed_path,
+                             int lock_fd) {
   /* Nothing inherited stays open but the lock: a caller waiting for the end of a pipe it gave
    * the foreground (a test, a `$(...)`) must not wait for this build too. */
   if (lock_fd > 3)
@@ -180,6 +181,9 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
     record_failure(failed_path, err);
     log_line("background build failed:", err);
   } else {
+    /* Later runs take the optimised entry: the quick one is dead weight in the cache (a run
+     * still executing it keeps its inode until it ends). */
+    unlink(quick_path);
     char done[128];
     snprintf(done, sizeof done,
              "background build finished in %.1f s (largest process %ld MiB):", now_seconds() - t0,
@@ -195,7 +199,8 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
  * if the optimised entry turned out to be there after all (a background build just finished),
  * else 0: the quick entry runs. */
 static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
-                   const struct build_options *opt, const char *opt_path, int verbose) {
+                   const struct build_options *opt, const char *opt_path, const char *quick_path,
+                   int verbose) {
   char lock_path[PATH_MAX + 16], log_path[PATH_MAX + 16], failed_path[PATH_MAX + 16];
   char why[2 * PATH_MAX + 1024], err[2048];
   snprintf(lock_path, sizeof lock_path, "%s.lock", opt_path);
@@ -235,7 +240,7 @@ static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
       setsid();
       pid_t grandchild = fork();
       if (grandchild == 0)
-        background_build(in_path, bytes, len, opt, opt_path, log_path, failed_path, fd);
+        background_build(in_path, bytes, len, opt, opt_path, quick_path, log_path, failed_path, fd);
       _exit(grandchild < 0);
     }
     int status = 0;
@@ -303,7 +308,7 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
   }
   if (use_or_build(in_path, bytes, len, &quick, quick_path, verbose, err, errlen) != 0)
     return -1;
-  if (tier_up(in_path, bytes, len, &opt, path, verbose)) {
+  if (tier_up(in_path, bytes, len, &opt, path, quick_path, verbose)) {
     if (verbose)
       fprintf(stderr, "wasmaot: cache hit %s\nwasmaot: tier optimized\n", path);
     return 0;
