@@ -225,11 +225,11 @@ int hot_osr_label(const char *line, size_t n, char *buf, size_t buflen) {
 }
 
 int hot_osr_write_entry(FILE *out, const struct hot_osr *o, size_t index, const char *fn,
-                        size_t len, const char *name, const char *ret) {
+                        size_t len, const char *ret) {
   fprintf(out,
-          "static %s %s__osr(w2c_guest* instance, unsigned wasmaot_osr_at, "
+          "static %s wasmaot_osr_entry_%zu(w2c_guest* instance, unsigned wasmaot_osr_at, "
           "const struct wasmaot_osr_%zu* wasmaot_osr_st) {\n",
-          ret, name, index);
+          ret, index, index);
   for (size_t i = 0; i < o->nvars && strncmp(o->vars[i].name, "var_p", 5) == 0; i++)
     fprintf(out, "  %s %s;\n", o->vars[i].type, o->vars[i].name);
   const char *nl = memchr(fn, '\n', len);

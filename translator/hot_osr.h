@@ -44,10 +44,11 @@ int hot_osr_write_struct(FILE *out, const struct hot_osr *o, size_t index);
 int hot_osr_write_hook(FILE *out, const struct hot_osr *o, size_t index, const char *label,
                        const char *ret);
 
-/* Hot side: `static RET NAME__osr(w2c_guest* instance, unsigned at, const struct
- * wasmaot_osr_INDEX* st)`, from the function's text fn[0..len) and its loop labels. */
+/* Hot side: `static RET wasmaot_osr_entry_INDEX(w2c_guest* instance, unsigned at, const
+ * struct wasmaot_osr_INDEX* st)`, from the function's text fn[0..len) and its loop labels.
+ * (By index: wasm2c's names run to hundreds of characters for C++.) */
 int hot_osr_write_entry(FILE *out, const struct hot_osr *o, size_t index, const char *fn,
-                        size_t len, const char *name, const char *ret);
+                        size_t len, const char *ret);
 
 /* The number a loop label line ("  var_L12: ...") carries, copied into buf; 0 if the line is
  * not one. */
