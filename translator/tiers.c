@@ -13,6 +13,7 @@
 #include "tiers.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -164,6 +165,12 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
   errno = 0;
   if (nice(BACKGROUND_NICE) == -1 && errno != 0)
     errno = 0; /* not nicer then, but still detached: build anyway */
+  /* And idle-class: it runs only on a core nothing else wants. The first run it belongs to
+   * has the program on one core and its in-run tier-up's compiles on another; at nice +10
+   * alone, two clang -O3 processes still took a share of both (README, tiers). Inherited by
+   * the compilers it starts. */
+  struct sched_param idle = {0};
+  sched_setscheduler(0, SCHED_IDLE, &idle);
   int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (null_fd >= 0)
