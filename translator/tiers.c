@@ -13,7 +13,7 @@
 #include "tiers.h"
 
 #include <errno.h>
-#include <sched.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,8 +36,9 @@
 #define WASMAOT_VERSION "0.0.0"
 #endif
 
-/* How much nicer than the foreground the background build runs. */
-enum { BACKGROUND_NICE = 10 };
+/* How much nicer than the foreground the background build runs, and how long it waits at most
+ * for the program of the run that started it to end ($WASMAOT_TIER_UP_WAIT overrides). */
+enum { BACKGROUND_NICE = 10, WAIT_FOR_PROGRAM_S = 10 };
 
 static double now_seconds(void) {
   struct timespec t;
@@ -151,26 +153,37 @@ static void log_line(const char *what, const char *opt_path) {
   fprintf(stderr, "%s wasmaot[%ld]: %s %s\n", stamp, (long)getpid(), what, opt_path);
 }
 
+/* Closes every descriptor from 3 up but `a` and `b` (-1: none). */
+static void close_all_but(int a, int b) {
+  int lo = a < b ? a : b, hi = a < b ? b : a;
+  unsigned from = 3;
+  for (int keep = 0; keep < 2; keep++) {
+    int fd = keep ? hi : lo;
+    if (fd < 3)
+      continue;
+    if ((unsigned)fd > from)
+      close_range(from, (unsigned)fd - 1, 0);
+    from = (unsigned)fd + 1;
+  }
+  close_range(from, ~0U, 0);
+}
+
 /* In the detached grandchild: the optimised build, niced, stdio to /dev/null and the log;
- * its failure recorded. Never returns. */
+ * its failure recorded. It starts once the program of the run that started it has ended
+ * (program_fd, a pidfd, readable then), or after WAIT_FOR_PROGRAM_S: until then the program
+ * and its in-run tier-up's compiles have the cores to themselves (on this 2-core machine two
+ * clang -O3 processes, even at nice +10, slowed flite's first run by seconds; README, tiers).
+ * Never returns. */
 static void background_build(const char *in_path, const uint8_t *bytes, size_t len,
                              const struct build_options *opt, const char *opt_path,
                              const char *quick_path, const char *log_path, const char *failed_path,
-                             int lock_fd) {
-  /* Nothing inherited stays open but the lock: a caller waiting for the end of a pipe it gave
-   * the foreground (a test, a `$(...)`) must not wait for this build too. */
-  if (lock_fd > 3)
-    close_range(3, (unsigned)lock_fd - 1, 0);
-  close_range((unsigned)lock_fd + 1, ~0U, 0);
+                             int lock_fd, int program_fd) {
+  /* Nothing inherited stays open but the lock and the pidfd: a caller waiting for the end of
+   * a pipe it gave the foreground (a test, a `$(...)`) must not wait for this build too. */
+  close_all_but(lock_fd, program_fd);
   errno = 0;
   if (nice(BACKGROUND_NICE) == -1 && errno != 0)
     errno = 0; /* not nicer then, but still detached: build anyway */
-  /* And idle-class: it runs only on a core nothing else wants. The first run it belongs to
-   * has the program on one core and its in-run tier-up's compiles on another; at nice +10
-   * alone, two clang -O3 processes still took a share of both (README, tiers). Inherited by
-   * the compilers it starts. */
-  struct sched_param idle = {0};
-  sched_setscheduler(0, SCHED_IDLE, &idle);
   int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (null_fd >= 0)
@@ -180,6 +193,18 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
     dup2(log_fd >= 0 ? log_fd : null_fd, 2);
   }
   setvbuf(stderr, NULL, _IOLBF, 0);
+  if (program_fd >= 0) {
+    const char *env = getenv("WASMAOT_TIER_UP_WAIT");
+    double wait_s = env && *env ? strtod(env, NULL) : WAIT_FOR_PROGRAM_S;
+    struct pollfd p = {program_fd, POLLIN, 0};
+    double t0 = now_seconds();
+    int ended = poll(&p, 1, wait_s > 0 ? (int)(wait_s * 1000) : 0) > 0;
+    close(program_fd);
+    char when[128];
+    snprintf(when, sizeof when, "background build waited %.1f s for the program: %s",
+             now_seconds() - t0, ended ? "it ended" : "still running, building anyway");
+    log_line(when, opt_path);
+  }
   log_line("background build of the optimized tier started:", opt_path);
   double t0 = now_seconds();
   char err[2048];
@@ -240,6 +265,9 @@ static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
     state = "optimized tier building in the background, started by another run";
   } else {
     fflush(NULL);
+    /* This process execs the program next: its pidfd tells the background build when the
+     * program has ended (close-on-exec: the program never sees it). */
+    int program_fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
     pid_t child = fork();
     if (child == 0) {
       /* A session of its own (no terminal's Ctrl-C or hangup reaches it), and the second
@@ -247,9 +275,12 @@ static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
       setsid();
       pid_t grandchild = fork();
       if (grandchild == 0)
-        background_build(in_path, bytes, len, opt, opt_path, quick_path, log_path, failed_path, fd);
+        background_build(in_path, bytes, len, opt, opt_path, quick_path, log_path, failed_path, fd,
+                         program_fd);
       _exit(grandchild < 0);
     }
+    if (program_fd >= 0)
+      close(program_fd);
     int status = 0;
     if (child < 0 || waitpid(child, &status, 0) != child || status != 0) {
       snprintf(why, sizeof why, "no background build: cannot fork: %s",
