@@ -207,14 +207,29 @@ static int copy_hex_line(const char *line, FILE *blob, size_t *count) {
   }
 }
 
+/* What the generated C needs that tcc lacks, from the lines wasm2c writes only for a module
+ * that uses it: SIMDe for v128, C11 atomics for atomic operations and shared memories. */
+static int line_needs(const char *line) {
+  if (line[0] != '#' && !strstr(line, "wasm_rt_shared_memory_t"))
+    return 0;
+  if (strcmp(line, "#include <simde/wasm/simd128.h>\n") == 0)
+    return C_NEEDS_SIMD;
+  if (strcmp(line, "#include <stdatomic.h>\n") == 0 || strstr(line, "wasm_rt_shared_memory_t"))
+    return C_NEEDS_ATOMICS;
+  return 0;
+}
+
 int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
-              struct c_rewrite_stats *stats, char *err, size_t errlen) {
+              const char *asm_path, struct c_rewrite_stats *stats, char *err, size_t errlen) {
   char tmp_path[PATH_MAX];
   snprintf(tmp_path, sizeof tmp_path, "%s.tmp", c_path);
   FILE *in = fopen(c_path, "r");
   FILE *out = in ? fopen(tmp_path, "w") : NULL;
-  FILE *blob = NULL;
+  FILE *blob = NULL, *as = NULL;
   char *line = NULL;
+  /* The symbols of a separate assembler file are global (hidden): named after the blob, whose
+   * stem is unique among the objects linked together, so that modules do not clash. */
+  int stem_len = (int)strcspn(blob_name, ".");
   size_t cap = 0, total = 0;
   int rc = -1;
   struct tailcallee_fix tailcallee = {0, ""};
@@ -222,6 +237,8 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   memset(&try_labels, 0, sizeof try_labels);
   char fixed[4096], moved[4500];
   stats->data_bytes = 0;
+  stats->asm_written = 0;
+  stats->needs = 0;
   if (!out) {
     set_error(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
     goto out;
@@ -242,6 +259,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
         goto write_error;
       continue;
     }
+    stats->needs |= line_needs(line);
     int global;
     char *found = segment_array_name(line, &global);
     if (!found) {
@@ -260,6 +278,10 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
         goto out;
       }
       setvbuf(blob, NULL, _IOFBF, 1 << 20);
+      if (asm_path && !(as = fopen(asm_path, "w"))) {
+        set_error(err, errlen, "cannot write %s: %s", asm_path, strerror(errno));
+        goto out;
+      }
     }
     char name[256]; /* copied: `line` is reused for the array's body */
     snprintf(name, sizeof name, "%s", found);
@@ -280,7 +302,20 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
       goto out;
     }
     int w;
-    if (global) /* declared extern in guest-impl.h: define that name, hidden */
+    if (as) { /* the symbol in the assembler file; the C declares it (split: guest-impl.h) */
+      char sym[320];
+      if (global)
+        snprintf(sym, sizeof sym, "%s", name);
+      else
+        snprintf(sym, sizeof sym, "wasmaot_%.*s_%s", stem_len, blob_name, name);
+      w = fprintf(out, "/* %zu bytes of data, moved by wasmaot into %s at offset %zu */\n",
+                  total - start, blob_name, start);
+      if (w >= 0 && !global)
+        w = fprintf(out, "extern const u8 %s[] __asm__(\"%s\");\n", name, sym);
+      if (w >= 0 && fprintf(as, ".globl %s\n.hidden %s\n.set %s, " BLOB_LABEL " + %zu\n", sym,
+                            sym, sym, start) < 0)
+        w = -1;
+    } else if (global) /* declared extern in guest-impl.h: define that name, hidden */
       w = fprintf(out,
                   "/* %zu bytes of data, moved by wasmaot into %s at offset %zu */\n"
                   "__asm__(\".globl %s\\n.hidden %s\\n.set %s, " BLOB_LABEL " + %zu\");\n",
@@ -303,7 +338,10 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   }
   /* The file's data, all of it, once: one .incbin per segment made clang-16's integrated
    * assembler hold ~70 KB per segment (1.6 GB for CPython's 24,171 segments; gas 45 MB). */
-  if (blob && fprintf(out,
+  if (as && fprintf(as, ".section .rodata\n.balign 16\n" BLOB_LABEL ":\n.incbin \"%s\"\n",
+                    blob_name) < 0)
+    goto write_error;
+  if (!as && blob && fprintf(out,
                       "__asm__(\".pushsection .rodata\\n.balign 16\\n" BLOB_LABEL ":\\n\"\n"
                       "        \".incbin \\\"%s\\\"\\n.popsection\");\n",
                       blob_name) < 0)
@@ -316,10 +354,14 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   if (blob) {
     int bad = fclose(blob) != 0;
     blob = NULL;
+    if (as && fclose(as) != 0)
+      bad = 1;
+    as = NULL;
     if (bad) {
       set_error(err, errlen, "cannot write %s (disk full?)", blob_path);
       goto out;
     }
+    stats->asm_written = asm_path != NULL;
   }
   if (rename(tmp_path, c_path) != 0) {
     set_error(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
@@ -338,12 +380,17 @@ out:
     fclose(out);
   if (blob)
     fclose(blob);
-  if (rc != 0)
+  if (as)
+    fclose(as);
+  if (rc != 0) {
     unlink(tmp_path);
+    if (asm_path)
+      unlink(asm_path);
+  }
   return rc;
 }
 
-int c_rewrite_header(const char *h_path, char *err, size_t errlen) {
+int c_rewrite_header(const char *h_path, int *needs, char *err, size_t errlen) {
   FILE *f = fopen(h_path, "r");
   if (!f)
     return set_error(err, errlen, "cannot read %s: %s", h_path, strerror(errno));
@@ -355,6 +402,12 @@ int c_rewrite_header(const char *h_path, char *err, size_t errlen) {
   if (read_failed) {
     free(text);
     return set_error(err, errlen, "cannot read %s", h_path);
+  }
+  if (needs && text) {
+    if (strstr(text, "v128 ") || strstr(text, "simde"))
+      *needs |= C_NEEDS_SIMD;
+    if (strstr(text, "wasm_rt_shared_memory_t"))
+      *needs |= C_NEEDS_ATOMICS;
   }
   static const char anchor[] = "#include \"wasm-rt.h\"\n";
   char *at = text ? strstr(text, anchor) : NULL;

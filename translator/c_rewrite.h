@@ -14,20 +14,32 @@
 
 #include <stddef.h>
 
+/* What the generated C needs that tcc 0.9.27 lacks (the quick tier then compiles it with
+ * clang-16/gcc -O0 instead; pipeline.c). */
+enum { C_NEEDS_SIMD = 1, C_NEEDS_ATOMICS = 2 };
+
 struct c_rewrite_stats {
   size_t data_bytes; /* bytes moved into the blob (0: the blob file was not created) */
+  int asm_written;   /* the assembler file asm_path was written (there was data) */
+  int needs;         /* C_NEEDS_*: what the C file's own lines say it uses */
 };
 
 /* Rewrites `c_path` in place, writing segment bytes to `blob_path`. The generated C refers
  * to the blob by `blob_name` (its file name without directory): compile it with
- * `-Wa,-I<directory of blob_path>`. On failure returns -1 with a one-line reason in err. */
+ * `-Wa,-I<directory of blob_path>`. With `asm_path` (for tcc, whose assembler has no .incbin
+ * and cannot .set a symbol to a label + offset), the C gets no assembly at all: only
+ * `extern const u8 NAME[] __asm__("wasmaot_STEM_NAME");` declarations (STEM: blob_name up to
+ * its first '.'), and asm_path gets the blob and those symbols, global and hidden, for
+ * `as -I<directory of blob_path>`; it is written only if there is data (stats->asm_written).
+ * On failure returns -1 with a one-line reason in err. */
 int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
-              struct c_rewrite_stats *stats, char *err, size_t errlen);
+              const char *asm_path, struct c_rewrite_stats *stats, char *err, size_t errlen);
 
 /* wasm2c 1.0.42 may use v128 in the header it writes (a multi-value result struct holding a
  * v128) while only its .c defines the type, after including that header: the header then does
  * not compile. Adds SIMDe's definition (the .c's own, under the same guard) to a header that
- * uses v128 and lacks it. -1 with a one-line reason in err. */
-int c_rewrite_header(const char *h_path, char *err, size_t errlen);
+ * uses v128 and lacks it. ORs into *needs (if not NULL) the C_NEEDS_* the header shows. -1 with
+ * a one-line reason in err. */
+int c_rewrite_header(const char *h_path, int *needs, char *err, size_t errlen);
 
 #endif
