@@ -153,6 +153,41 @@ static const char *fix_try_label_line(struct try_label_fix *f, const char *line,
   return result;
 }
 
+/* wasm2c writes f32.neg and f64.neg as C's unary minus on a stack variable:
+ *
+ *     var_f0 = -(var_f0);        (var_d0 for f64)
+ *
+ * which tcc 0.9.27 computes by subtraction: a NaN comes out quieted and with its sign kept,
+ * where wasm flips the sign bit alone (30 float_exprs/float_misc spec commands failed). For
+ * tcc builds these lines flip the bit through a union instead, with helpers written at the top
+ * of the file (plain C, so a module that falls back to clang/gcc -O0 compiles them too). */
+static const char fneg_helpers[] =
+    "/* wasmaot: wasm's fneg flips the sign bit alone (see translator/c_rewrite.c) */\n"
+    "static inline float wasmaot_fneg32(float x) {\n"
+    "  union { float f; unsigned int u; } v;\n"
+    "  v.f = x;\n  v.u ^= 0x80000000u;\n  return v.f;\n}\n"
+    "static inline double wasmaot_fneg64(double x) {\n"
+    "  union { double f; unsigned long long u; } v;\n"
+    "  v.f = x;\n  v.u ^= 0x8000000000000000ull;\n  return v.f;\n}\n";
+
+/* The replacement for `line` if it is one of those negations (into buf), else NULL. */
+static const char *fix_fneg_line(const char *line, char *buf, size_t buflen) {
+  size_t indent = strspn(line, " ");
+  const char *v = line + indent;
+  if (strncmp(v, "var_", 4) != 0 || (v[4] != 'f' && v[4] != 'd'))
+    return NULL;
+  size_t n = 5 + strspn(v + 5, "0123456789");
+  if (n == 5 || n > 32)
+    return NULL;
+  char expected[96];
+  snprintf(expected, sizeof expected, "%.*s = -(%.*s);\n", (int)n, v, (int)n, v);
+  if (strcmp(v, expected) != 0)
+    return NULL;
+  snprintf(buf, buflen, "%*s%.*s = wasmaot_fneg%s(%.*s);\n", (int)indent, "", (int)n, v,
+           v[4] == 'f' ? "32" : "64", (int)n, v);
+  return buf;
+}
+
 static const char array_prefix[] = "static const u8 data_segment_data_";
 static const char array_suffix[] = "[] = {\n";
 
@@ -235,7 +270,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   struct tailcallee_fix tailcallee = {0, ""};
   static struct try_label_fix try_labels;
   memset(&try_labels, 0, sizeof try_labels);
-  char fixed[4096], moved[4500];
+  char fixed[4096], moved[4500], negation[160];
   stats->data_bytes = 0;
   stats->asm_written = 0;
   stats->needs = 0;
@@ -246,6 +281,8 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   /* Large buffers: the input of a module with big segments is hundreds of MB of text. */
   setvbuf(in, NULL, _IOFBF, 1 << 20);
   setvbuf(out, NULL, _IOFBF, 1 << 20);
+  if (asm_path && fputs(fneg_helpers, out) == EOF)
+    goto write_error;
   while (getline(&line, &cap, in) > 0) {
     /* wasm2c 1.0.42's tail-call trampoline in a function's normal (non-tail-callee) version
      * declares the instance slot uninitialised and fills it only when the target is an import:
@@ -267,6 +304,9 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
       if (strlen(line) < 4000) {
         text = fix_tailcallee_line(&tailcallee, line, fixed, sizeof fixed);
         text = fix_try_label_line(&try_labels, text, moved, sizeof moved);
+        const char *negated = asm_path ? fix_fneg_line(text, negation, sizeof negation) : NULL;
+        if (negated)
+          text = negated;
       }
       if (fputs(text, out) == EOF)
         goto write_error;
@@ -312,8 +352,8 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
                   total - start, blob_name, start);
       if (w >= 0 && !global)
         w = fprintf(out, "extern const u8 %s[] __asm__(\"%s\");\n", name, sym);
-      if (w >= 0 && fprintf(as, ".globl %s\n.hidden %s\n.set %s, " BLOB_LABEL " + %zu\n", sym,
-                            sym, sym, start) < 0)
+      if (w >= 0 && fprintf(as, ".globl %s\n.hidden %s\n.set %s, " BLOB_LABEL " + %zu\n", sym, sym,
+                            sym, start) < 0)
         w = -1;
     } else if (global) /* declared extern in guest-impl.h: define that name, hidden */
       w = fprintf(out,
@@ -338,13 +378,14 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   }
   /* The file's data, all of it, once: one .incbin per segment made clang-16's integrated
    * assembler hold ~70 KB per segment (1.6 GB for CPython's 24,171 segments; gas 45 MB). */
-  if (as && fprintf(as, ".section .rodata\n.balign 16\n" BLOB_LABEL ":\n.incbin \"%s\"\n",
-                    blob_name) < 0)
+  if (as &&
+      fprintf(as, ".section .rodata\n.balign 16\n" BLOB_LABEL ":\n.incbin \"%s\"\n", blob_name) < 0)
     goto write_error;
-  if (!as && blob && fprintf(out,
-                      "__asm__(\".pushsection .rodata\\n.balign 16\\n" BLOB_LABEL ":\\n\"\n"
-                      "        \".incbin \\\"%s\\\"\\n.popsection\");\n",
-                      blob_name) < 0)
+  if (!as && blob &&
+      fprintf(out,
+              "__asm__(\".pushsection .rodata\\n.balign 16\\n" BLOB_LABEL ":\\n\"\n"
+              "        \".incbin \\\"%s\\\"\\n.popsection\");\n",
+              blob_name) < 0)
     goto write_error;
   if (fclose(out) != 0) {
     out = NULL;
@@ -408,6 +449,8 @@ int c_rewrite_header(const char *h_path, int *needs, char *err, size_t errlen) {
       *needs |= C_NEEDS_SIMD;
     if (strstr(text, "wasm_rt_shared_memory_t"))
       *needs |= C_NEEDS_ATOMICS;
+    if (strstr(text, "\nstruct wasm_multi_"))
+      *needs |= C_NEEDS_MULTI_VALUE_ABI;
   }
   static const char anchor[] = "#include \"wasm-rt.h\"\n";
   char *at = text ? strstr(text, anchor) : NULL;

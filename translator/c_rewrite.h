@@ -15,8 +15,12 @@
 #include <stddef.h>
 
 /* What the generated C needs that tcc 0.9.27 lacks (the quick tier then compiles it with
- * clang-16/gcc -O0 instead; pipeline.c). */
-enum { C_NEEDS_SIMD = 1, C_NEEDS_ATOMICS = 2 };
+ * clang-16/gcc -O0 instead; pipeline.c). MULTI_VALUE_ABI: the module's header (its exports
+ * and imports, which C compiled by others calls or defines) has a function returning several
+ * values, a struct returned in registers, where tcc's x86-64 calling convention differs from
+ * gcc's and clang's for a struct mixing integers and floats (call.wast's type-all-i32-f64
+ * came back wrong). Inside the module, tcc calls tcc: multi-value there is fine. */
+enum { C_NEEDS_SIMD = 1, C_NEEDS_ATOMICS = 2, C_NEEDS_MULTI_VALUE_ABI = 4 };
 
 struct c_rewrite_stats {
   size_t data_bytes; /* bytes moved into the blob (0: the blob file was not created) */
@@ -31,6 +35,8 @@ struct c_rewrite_stats {
  * `extern const u8 NAME[] __asm__("wasmaot_STEM_NAME");` declarations (STEM: blob_name up to
  * its first '.'), and asm_path gets the blob and those symbols, global and hidden, for
  * `as -I<directory of blob_path>`; it is written only if there is data (stats->asm_written).
+ * That route (tcc's) also writes f32/f64.neg as a sign-bit flip (tcc's unary minus is wrong
+ * for NaNs).
  * On failure returns -1 with a one-line reason in err. */
 int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
               const char *asm_path, struct c_rewrite_stats *stats, char *err, size_t errlen);

@@ -268,9 +268,8 @@ static int cmd_build(int argc, char **argv) {
     return die("%s%s", err, "");
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (verbose)
-    fprintf(stderr,
-            "wasmaot: built %s in %.2f s (tier %s: %s), largest build process %ld MiB\n", out,
-            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+    fprintf(stderr, "wasmaot: built %s in %.2f s (tier %s: %s), largest build process %ld MiB\n",
+            out, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
             o.tier == TIER_QUICK       ? "quick"
             : o.tier == TIER_OPTIMIZED ? "optimized"
                                        : "explicit",

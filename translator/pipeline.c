@@ -51,9 +51,9 @@ enum { QUICK_OPT_LEVEL = 0 };
 
 /* Where Debian's tcc package puts libtcc1.a (its helpers: alloca, some conversions), and where
  * tcc's own `make install` does. tcc's objects need it whoever links them. */
-static const char *const libtcc1_candidates[] = {
-    "/usr/lib/x86_64-linux-gnu/tcc/libtcc1.a", "/usr/lib/tcc/libtcc1.a",
-    "/usr/local/lib/tcc/libtcc1.a", NULL};
+static const char *const libtcc1_candidates[] = {"/usr/lib/x86_64-linux-gnu/tcc/libtcc1.a",
+                                                 "/usr/lib/tcc/libtcc1.a",
+                                                 "/usr/local/lib/tcc/libtcc1.a", NULL};
 
 const char *pipeline_libtcc1_path(void) {
   static const char *path;
@@ -82,7 +82,9 @@ const char *pipeline_tcc_path(void) {
 
 static char g_last_guest_compiler[256];
 
-const char *pipeline_last_guest_compiler(void) { return g_last_guest_compiler; }
+const char *pipeline_last_guest_compiler(void) {
+  return g_last_guest_compiler;
+}
 
 /* The default C compiler with guard pages: Debian's clang-16 package, gcc when it is not
  * installed (see build_options_resolve). */
@@ -165,9 +167,9 @@ void build_options_describe(const struct build_options *o, char *buf, size_t len
   static const char *const unknown[] = {"", ";unknown-imports=trap", ";unknown-imports=default"};
   snprintf(buf, len, "cc=%s;O%d;bounds=%s%s%s%s%s%s%s", o->cc, o->opt_level,
            o->bounds == BOUNDS_GUARD ? "guard" : "check", o->tcc ? ";quick-cc=tcc" : "",
-           o->sanitize ? ";sanitize" : "",
-           unknown[o->unknown_imports], o->serve ? ";host=serve" : "",
-           o->host_main ? ";host-main=" : "", o->host_main ? o->host_main : "");
+           o->sanitize ? ";sanitize" : "", unknown[o->unknown_imports],
+           o->serve ? ";host=serve" : "", o->host_main ? ";host-main=" : "",
+           o->host_main ? o->host_main : "");
 }
 
 const char *pipeline_wasm2c_path(void) {
@@ -378,7 +380,7 @@ void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f
      * rounding and signalling NaNs as written, and makes every call a call); its missing
      * builtins and wabt's guard-page knob come from wasmaot-tcc.h. -O0 only names the level
      * (tcc ignores it). */
-    f->argv[n++] = (char *)pipeline_tcc_path();
+    f->argv[n++] = "tcc"; /* found on PATH, as pipeline_tcc_path() found it */
     f->argv[n++] = f->opt;
     f->argv[n++] = f->memcheck;
     f->argv[n++] = f->include;
@@ -652,13 +654,14 @@ static struct build_options guest_options(const struct build_options *o, int nee
   if (o->tcc && needs) {
     g.tcc = 0;
     snprintf(g_last_guest_compiler, sizeof g_last_guest_compiler,
-             "%s -O%d (the module uses %s, which tcc cannot compile)", o->cc, o->opt_level,
-             needs & C_NEEDS_SIMD ? "SIMD" : "atomics or shared memory");
+             "%s -O%d (the module uses %s, which tcc cannot take)", o->cc, o->opt_level,
+             needs & C_NEEDS_SIMD      ? "SIMD"
+             : needs & C_NEEDS_ATOMICS ? "atomics or shared memory"
+                                       : "multi-value results at its boundary");
   } else if (o->tcc) {
     snprintf(g_last_guest_compiler, sizeof g_last_guest_compiler, "tcc");
   } else {
-    snprintf(g_last_guest_compiler, sizeof g_last_guest_compiler, "%s -O%d", o->cc,
-             o->opt_level);
+    snprintf(g_last_guest_compiler, sizeof g_last_guest_compiler, "%s -O%d", o->cc, o->opt_level);
   }
   return g;
 }

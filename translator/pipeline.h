@@ -25,7 +25,7 @@ struct build_options {
   int jobs;            /* compilers run at once (-j); 0: $WASMAOT_JOBS, else the number of cores */
   int serve;           /* the serve host (serve_main.c, libwasmaot-serve) instead of host_main.c */
   const char *host_main; /* hidden --host-main FILE: this C file as the host main (a benchmark) */
-  int tier;            /* enum build_tier: what --tier said, TIER_UNSET if nothing */
+  int tier;              /* enum build_tier: what --tier said, TIER_UNSET if nothing */
   int tcc; /* the quick tier with tcc installed: guest C by tcc unless the module needs what
             * tcc lacks (SIMD, atomics), then by cc at opt_level; cc links either way */
 };
