@@ -619,7 +619,9 @@ static int translate(const char *in_path, const char *module_name, const char *s
   const char *headers[] = {".h", "-impl.h"};
   for (int i = 0; i < (nparts > 1 ? 2 : 1); i++) {
     snprintf(h_path, sizeof h_path, "%s/%s%s", g_tmp_dir, stem, headers[i]);
-    if (c_rewrite_header(h_path, needs, err, errlen) != 0)
+    /* (guest-impl.h is shared by the parts only, all compiled by the same compiler: what it
+     * declares is not at the module's boundary) */
+    if (c_rewrite_header(h_path, i == 0 ? needs : NULL, err, errlen) != 0)
       return -1;
   }
   return 0;
