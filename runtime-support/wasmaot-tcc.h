@@ -14,6 +14,15 @@
 #error "wasmaot-tcc.h is for tcc only"
 #endif
 
+/* glibc's <sys/cdefs.h> defines __attribute__(x) away for a compiler that is not __GNUC__,
+ * tcc included, although tcc implements the attributes that matter here: wasm2c's weak
+ * tail-call fallbacks for imports were then strong definitions (two modules importing the same
+ * function no longer linked together: the spec runner's table_copy, imports, linking ...), and
+ * any aligned/packed in a header shared with the clang-compiled host would silently change a
+ * layout. Include it first, then take the definition back (its include guard keeps it off). */
+#include <sys/cdefs.h>
+#undef __attribute__
+
 /* Guard pages: wabt only allows them for a compiler whose dead loads it can pin with GCC's
  * asm (FORCE_READ_*), else with this knob, "non-conforming" because an optimiser might then
  * drop the load of an unused out-of-bounds read, which would not trap. tcc does not optimise:

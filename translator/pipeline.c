@@ -567,6 +567,10 @@ void pipeline_link_argv(const struct build_options *o, const char *const *guest_
   if (o->serve) /* see runtime-support/serve/instance.c */
     cmd_add(c, "-Wl,--wrap=wasm_rt_allocate_memory,--wrap=wasm_rt_allocate_funcref_table,"
                "--wrap=wasm_rt_allocate_externref_table,--wrap=wasm_rt_allocate_memory_shared");
+  /* tcc's objects (and libtcc1.a's) carry no .note.GNU-stack, which ld takes to mean they
+   * need an executable stack: the executable's stack would be RWE. They do not. */
+  if (o->tcc)
+    cmd_add(c, "-Wl,-z,noexecstack");
   for (int i = 0; i < nguest; i++)
     cmd_add(c, guest_objs[i]);
   cmd_add(c, host_o);
