@@ -378,8 +378,11 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   }
   /* The file's data, all of it, once: one .incbin per segment made clang-16's integrated
    * assembler hold ~70 KB per segment (1.6 GB for CPython's 24,171 segments; gas 45 MB). */
-  if (as &&
-      fprintf(as, ".section .rodata\n.balign 16\n" BLOB_LABEL ":\n.incbin \"%s\"\n", blob_name) < 0)
+  if (as && fprintf(as,
+                    ".section .rodata\n.balign 16\n" BLOB_LABEL ":\n.incbin \"%s\"\n"
+                    /* without this note ld takes the object to need an executable stack */
+                    ".section .note.GNU-stack,\"\",@progbits\n",
+                    blob_name) < 0)
     goto write_error;
   if (!as && blob &&
       fprintf(out,

@@ -568,7 +568,8 @@ void pipeline_link_argv(const struct build_options *o, const char *const *guest_
     cmd_add(c, "-Wl,--wrap=wasm_rt_allocate_memory,--wrap=wasm_rt_allocate_funcref_table,"
                "--wrap=wasm_rt_allocate_externref_table,--wrap=wasm_rt_allocate_memory_shared");
   /* tcc's objects (and libtcc1.a's) carry no .note.GNU-stack, which ld takes to mean they
-   * need an executable stack: the executable's stack would be RWE. They do not. */
+   * need an executable stack: the executable's stack would be RWE. They do not. (The data
+   * objects have the note: c_rewrite writes it.) */
   if (o->tcc)
     cmd_add(c, "-Wl,-z,noexecstack");
   for (int i = 0; i < nguest; i++)

@@ -291,6 +291,21 @@ static char *quick_matches_optimized(const char *in, const char *bounds, const c
   cr_expect_eq(a.status, b.status, "%s", in);
   cr_expect_gt(strlen(b.out), 0, "%s printed nothing", in);
   cr_expect_str_eq(a.out, b.out, "%s (--bounds %s): quick and optimized differ", in, bounds);
+  /* tcc's objects have no .note.GNU-stack: unless the link says otherwise, ld gives the
+   * executable an executable stack. */
+  char cmd[800];
+  snprintf(cmd, sizeof cmd, "readelf -lW '%s'", quick);
+  FILE *p = popen(cmd, "r");
+  char line[512];
+  int stack_lines = 0;
+  while (p && fgets(line, sizeof line, p))
+    if (strstr(line, "GNU_STACK")) {
+      stack_lines++;
+      cr_expect(strstr(line, "RWE") == NULL, "%s: executable stack: %s", in, line);
+    }
+  if (p)
+    pclose(p);
+  cr_expect_eq(stack_lines, 1, "%s: no GNU_STACK header (is readelf installed?)", in);
   char *said = strdup(q.err);
   proc_result_free(&q), proc_result_free(&o), proc_result_free(&a), proc_result_free(&b);
   return said;
