@@ -41,7 +41,7 @@ static const char overview[] =
 #define BUILD_OPTIONS                                                                              \
   "build options:\n"                                                                               \
   "  --tier quick|optimized the quick tier (tcc if installed, else clang-16 -O0; SIMD,\n"          \
-  "                         atomics: -O0; builds fast, runs ~25x slower) or the optimised\n"       \
+  "                         atomics: -O0; builds fast, runs 10-30x slower) or the optimised\n"     \
   "                         one (default for build); run also takes auto (its default)\n"          \
   "  --cc gcc|clang[-N]     C compiler (default: clang-16 if installed, else gcc;\n"               \
   "                         gcc with --bounds check); --cc or -O: one explicit build, no tiers\n"  \
