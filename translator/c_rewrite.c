@@ -450,7 +450,7 @@ int c_rewrite_header(const char *h_path, int *needs, char *err, size_t errlen) {
   if (needs && text) {
     if (strstr(text, "v128 ") || strstr(text, "simde"))
       *needs |= C_NEEDS_SIMD;
-    if (strstr(text, "wasm_rt_shared_memory_t"))
+    if (strstr(text, "wasm_rt_shared_memory_t") || strstr(text, "#include <stdatomic.h>"))
       *needs |= C_NEEDS_ATOMICS;
     if (strstr(text, "\nstruct wasm_multi_"))
       *needs |= C_NEEDS_MULTI_VALUE_ABI;

@@ -624,10 +624,13 @@ static int translate(const char *in_path, const char *module_name, const char *s
   const char *headers[] = {".h", "-impl.h"};
   for (int i = 0; i < (nparts > 1 ? 2 : 1); i++) {
     snprintf(h_path, sizeof h_path, "%s/%s%s", g_tmp_dir, stem, headers[i]);
-    /* (guest-impl.h is shared by the parts only, all compiled by the same compiler: what it
-     * declares is not at the module's boundary) */
-    if (c_rewrite_header(h_path, i == 0 ? needs : NULL, err, errlen) != 0)
+    /* guest-impl.h, a split module's declarations shared by its parts, holds the SIMDe and
+     * atomics includes there; its multi-value structs are not at the module's boundary (all
+     * the parts are compiled by the same compiler). */
+    int header_needs = 0;
+    if (c_rewrite_header(h_path, &header_needs, err, errlen) != 0)
       return -1;
+    *needs |= i == 0 ? header_needs : header_needs & ~C_NEEDS_MULTI_VALUE_ABI;
   }
   return 0;
 }

@@ -331,6 +331,24 @@ Test(tiers, quick_tier_compiles_with_tcc_and_falls_back_for_simd) {
   cr_expect(strstr(said, "-O0 (the module uses SIMD, which tcc cannot take)") != NULL, "%s", said);
   cr_expect(strstr(said, "tier quick: tcc") == NULL, "%s", said);
   free(said);
+  /* Split into two C files, where wasm2c includes SIMDe from guest-impl.h, not the parts. */
+  static char split_env[] = "WASMAOT_SPLIT_MIN_CODE=0";
+  char *split_envp[] = {cache_env, tmp_env, path_env, split_env, NULL};
+  char split_out[700];
+  snprintf(split_out, sizeof split_out, "%s/simd-split", scratch);
+  char *split[] = {WASMAOT, "build", "-v", "-j",      "2", "--tier",
+                   "quick", simd,    "-o", split_out, NULL};
+  struct proc_result sp = proc_run(split, split_envp, 180);
+  cr_expect_eq(sp.status, 0, "%s", sp.err);
+  cr_expect(strstr(sp.err, "(the module uses SIMD, which tcc cannot take)") != NULL, "%s", sp.err);
+  proc_result_free(&sp);
+  /* Atomics on a shared memory: no _Atomic in tcc. */
+  char atomics[700];
+  snprintf(atomics, sizeof atomics, "%s/atomics.wasm", FEATURE_DIR);
+  said = quick_matches_optimized(atomics, "guard", NULL);
+  cr_expect(strstr(said, "(the module uses atomics or shared memory, which tcc cannot take)"), "%s",
+            said);
+  free(said);
   /* info --json names tcc as the quick tier's compiler (tools read it). */
   char *info[] = {WASMAOT, "info", "--json", NULL};
   struct proc_result j = proc_run(info, envp, 30);
