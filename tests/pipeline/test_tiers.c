@@ -395,3 +395,36 @@ Test(tiers, quick_tier_bad_input_is_one_line_error) {
   cr_expect_eq(access(out, F_OK), -1, "an output was written");
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
 }
+
+/* tcc is part of the quick entry's cache key: another tcc (here a wrapper on PATH, as an
+ * upgraded package would be another file) builds anew, the same one hits. */
+Test(tiers, quick_entry_key_includes_tcc) {
+  if (!have_tcc())
+    cr_skip_test("needs tcc (toolchain/deps.sh installs it)");
+  char bin[700], wrapper[800];
+  snprintf(bin, sizeof bin, "%s/bin", scratch);
+  cr_assert_eq(mkdir(bin, 0700), 0);
+  snprintf(wrapper, sizeof wrapper, "%s/tcc", bin);
+  FILE *p = popen("command -v tcc", "r");
+  char real[512] = "";
+  cr_assert(p && fgets(real, sizeof real, p));
+  pclose(p);
+  real[strcspn(real, "\n")] = 0;
+  char script[1200];
+  int n = snprintf(script, sizeof script, "#!/bin/sh\nexec %s \"$@\"\n", real);
+  write_file(wrapper, script, (size_t)n, 0755);
+  char *argv[] = {WASMAOT, "run", "-v", "--tier", "quick", (char *)cpu_hash(), "--", "300", NULL};
+  set_env(NULL);
+  const char *want[] = {"cache miss", "cache hit"};
+  for (int i = 0; i < 2; i++) {
+    struct proc_result r = proc_run(argv, envp, 180);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.err, want[i]) != NULL, "run %d: %s", i, r.err);
+    proc_result_free(&r);
+  }
+  snprintf(path_env, sizeof path_env, "PATH=%s:%s", bin, getenv("PATH"));
+  struct proc_result w = proc_run(argv, envp, 180);
+  cr_expect_eq(w.status, 0, "%s", w.err);
+  cr_expect(strstr(w.err, "cache miss") && strstr(w.err, "(tcc)"), "another tcc: %s", w.err);
+  proc_result_free(&w);
+}
