@@ -44,13 +44,15 @@ SPEC_SUITE ?= ../shared/testdata/spec-testsuite-2025
 # NOBUILD=1: use BUILD as it is (the tests run these targets against the build under test).
 PREREQ := $(if $(NOBUILD),,build)
 
-SPEC_CONFIGS ?= $(foreach cc,gcc clang clang-16,$(foreach o,0 1 2 3,$(foreach b,guard check,$(cc):$(o):$(b)))) gcc:2:check:sanitize
+# quick:0:BOUNDS is the quick tier (`--tier quick`: tcc when installed, README, Tiers).
+SPEC_CONFIGS ?= $(foreach cc,gcc clang clang-16,$(foreach o,0 1 2 3,$(foreach b,guard check,$(cc):$(o):$(b)))) gcc:2:check:sanitize quick:0:guard quick:0:check
 spec-all: $(PREREQ)
 	@fail=0; for c in $(SPEC_CONFIGS); do set -- $$(echo $$c | tr : ' '); \
 	  log=$(BUILD)/tests/spec/$$1-O$$2-$$3$${4:+-san}.log; \
+	  if [ "$$1" = quick ]; then build="--tier quick"; else build="--cc $$1 -O$$2"; fi; \
 	  python3 tests/spec/spec_runner.py --build $(BUILD) --suite $(SPEC_SUITE) --jobs $(JOBS) \
 	    $(if $(SPEC_SCRIPTS),--scripts $(SPEC_SCRIPTS)) \
-	    -- --cc $$1 -O$$2 --bounds $$3 $${4:+--sanitize} >$$log 2>&1 || fail=1; \
+	    -- $$build --bounds $$3 $${4:+--sanitize} >$$log 2>&1 || fail=1; \
 	  echo "$$1 -O$$2 $$3$${4:+ sanitize}: $$(tail -n 1 $$log)  (details: $$log)"; done; exit $$fail
 
 # Installing: PREFIX (default /usr/local) and DESTDIR (staging) as usual. The build is configured

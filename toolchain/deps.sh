@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(clang lld wasi-libc libclang-rt-14-dev-wasm32 libssl-dev libcriterion-dev
   clang-16 libclang-rt-16-dev # wasmaot's default C compiler for translated code (README, Codegen)
+  tcc # the quick tier's compiler (tcc 0.9.27, pinned by Debian; README, Tiers)
   cmake make gcc pkg-config nodejs python3 python3-matplotlib wrk valgrind hyperfine
   chromium openssl util-linux # the bench's tests: report rendering, digest reference, taskset
   python3-numpy # the bench's simd-blur reference (bench/workloads.py)

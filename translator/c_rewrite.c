@@ -153,6 +153,41 @@ static const char *fix_try_label_line(struct try_label_fix *f, const char *line,
   return result;
 }
 
+/* wasm2c writes f32.neg and f64.neg as C's unary minus on a stack variable:
+ *
+ *     var_f0 = -(var_f0);        (var_d0 for f64)
+ *
+ * which tcc 0.9.27 computes by subtraction: a NaN comes out quieted and with its sign kept,
+ * where wasm flips the sign bit alone (30 float_exprs/float_misc spec commands failed). For
+ * tcc builds these lines flip the bit through a union instead, with helpers written at the top
+ * of the file (plain C, so a module that falls back to clang/gcc -O0 compiles them too). */
+static const char fneg_helpers[] =
+    "/* wasmaot: wasm's fneg flips the sign bit alone (see translator/c_rewrite.c) */\n"
+    "static inline float wasmaot_fneg32(float x) {\n"
+    "  union { float f; unsigned int u; } v;\n"
+    "  v.f = x;\n  v.u ^= 0x80000000u;\n  return v.f;\n}\n"
+    "static inline double wasmaot_fneg64(double x) {\n"
+    "  union { double f; unsigned long long u; } v;\n"
+    "  v.f = x;\n  v.u ^= 0x8000000000000000ull;\n  return v.f;\n}\n";
+
+/* The replacement for `line` if it is one of those negations (into buf), else NULL. */
+static const char *fix_fneg_line(const char *line, char *buf, size_t buflen) {
+  size_t indent = strspn(line, " ");
+  const char *v = line + indent;
+  if (strncmp(v, "var_", 4) != 0 || (v[4] != 'f' && v[4] != 'd'))
+    return NULL;
+  size_t n = 5 + strspn(v + 5, "0123456789");
+  if (n == 5 || n > 32)
+    return NULL;
+  char expected[96];
+  snprintf(expected, sizeof expected, "%.*s = -(%.*s);\n", (int)n, v, (int)n, v);
+  if (strcmp(v, expected) != 0)
+    return NULL;
+  snprintf(buf, buflen, "%*s%.*s = wasmaot_fneg%s(%.*s);\n", (int)indent, "", (int)n, v,
+           v[4] == 'f' ? "32" : "64", (int)n, v);
+  return buf;
+}
+
 static const char array_prefix[] = "static const u8 data_segment_data_";
 static const char array_suffix[] = "[] = {\n";
 
@@ -215,6 +250,9 @@ struct active_fill {
   size_t *offsets;
   int inside;  /* between "static void init_memories(" and its closing "}" */
   int started; /* init_memories was seen (once per module) */
+  /* The symbols' names: local labels "wasmaot_active_data_K" when the C carries its own
+   * assembly; global hidden "wasmaot_STEM_active_K" in a separate assembler file (tcc). */
+  char sym_prefix[NAME_MAX + 32];
 };
 
 /* Line-start text of the function that loads active segments into memory. */
@@ -222,17 +260,17 @@ static const char init_memories_prefix[] = "static void init_memories(";
 
 /* On init_memories' first line: the segments' bytes into the blob, and the declarations of
  * their symbols (defined at the end of the file, from the blob's label). */
-static int begin_init_memories(struct active_fill *a, FILE *blob, size_t *total, FILE *out) {
+static int begin_init_memories(struct active_fill *a, FILE *blob, size_t *total, FILE *out,
+                               int separate_asm) {
   a->inside = a->started = 1;
   for (size_t k = 0; k < a->n; k++) {
     a->offsets[k] = *total;
     if (a->segs[k].len && fwrite(a->segs[k].bytes, 1, a->segs[k].len, blob) != a->segs[k].len)
       return -1;
     *total += a->segs[k].len;
-    if (fprintf(out,
-                "extern const u8 wasmaot_active_data_%zu[] __asm__(\"wasmaot_active_data_%zu\") "
-                "__attribute__((visibility(\"hidden\")));\n",
-                k, k) < 0)
+    if (fprintf(out, "extern const u8 wasmaot_active_data_%zu[] __asm__(\"%s%zu\")%s;\n", k,
+                a->sym_prefix, k,
+                separate_asm ? "" : " __attribute__((visibility(\"hidden\")))") < 0)
       return -1;
   }
   return 0;
@@ -255,31 +293,55 @@ static int fill_load_data(struct active_fill *a, const char *line, FILE *out) {
              : 1;
 }
 
-static int open_blob(FILE **blob, const char *blob_path, char *err, size_t errlen) {
+/* The blob, and with asm_path the assembler file that includes it. */
+static int open_blob(FILE **blob, const char *blob_path, FILE **as, const char *asm_path, char *err,
+                     size_t errlen) {
   if (!(*blob = fopen(blob_path, "wb")))
     return set_error(err, errlen, "cannot write %s: %s", blob_path, strerror(errno));
   setvbuf(*blob, NULL, _IOFBF, 1 << 20);
+  if (asm_path && !(*as = fopen(asm_path, "w")))
+    return set_error(err, errlen, "cannot write %s: %s", asm_path, strerror(errno));
+  return 0;
+}
+/* What the generated C needs that tcc lacks, from the lines wasm2c writes only for a module
+ * that uses it: SIMDe for v128, C11 atomics for atomic operations and shared memories. */
+static int line_needs(const char *line) {
+  if (line[0] != '#' && !strstr(line, "wasm_rt_shared_memory_t"))
+    return 0;
+  if (strcmp(line, "#include <simde/wasm/simd128.h>\n") == 0)
+    return C_NEEDS_SIMD;
+  if (strcmp(line, "#include <stdatomic.h>\n") == 0 || strstr(line, "wasm_rt_shared_memory_t"))
+    return C_NEEDS_ATOMICS;
   return 0;
 }
 
 int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
-              const struct data_segment *active, size_t nactive, struct c_rewrite_stats *stats,
-              char *err, size_t errlen) {
+              const char *asm_path, const struct data_segment *active, size_t nactive,
+              struct c_rewrite_stats *stats, char *err, size_t errlen) {
   char tmp_path[PATH_MAX];
   snprintf(tmp_path, sizeof tmp_path, "%s.tmp", c_path);
   FILE *in = fopen(c_path, "r");
   FILE *out = in ? fopen(tmp_path, "w") : NULL;
-  FILE *blob = NULL;
+  FILE *blob = NULL, *as = NULL;
   char *line = NULL;
+  /* The symbols of a separate assembler file are global (hidden): named after the blob, whose
+   * stem is unique among the objects linked together, so that modules do not clash. */
+  int stem_len = (int)strcspn(blob_name, ".");
   size_t cap = 0, total = 0;
   int rc = -1;
   struct tailcallee_fix tailcallee = {0, ""};
   static struct try_label_fix try_labels;
   memset(&try_labels, 0, sizeof try_labels);
-  char fixed[4096], moved[4500];
-  struct active_fill fill = {active, nactive, 0, NULL, 0, 0};
+  char fixed[4096], moved[4500], negation[160];
+  struct active_fill fill = {active, nactive, 0, NULL, 0, 0, ""};
+  if (asm_path)
+    snprintf(fill.sym_prefix, sizeof fill.sym_prefix, "wasmaot_%.*s_active_", stem_len, blob_name);
+  else
+    snprintf(fill.sym_prefix, sizeof fill.sym_prefix, "wasmaot_active_data_");
   stats->data_bytes = 0;
   stats->active_filled = 0;
+  stats->asm_written = 0;
+  stats->needs = 0;
   if (nactive && !(fill.offsets = calloc(nactive, sizeof *fill.offsets))) {
     set_error(err, errlen, "out of memory");
     goto out;
@@ -291,6 +353,8 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   /* Large buffers: the input of a module with big segments is hundreds of MB of text. */
   setvbuf(in, NULL, _IOFBF, 1 << 20);
   setvbuf(out, NULL, _IOFBF, 1 << 20);
+  if (asm_path && fputs(fneg_helpers, out) == EOF)
+    goto write_error;
   while (getline(&line, &cap, in) > 0) {
     /* wasm2c 1.0.42's tail-call trampoline in a function's normal (non-tail-callee) version
      * declares the instance slot uninitialised and fills it only when the target is an import:
@@ -304,11 +368,12 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
         goto write_error;
       continue;
     }
+    stats->needs |= line_needs(line);
     if (nactive && !fill.started &&
         strncmp(line, init_memories_prefix, sizeof init_memories_prefix - 1) == 0) {
-      if (!blob && open_blob(&blob, blob_path, err, errlen) != 0)
+      if (!blob && open_blob(&blob, blob_path, &as, asm_path, err, errlen) != 0)
         goto out;
-      if (begin_init_memories(&fill, blob, &total, out) != 0)
+      if (begin_init_memories(&fill, blob, &total, out, asm_path != NULL) != 0)
         goto write_error;
     } else if (fill.inside && strcmp(line, "}\n") == 0) {
       fill.inside = 0;
@@ -328,12 +393,15 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
       if (strlen(line) < 4000) {
         text = fix_tailcallee_line(&tailcallee, line, fixed, sizeof fixed);
         text = fix_try_label_line(&try_labels, text, moved, sizeof moved);
+        const char *negated = asm_path ? fix_fneg_line(text, negation, sizeof negation) : NULL;
+        if (negated)
+          text = negated;
       }
       if (fputs(text, out) == EOF)
         goto write_error;
       continue;
     }
-    if (!blob && open_blob(&blob, blob_path, err, errlen) != 0)
+    if (!blob && open_blob(&blob, blob_path, &as, asm_path, err, errlen) != 0)
       goto out;
     char name[256]; /* copied: `line` is reused for the array's body */
     snprintf(name, sizeof name, "%s", found);
@@ -354,7 +422,20 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
       goto out;
     }
     int w;
-    if (global) /* declared extern in guest-impl.h: define that name, hidden */
+    if (as) { /* the symbol in the assembler file; the C declares it (split: guest-impl.h) */
+      char sym[320];
+      if (global)
+        snprintf(sym, sizeof sym, "%s", name);
+      else
+        snprintf(sym, sizeof sym, "wasmaot_%.*s_%s", stem_len, blob_name, name);
+      w = fprintf(out, "/* %zu bytes of data, moved by wasmaot into %s at offset %zu */\n",
+                  total - start, blob_name, start);
+      if (w >= 0 && !global)
+        w = fprintf(out, "extern const u8 %s[] __asm__(\"%s\");\n", name, sym);
+      if (w >= 0 && fprintf(as, ".globl %s\n.hidden %s\n.set %s, " BLOB_LABEL " + %zu\n", sym, sym,
+                            sym, start) < 0)
+        w = -1;
+    } else if (global) /* declared extern in guest-impl.h: define that name, hidden */
       w = fprintf(out,
                   "/* %zu bytes of data, moved by wasmaot into %s at offset %zu */\n"
                   "__asm__(\".globl %s\\n.hidden %s\\n.set %s, " BLOB_LABEL " + %zu\");\n",
@@ -375,16 +456,27 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
     set_error(err, errlen, "cannot read %s", c_path);
     goto out;
   }
-  for (size_t k = 0; k < fill.next; k++)
-    if (fprintf(out, "__asm__(\".set wasmaot_active_data_%zu, " BLOB_LABEL " + %zu\");\n", k,
-                fill.offsets[k]) < 0)
+  for (size_t k = 0; k < fill.next; k++) {
+    const char *sym = fill.sym_prefix;
+    if (as ? fprintf(as, ".globl %s%zu\n.hidden %s%zu\n.set %s%zu, " BLOB_LABEL " + %zu\n", sym, k,
+                     sym, k, sym, k, fill.offsets[k]) < 0
+           : fprintf(out, "__asm__(\".set %s%zu, " BLOB_LABEL " + %zu\");\n", sym, k,
+                     fill.offsets[k]) < 0)
       goto write_error;
+  }
   /* The file's data, all of it, once: one .incbin per segment made clang-16's integrated
    * assembler hold ~70 KB per segment (1.6 GB for CPython's 24,171 segments; gas 45 MB). */
-  if (blob && fprintf(out,
-                      "__asm__(\".pushsection .rodata\\n.balign 16\\n" BLOB_LABEL ":\\n\"\n"
-                      "        \".incbin \\\"%s\\\"\\n.popsection\");\n",
-                      blob_name) < 0)
+  if (as && fprintf(as,
+                    ".section .rodata\n.balign 16\n" BLOB_LABEL ":\n.incbin \"%s\"\n"
+                    /* without this note ld takes the object to need an executable stack */
+                    ".section .note.GNU-stack,\"\",@progbits\n",
+                    blob_name) < 0)
+    goto write_error;
+  if (!as && blob &&
+      fprintf(out,
+              "__asm__(\".pushsection .rodata\\n.balign 16\\n" BLOB_LABEL ":\\n\"\n"
+              "        \".incbin \\\"%s\\\"\\n.popsection\");\n",
+              blob_name) < 0)
     goto write_error;
   if (fclose(out) != 0) {
     out = NULL;
@@ -394,10 +486,14 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   if (blob) {
     int bad = fclose(blob) != 0;
     blob = NULL;
+    if (as && fclose(as) != 0)
+      bad = 1;
+    as = NULL;
     if (bad) {
       set_error(err, errlen, "cannot write %s (disk full?)", blob_path);
       goto out;
     }
+    stats->asm_written = asm_path != NULL;
   }
   if (rename(tmp_path, c_path) != 0) {
     set_error(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
@@ -418,12 +514,17 @@ out:
     fclose(out);
   if (blob)
     fclose(blob);
-  if (rc != 0)
+  if (as)
+    fclose(as);
+  if (rc != 0) {
     unlink(tmp_path);
+    if (asm_path)
+      unlink(asm_path);
+  }
   return rc;
 }
 
-int c_rewrite_header(const char *h_path, char *err, size_t errlen) {
+int c_rewrite_header(const char *h_path, int *needs, char *err, size_t errlen) {
   FILE *f = fopen(h_path, "r");
   if (!f)
     return set_error(err, errlen, "cannot read %s: %s", h_path, strerror(errno));
@@ -435,6 +536,14 @@ int c_rewrite_header(const char *h_path, char *err, size_t errlen) {
   if (read_failed) {
     free(text);
     return set_error(err, errlen, "cannot read %s", h_path);
+  }
+  if (needs && text) {
+    if (strstr(text, "v128 ") || strstr(text, "simde"))
+      *needs |= C_NEEDS_SIMD;
+    if (strstr(text, "wasm_rt_shared_memory_t") || strstr(text, "#include <stdatomic.h>"))
+      *needs |= C_NEEDS_ATOMICS;
+    if (strstr(text, "\nstruct wasm_multi_"))
+      *needs |= C_NEEDS_MULTI_VALUE_ABI;
   }
   static const char anchor[] = "#include \"wasm-rt.h\"\n";
   char *at = text ? strstr(text, anchor) : NULL;

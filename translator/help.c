@@ -40,9 +40,9 @@ static const char overview[] =
 
 #define BUILD_OPTIONS                                                                              \
   "build options:\n"                                                                               \
-  "  --tier quick|optimized the quick tier (clang-16 -O0: builds 4-15x faster, runs ~24x\n"        \
-  "                         slower) or the optimised one (default for build); run also\n"          \
-  "                         takes auto (its default): see wasmaot help run\n"                      \
+  "  --tier quick|optimized the quick tier (tcc if installed, else clang-16 -O0; SIMD,\n"          \
+  "                         atomics: -O0; builds fast, runs 10-30x slower) or the optimised\n"     \
+  "                         one (default for build); run also takes auto (its default)\n"          \
   "  --cc gcc|clang[-N]     C compiler (default: clang-16 if installed, else gcc;\n"               \
   "                         gcc with --bounds check); --cc or -O: one explicit build, no tiers\n"  \
   "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O3; -O2 with --bounds check)\n"           \

@@ -268,13 +268,12 @@ static int cmd_build(int argc, char **argv) {
     return die("%s%s", err, "");
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (verbose)
-    fprintf(stderr,
-            "wasmaot: built %s in %.2f s (tier %s: %s -O%d), largest build process %ld MiB\n", out,
-            (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+    fprintf(stderr, "wasmaot: built %s in %.2f s (tier %s: %s), largest build process %ld MiB\n",
+            out, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
             o.tier == TIER_QUICK       ? "quick"
             : o.tier == TIER_OPTIMIZED ? "optimized"
                                        : "explicit",
-            o.cc, o.opt_level, (spawn_peak_rss_kib() + 1023) / 1024);
+            pipeline_last_guest_compiler(), (spawn_peak_rss_kib() + 1023) / 1024);
   return 0;
 }
 
@@ -397,6 +396,21 @@ static int cmd_info(int argc, char **argv) {
          o.opt_level, o.bounds == BOUNDS_GUARD ? "guard" : "check",
          o.bounds == BOUNDS_GUARD && !o.sanitize ? "guard" : "check", o.sanitize ? "true" : "false",
          unknown[o.unknown_imports]);
+  /* The quick tier's compiler: tcc for every module it can take (else "fallback"), and the
+   * library its objects link with. */
+  struct build_options quick;
+  build_options_default(&quick);
+  quick.bounds = o.bounds, quick.sanitize = o.sanitize, quick.tier = TIER_QUICK;
+  build_options_resolve(&quick);
+  printf("  \"quick_tier\": {\"compiler\": ");
+  json_str(quick.tcc ? "tcc" : quick.cc);
+  printf(", \"tcc\": ");
+  json_str(quick.tcc ? pipeline_tcc_path() : NULL);
+  printf(", \"libtcc1\": ");
+  json_str(quick.tcc ? pipeline_libtcc1_path() : NULL);
+  printf(", \"fallback\": {\"cc\": ");
+  json_str(quick.cc);
+  printf(", \"opt_level\": %d}},\n", quick.opt_level);
   printf("  \"placeholders\": {\"{in}\": \"the module\", \"{dir}\": \"the generated files "
          "(what --keep-c DIR keeps)\", \"{out}\": \"the executable\"},\n");
   printf("  \"after_wasm2c\": \"wasmaot moves the data segments out of guest.c into guest.data "
@@ -420,12 +434,17 @@ static int cmd_info(int argc, char **argv) {
   printf(",\n    \"guest_compile\": ");
   pipeline_guest_compile_argv(&o, "{dir}", "{dir}/guest.c", "{dir}/guest.o", &c);
   json_argv(c.argv, c.argc);
+  if (o.tcc) { /* tcc cannot .incbin: the data segments are assembled on their own */
+    printf(",\n    \"data_assemble\": ");
+    pipeline_data_assemble_argv("{dir}", "{dir}/guest.data.s", "{dir}/guest.data.o", &c);
+    json_argv(c.argv, c.argc);
+  }
   printf(",\n    \"host_compile\": ");
   pipeline_host_compile_argv(&o, "{dir}/guest.h", "{dir}/guest_glue.h", "{dir}/host_main.o", &c);
   json_argv(c.argv, c.argc);
   printf(",\n    \"link\": ");
-  const char *guest_objs[] = {"{dir}/guest.o"};
-  pipeline_link_argv(&o, guest_objs, 1, "{dir}/host_main.o", "{out}", &c);
+  const char *guest_objs[] = {"{dir}/guest.o", "{dir}/guest.data.o"};
+  pipeline_link_argv(&o, guest_objs, o.tcc ? 2 : 1, "{dir}/host_main.o", "{out}", &c);
   json_argv(c.argv, c.argc);
   printf("\n  }\n}\n");
   return fflush(stdout) != 0;

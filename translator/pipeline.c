@@ -43,10 +43,49 @@ enum { SPLIT_MIN_CODE_BYTES = 64 * 1024 };
 enum { SPLIT_MAX_CODE_BYTES = 256 * 1024, MAX_PARTS = PIPELINE_MAX_PARTS };
 
 /* The quick tier (README, The CLI: tiers): of the compilers and levels measured, the one that
- * built fastest and passes the spec suite, whatever the bounds mode: clang-16 -O0 (big_module
- * 6.9 s against gcc -O0's 13.2 s, gcc -O1's 22.8 s, clang-16 -O1's 51.4 s), gcc -O0 when
- * clang-16 is not installed. Its code is ~24x slower than the optimised tier's on cpu-hash. */
+ * built fastest and passes the spec suite, whatever the bounds mode: tcc (Debian's 0.9.27),
+ * when installed, for every module it can compile (no SIMD, no atomics or shared memory: see
+ * c_rewrite.h); else clang-16 -O0 (big_module 6.9 s against gcc -O0's 13.2 s, gcc -O1's
+ * 22.8 s, clang-16 -O1's 51.4 s), gcc -O0 when clang-16 is not installed. The clang/gcc -O0
+ * fallback also compiles the host main and links. */
 enum { QUICK_OPT_LEVEL = 0 };
+
+/* Where Debian's tcc package puts libtcc1.a (its helpers: alloca, some conversions), and where
+ * tcc's own `make install` does. tcc's objects need it whoever links them. */
+static const char *const libtcc1_candidates[] = {"/usr/lib/x86_64-linux-gnu/tcc/libtcc1.a",
+                                                 "/usr/lib/tcc/libtcc1.a",
+                                                 "/usr/local/lib/tcc/libtcc1.a", NULL};
+
+const char *pipeline_libtcc1_path(void) {
+  static const char *path;
+  static int looked;
+  if (!looked) {
+    looked = 1;
+    for (int i = 0; libtcc1_candidates[i] && !path; i++)
+      if (access(libtcc1_candidates[i], R_OK) == 0)
+        path = libtcc1_candidates[i];
+  }
+  return path;
+}
+
+const char *pipeline_tcc_path(void) {
+  static char *path;
+  static int looked;
+  if (!looked) {
+    looked = 1;
+    /* $WASMAOT_NO_TCC=1: the quick tier as without tcc (tests of the fallback, measurements) */
+    const char *off = getenv("WASMAOT_NO_TCC");
+    if (!(off && *off && strcmp(off, "0") != 0) && pipeline_libtcc1_path())
+      path = spawn_find_program("tcc");
+  }
+  return path;
+}
+
+static char g_last_guest_compiler[256];
+
+const char *pipeline_last_guest_compiler(void) {
+  return g_last_guest_compiler;
+}
 
 /* The default C compiler with guard pages: Debian's clang-16 package, gcc when it is not
  * installed (see build_options_resolve). */
@@ -71,6 +110,7 @@ void build_options_default(struct build_options *o) {
   o->serve = 0;
   o->host_main = NULL;
   o->tier = TIER_UNSET;
+  o->tcc = 0;
 }
 
 static enum bounds_mode effective_bounds(const struct build_options *o) {
@@ -89,7 +129,7 @@ void build_options_resolve(struct build_options *o) {
   if (o->cc || o->opt_level >= 0)
     o->tier = TIER_EXPLICIT;
   else if (o->tier == TIER_QUICK)
-    o->cc = default_cc(), o->opt_level = QUICK_OPT_LEVEL;
+    o->cc = default_cc(), o->opt_level = QUICK_OPT_LEVEL, o->tcc = pipeline_tcc_path() != NULL;
   else if (o->tier != TIER_AUTO)
     o->tier = TIER_OPTIMIZED;
   if (!o->cc)
@@ -126,10 +166,11 @@ int pipeline_split_count(uint32_t code_size, int jobs) {
 
 void build_options_describe(const struct build_options *o, char *buf, size_t len) {
   static const char *const unknown[] = {"", ";unknown-imports=trap", ";unknown-imports=default"};
-  snprintf(buf, len, "cc=%s;O%d;bounds=%s%s%s%s%s%s", o->cc, o->opt_level,
-           o->bounds == BOUNDS_GUARD ? "guard" : "check", o->sanitize ? ";sanitize" : "",
-           unknown[o->unknown_imports], o->serve ? ";host=serve" : "",
-           o->host_main ? ";host-main=" : "", o->host_main ? o->host_main : "");
+  snprintf(buf, len, "cc=%s;O%d;bounds=%s%s%s%s%s%s%s", o->cc, o->opt_level,
+           o->bounds == BOUNDS_GUARD ? "guard" : "check", o->tcc ? ";quick-cc=tcc" : "",
+           o->sanitize ? ";sanitize" : "", unknown[o->unknown_imports],
+           o->serve ? ";host=serve" : "", o->host_main ? ";host-main=" : "",
+           o->host_main ? o->host_main : "");
 }
 
 const char *pipeline_wasm2c_path(void) {
@@ -335,6 +376,24 @@ void pipeline_guest_cflags(const struct build_options *o, struct guest_cflags *f
   snprintf(f->memcheck, sizeof f->memcheck, "-DWASMAOT_BOUNDS_CHECK=%d",
            effective_bounds(o) == BOUNDS_CHECK);
   snprintf(f->include, sizeof f->include, "-I%s/include", pipeline_share_dir());
+  if (o->tcc) {
+    /* tcc: no optimiser, so none of the conformance flags below concern it (it keeps IEEE
+     * rounding and signalling NaNs as written, and makes every call a call); its missing
+     * builtins and wabt's guard-page knob come from wasmaot-tcc.h. -O0 only names the level
+     * (tcc ignores it). */
+    f->argv[n++] = "tcc"; /* found on PATH, as pipeline_tcc_path() found it */
+    f->argv[n++] = f->opt;
+    f->argv[n++] = f->memcheck;
+    f->argv[n++] = f->include;
+    f->argv[n++] = "-include";
+    f->argv[n++] = "wasmaot-tcc.h";
+    f->argv[n++] = "-include";
+    f->argv[n++] = "wasmaot-runtime.h";
+    f->argv[n++] = "-w";
+    f->argv[n] = NULL;
+    f->argc = n;
+    return;
+  }
   f->argv[n++] = (char *)o->cc;
   f->argv[n++] = f->opt;
   /* Conformance flags from wasm2c's documentation: no sibling-call optimisation (stack
@@ -417,9 +476,20 @@ void pipeline_guest_compile_argv(const struct build_options *o, const char *dir,
   pipeline_guest_cflags(o, &c->guest);
   for (int i = 0; i < c->guest.argc; i++)
     cmd_add(c, c->guest.argv[i]);
-  cmd_add(c, cmd_str(c, "-Wa,-I%s%s", dir, "")); /* where the assembler finds STEM.data (.incbin) */
+  if (!o->tcc) /* (tcc builds assemble their data separately: pipeline_data_assemble_argv) */
+    cmd_add(c, cmd_str(c, "-Wa,-I%s%s", dir, "")); /* where the assembler finds STEM.data */
   cmd_add(c, "-c");
   cmd_add(c, c_path);
+  cmd_add(c, "-o");
+  cmd_add(c, o_path);
+}
+
+void pipeline_data_assemble_argv(const char *dir, const char *s_path, const char *o_path,
+                                 struct pipeline_cmd *c) {
+  cmd_begin(c);
+  cmd_add(c, "as");
+  cmd_add(c, cmd_str(c, "-I%s%s", dir, "")); /* where .incbin finds STEM.data */
+  cmd_add(c, s_path);
   cmd_add(c, "-o");
   cmd_add(c, o_path);
 }
@@ -478,6 +548,8 @@ static void link_libraries(const struct build_options *o, struct pipeline_cmd *c
   cmd_add(c, cmd_str(c, "%s/lib/%s", share, lib));
   snprintf(lib, sizeof lib, "libwasmaot-wasi%s.a", san_suffix);
   cmd_add(c, cmd_str(c, "%s/lib/%s", share, lib));
+  if (o->tcc && pipeline_libtcc1_path())
+    cmd_add(c, pipeline_libtcc1_path()); /* tcc's helpers, which its objects call */
   cmd_add(c, "-lm");
   cmd_add(c, "-lpthread"); /* shared memories' locks (threads proposal) */
 }
@@ -496,6 +568,11 @@ void pipeline_link_argv(const struct build_options *o, const char *const *guest_
   if (o->serve) /* see runtime-support/serve/instance.c */
     cmd_add(c, "-Wl,--wrap=wasm_rt_allocate_memory,--wrap=wasm_rt_allocate_funcref_table,"
                "--wrap=wasm_rt_allocate_externref_table,--wrap=wasm_rt_allocate_memory_shared");
+  /* tcc's objects (and libtcc1.a's) carry no .note.GNU-stack, which ld takes to mean they
+   * need an executable stack: the executable's stack would be RWE. They do not. (The data
+   * objects have the note: c_rewrite writes it.) */
+  if (o->tcc)
+    cmd_add(c, "-Wl,-z,noexecstack");
   for (int i = 0; i < nguest; i++)
     cmd_add(c, guest_objs[i]);
   cmd_add(c, host_o);
@@ -515,9 +592,12 @@ static void part_name(char *buf, size_t len, const char *stem, int nparts, int i
 
 /* wasm2c + data segments out, in the scratch directory: `in_path` becomes STEM.c and STEM.h,
  * or split into nparts files STEM_0.c ... with STEM.h and STEM-impl.h; the data segments of
- * each PART.c go into PART.data, and the headers get what wasm2c left out of them. */
+ * each PART.c go into PART.data, and the headers get what wasm2c left out of them. With
+ * separate_asm (tcc builds), each PART.c that has data gets PART.data.s to assemble, and
+ * has_asm[part] says so. *needs: the C_NEEDS_* of the whole module. */
 static int translate(const char *in_path, const char *module_name, const char *stem, int nparts,
-                     const struct data_strip *ds, char *err, size_t errlen) {
+                     const struct data_strip *ds, int separate_asm, char *has_asm, int *needs,
+                     char *err, size_t errlen) {
   char c_path[2 * PATH_MAX], h_path[2 * PATH_MAX];
   snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, stem);
   static struct pipeline_cmd cmd;
@@ -528,17 +608,22 @@ static int translate(const char *in_path, const char *module_name, const char *s
   if (run_tool(cmd.argv, "wasm2c", err, errlen) != 0)
     return -1;
   size_t filled = 0;
+  *needs = 0;
   for (int i = 0; i < nparts; i++) {
     char part[NAME_MAX + 1], data_name[NAME_MAX + 8], data_path[2 * PATH_MAX];
+    char asm_path[2 * PATH_MAX + 8];
     part_name(part, sizeof part, stem, nparts, i);
     snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, part);
     snprintf(data_name, sizeof data_name, "%s.data", part);
     snprintf(data_path, sizeof data_path, "%s/%s", g_tmp_dir, data_name);
+    snprintf(asm_path, sizeof asm_path, "%s.s", data_path);
     struct c_rewrite_stats rewritten;
-    if (c_rewrite(c_path, data_path, data_name, ds->active, filled ? 0 : ds->nactive, &rewritten,
-                  err, errlen) != 0)
+    if (c_rewrite(c_path, data_path, data_name, separate_asm ? asm_path : NULL, ds->active,
+                  filled ? 0 : ds->nactive, &rewritten, err, errlen) != 0)
       return -1;
     filled += rewritten.active_filled;
+    has_asm[i] = (char)rewritten.asm_written;
+    *needs |= rewritten.needs;
   }
   if (filled != ds->nactive)
     return set_error(err, errlen,
@@ -548,23 +633,56 @@ static int translate(const char *in_path, const char *module_name, const char *s
   const char *headers[] = {".h", "-impl.h"};
   for (int i = 0; i < (nparts > 1 ? 2 : 1); i++) {
     snprintf(h_path, sizeof h_path, "%s/%s%s", g_tmp_dir, stem, headers[i]);
-    if (c_rewrite_header(h_path, err, errlen) != 0)
+    /* guest-impl.h, a split module's declarations shared by its parts, holds the SIMDe and
+     * atomics includes there; its multi-value structs are not at the module's boundary (all
+     * the parts are compiled by the same compiler). */
+    int header_needs = 0;
+    if (c_rewrite_header(h_path, &header_needs, err, errlen) != 0)
       return -1;
+    *needs |= i == 0 ? header_needs : header_needs & ~C_NEEDS_MULTI_VALUE_ABI;
   }
   return 0;
 }
 
-/* The compile command of one translated C file, PART.c into PART.o. */
+/* The compile command of one translated C file, PART.c into PART.o, and for tcc builds the
+ * assembly of its data, PART.data.s into PART.data.o. */
 struct part_compile {
-  struct pipeline_cmd cmd;
+  struct pipeline_cmd cmd, data_cmd;
   char c_path[2 * PATH_MAX], o_path[2 * PATH_MAX];
+  char s_path[2 * PATH_MAX + 8], data_o_path[2 * PATH_MAX + 8];
 };
 
 static void part_compile_init(struct part_compile *p, const struct build_options *o,
-                              const char *part) {
+                              const char *part, int has_asm) {
   snprintf(p->c_path, sizeof p->c_path, "%s/%s.c", g_tmp_dir, part);
   snprintf(p->o_path, sizeof p->o_path, "%s/%s.o", g_tmp_dir, part);
   pipeline_guest_compile_argv(o, g_tmp_dir, p->c_path, p->o_path, &p->cmd);
+  p->data_cmd.argv[0] = NULL;
+  if (has_asm) {
+    snprintf(p->s_path, sizeof p->s_path, "%s/%s.data.s", g_tmp_dir, part);
+    snprintf(p->data_o_path, sizeof p->data_o_path, "%s/%s.data.o", g_tmp_dir, part);
+    pipeline_data_assemble_argv(g_tmp_dir, p->s_path, p->data_o_path, &p->data_cmd);
+  }
+}
+
+/* The options the module's guest C is compiled with: o, but without tcc when the module needs
+ * what tcc lacks (decided before compiling anything, from the generated C: c_rewrite.h), and
+ * notes the compiler for -v. */
+static struct build_options guest_options(const struct build_options *o, int needs) {
+  struct build_options g = *o;
+  if (o->tcc && needs) {
+    g.tcc = 0;
+    snprintf(g_last_guest_compiler, sizeof g_last_guest_compiler,
+             "%s -O%d (the module uses %s, which tcc cannot take)", o->cc, o->opt_level,
+             needs & C_NEEDS_SIMD      ? "SIMD"
+             : needs & C_NEEDS_ATOMICS ? "atomics or shared memory"
+                                       : "multi-value results at its boundary");
+  } else if (o->tcc) {
+    snprintf(g_last_guest_compiler, sizeof g_last_guest_compiler, "tcc");
+  } else {
+    snprintf(g_last_guest_compiler, sizeof g_last_guest_compiler, "%s -O%d", o->cc, o->opt_level);
+  }
+  return g;
 }
 
 /* Runs the jobs, o->jobs at a time; on a failure, the one-line error of the first that failed
@@ -614,6 +732,9 @@ static int keep_generated_c(const char *dir, const char *stem, int nparts, char 
     snprintf(name, sizeof name, "%s.data", part);
     if (keep_file(dir, name, 1, err, errlen) != 0)
       return -1;
+    snprintf(name, sizeof name, "%s.data.s", part); /* tcc builds' */
+    if (keep_file(dir, name, 1, err, errlen) != 0)
+      return -1;
   }
   return 0;
 }
@@ -628,13 +749,14 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
    * the host main are compiled at once, o->jobs at a time, then linked. */
   int nparts = pipeline_split_count(m.code_size, o->jobs);
   struct part_compile *parts = calloc((size_t)nparts, sizeof *parts);
-  struct spawn_job *jobs = calloc((size_t)nparts + 1, sizeof *jobs);
-  const char **what = calloc((size_t)nparts + 1, sizeof *what);
-  const char **objs = calloc((size_t)nparts, sizeof *objs);
+  struct spawn_job *jobs = calloc(2 * (size_t)nparts + 1, sizeof *jobs);
+  const char **what = calloc(2 * (size_t)nparts + 1, sizeof *what);
+  const char **objs = calloc(2 * (size_t)nparts, sizeof *objs);
+  char *has_asm = calloc((size_t)nparts, 1);
   static struct pipeline_cmd host, link;
   struct data_strip ds = {0};
-  int rc = -1;
-  if (!parts || !jobs || !what || !objs) {
+  int rc = -1, needs = 0;
+  if (!parts || !jobs || !what || !objs || !has_asm) {
     set_error(err, errlen, "out of memory");
     goto done;
   }
@@ -657,26 +779,34 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   snprintf(host_o, sizeof host_o, "%s/host_main.o", g_tmp_dir);
 
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
-  if (translate(wasm_copy, "guest", "guest", nparts, &ds, err, errlen) != 0) {
+  if (translate(wasm_copy, "guest", "guest", nparts, &ds, o->tcc, has_asm, &needs, err, errlen) !=
+      0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }
   if (import_glue_write(guest_h, &m, o->unknown_imports, glue_h, err, errlen) != 0)
     goto out;
+  struct build_options g = guest_options(o, needs);
+  int njobs = 0, nobjs = 0;
   for (int i = 0; i < nparts; i++) {
     char part[NAME_MAX + 1];
     part_name(part, sizeof part, "guest", nparts, i);
-    part_compile_init(&parts[i], o, part);
-    jobs[i].argv = parts[i].cmd.argv;
-    what[i] = "C compiler";
-    objs[i] = parts[i].o_path;
+    part_compile_init(&parts[i], &g, part, has_asm[i]);
+    jobs[njobs].argv = parts[i].cmd.argv;
+    what[njobs++] = "C compiler";
+    objs[nobjs++] = parts[i].o_path;
+    if (has_asm[i]) {
+      jobs[njobs].argv = parts[i].data_cmd.argv;
+      what[njobs++] = "assembler (data segments)";
+      objs[nobjs++] = parts[i].data_o_path;
+    }
   }
-  pipeline_host_compile_argv(o, guest_h, glue_h, host_o, &host);
-  jobs[nparts].argv = host.argv;
-  what[nparts] = "C compiler (host main)";
-  if (run_jobs(jobs, nparts + 1, what, o, err, errlen) != 0)
+  pipeline_host_compile_argv(&g, guest_h, glue_h, host_o, &host);
+  jobs[njobs].argv = host.argv;
+  what[njobs++] = "C compiler (host main)";
+  if (run_jobs(jobs, njobs, what, o, err, errlen) != 0)
     goto out;
-  pipeline_link_argv(o, objs, nparts, host_o, g_tmp_out, &link);
+  pipeline_link_argv(&g, objs, nobjs, host_o, g_tmp_out, &link);
   if (run_tool(link.argv, "linker", err, errlen) != 0)
     goto out;
   if (o->keep_c && keep_generated_c(o->keep_c, "guest", nparts, err, errlen) != 0)
@@ -690,7 +820,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
 out:
   end_scratch();
 done:
-  free(parts), free(jobs), free(what), free(objs);
+  free(parts), free(jobs), free(what), free(objs), free(has_asm);
   data_strip_free(&ds);
   wasm_module_free(&m);
   return rc;
@@ -737,13 +867,26 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   snprintf(header, sizeof header, "%.*s.h", (int)(strlen(out_obj) - 2), out_obj);
   /* One object out: one C file (the spec tests' modules are small; the runner compiles many
    * of them at once itself). */
-  if (translate(wasm_copy, module_name, stem, 1, &ds, err, errlen) != 0) {
+  char has_asm = 0;
+  int needs = 0;
+  if (translate(wasm_copy, module_name, stem, 1, &ds, o->tcc, &has_asm, &needs, err, errlen) != 0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }
-  part_compile_init(part, o, stem);
+  struct build_options g = guest_options(o, needs);
+  part_compile_init(part, &g, stem, has_asm);
   if (run_tool(part->cmd.argv, "C compiler", err, errlen) != 0)
     goto out;
+  if (has_asm) {
+    /* One object out, as the caller links it: the code's and the data's, joined (ld -r). */
+    char joined[sizeof part->o_path];
+    snprintf(joined, sizeof joined, "%.4000s/%.255s.joined.o", g_tmp_dir, stem);
+    char *ld[] = {"ld", "-r", part->o_path, part->data_o_path, "-o", joined, NULL};
+    if (run_tool(part->data_cmd.argv, "assembler (data segments)", err, errlen) != 0 ||
+        run_tool(ld, "linker (ld -r)", err, errlen) != 0)
+      goto out;
+    snprintf(part->o_path, sizeof part->o_path, "%s", joined);
+  }
   if (o->keep_c && keep_generated_c(o->keep_c, stem, 1, err, errlen) != 0)
     goto out;
   snprintf(src, sizeof src, "%s/%s.h", g_tmp_dir, stem);
@@ -787,6 +930,15 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
     return set_error(err, errlen, "%s not found on PATH; run `make deps` or install it", o->cc);
   identify(p, buf, len, &used);
   free(p);
+  if (o->tcc) { /* the quick tier's compiler and its helper library: a new tcc rebuilds */
+    if (identify(pipeline_tcc_path(), buf, len, &used) != 0 ||
+        identify(pipeline_libtcc1_path(), buf, len, &used) != 0)
+      return set_error(err, errlen, "tcc or its libtcc1.a vanished (%s)", pipeline_tcc_path());
+    char *as = spawn_find_program("as");
+    if (as)
+      identify(as, buf, len, &used);
+    free(as);
+  }
   /* wasmaot itself: the guest compile flags are compiled into it, and a rebuilt wasmaot may
    * use others under the same version number. */
   char exe[PATH_MAX];
@@ -801,7 +953,8 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
                          "lib/libwasmaot-wasi-san.a", "lib/libwasmaot-rt-check-san.a",
                          "include/wasmaot-runtime.h", "src/serve_main.c",
                          "lib/libwasmaot-serve.a",    "lib/libwasmaot-serve-san.a",
-                         "include/wasmaot-serve.h",   "include/wasmaot-serve-guest.h"};
+                         "include/wasmaot-serve.h",   "include/wasmaot-serve-guest.h",
+                         "include/wasmaot-tcc.h"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char p[2 * PATH_MAX];
     snprintf(p, sizeof p, "%s/%s", share, files[i]);

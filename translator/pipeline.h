@@ -25,7 +25,9 @@ struct build_options {
   int jobs;            /* compilers run at once (-j); 0: $WASMAOT_JOBS, else the number of cores */
   int serve;           /* the serve host (serve_main.c, libwasmaot-serve) instead of host_main.c */
   const char *host_main; /* hidden --host-main FILE: this C file as the host main (a benchmark) */
-  int tier;            /* enum build_tier: what --tier said, TIER_UNSET if nothing */
+  int tier;              /* enum build_tier: what --tier said, TIER_UNSET if nothing */
+  int tcc; /* the quick tier with tcc installed: guest C by tcc unless the module needs what
+            * tcc lacks (SIMD, atomics), then by cc at opt_level; cc links either way */
 };
 
 /* Options before the command line: bounds=guard, compiler and level left open. */
@@ -45,6 +47,15 @@ int pipeline_split_count(uint32_t code_size, int jobs);
 /* A short canonical string of the options, part of the cache key. (Not -j: however many files
  * a module was split into, its executable does the same; see README, The CLI.) */
 void build_options_describe(const struct build_options *o, char *buf, size_t len);
+
+/* tcc and its helper library libtcc1.a, if both are installed (else NULL): the quick tier's
+ * compiler (README, Tiers). */
+const char *pipeline_tcc_path(void);
+const char *pipeline_libtcc1_path(void);
+
+/* The compiler the last pipeline_build or pipeline_compile_guest compiled guest C with, for
+ * -v: "tcc", or "clang-16 -O0", with why tcc was not used when it was a candidate. */
+const char *pipeline_last_guest_compiler(void);
 
 /* How generated guest C is compiled: the compiler and its flags, without inputs or outputs.
  * The one definition, used by `wasmaot build` and printed by the hidden `wasmaot cflags` for
@@ -77,6 +88,10 @@ void pipeline_wasm2c_argv(const char *in_path, const char *module_name, const ch
  * resolved in dir), -c C_PATH -o O_PATH. */
 void pipeline_guest_compile_argv(const struct build_options *o, const char *dir, const char *c_path,
                                  const char *o_path, struct pipeline_cmd *c);
+/* The assembly of one data file (c_rewrite's asm_path, for tcc builds): as -I DIR S -o O. */
+void pipeline_data_assemble_argv(const char *dir, const char *s_path, const char *o_path,
+                                 struct pipeline_cmd *c);
+
 /* The host main's compiler and flags, without the per-module headers, input or output. */
 void pipeline_host_cflags(const struct build_options *o, struct pipeline_cmd *c);
 /* The host main's full compile: its flags, -include GUEST_H -include GLUE_H -c SRC -o HOST_O. */

@@ -114,8 +114,9 @@ static int use_or_build(const char *in_path, const uint8_t *bytes, size_t len,
   if (rc != 0)
     return -1;
   if (verbose)
-    fprintf(stderr, "wasmaot: built in %.2f s (%s -O%d), largest build process %ld MiB\n",
-            now_seconds() - t0, o->cc, o->opt_level, (spawn_peak_rss_kib() + 1023) / 1024);
+    fprintf(stderr, "wasmaot: built in %.2f s (%s), largest build process %ld MiB\n",
+            now_seconds() - t0, pipeline_last_guest_compiler(),
+            (spawn_peak_rss_kib() + 1023) / 1024);
   return 0;
 }
 

@@ -237,6 +237,7 @@ def test_package(build, source, scratch):
     check({"gcc", "libc6", "libc6-dev"} <= names, "Depends: gcc, libc6, libc6-dev", depends)
     check(any(n.startswith("libssl") for n in names), "Depends: libssl (libcrypto)", depends)
     check("clang-16" in field("Recommends"), "Recommends: clang-16", field("Recommends"))
+    check("tcc" in field("Recommends"), "Recommends: tcc", field("Recommends"))
 
     listing = run(["dpkg-deb", "-c", deb]).stdout.splitlines()
     paths = {l.split()[5].lstrip(".") for l in listing if len(l.split()) >= 6}

@@ -280,3 +280,170 @@ Test(tiers, failed_background_build_keeps_quick_and_says_why) {
   proc_result_free(&first);
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
 }
+
+/* The quick tier's compiler (README, Tiers): tcc when installed, for every module it can take;
+ * clang-16 (gcc) -O0 for what it cannot (SIMD here), decided before compiling; -v names it.
+ * Each quick build must print what the optimised build of the same module prints. */
+static int have_tcc(void) {
+  FILE *p = popen("command -v tcc", "r");
+  char found[512] = "";
+  int ok = p && fgets(found, sizeof found, p) != NULL;
+  if (p)
+    pclose(p);
+  return ok;
+}
+
+/* Builds `in` with --tier quick (and `bounds`) and the default optimised tier, runs both with
+ * `arg`, and expects the same output; returns the quick build's -v line (caller frees). */
+static char *quick_matches_optimized(const char *in, const char *bounds, const char *arg) {
+  char quick[700], opt[700];
+  snprintf(quick, sizeof quick, "%s/quick-%s", scratch, bounds);
+  snprintf(opt, sizeof opt, "%s/opt-%s", scratch, bounds);
+  char *bq[] = {WASMAOT,        "build",    "-v", "--tier", "quick", "--bounds",
+                (char *)bounds, (char *)in, "-o", quick,    NULL};
+  char *bo[] = {WASMAOT, "build", "--bounds", (char *)bounds, (char *)in, "-o", opt, NULL};
+  struct proc_result q = proc_run(bq, envp, 180), o = proc_run(bo, envp, 180);
+  cr_assert_eq(q.status, 0, "%s: %s", in, q.err);
+  cr_assert_eq(o.status, 0, "%s: %s", in, o.err);
+  char *rq[] = {quick, (char *)arg, NULL}, *ro[] = {opt, (char *)arg, NULL};
+  struct proc_result a = proc_run(rq, envp, 120), b = proc_run(ro, envp, 60);
+  cr_expect_eq(a.status, b.status, "%s", in);
+  cr_expect_gt(strlen(b.out), 0, "%s printed nothing", in);
+  cr_expect_str_eq(a.out, b.out, "%s (--bounds %s): quick and optimized differ", in, bounds);
+  /* tcc's objects have no .note.GNU-stack: unless the link says otherwise, ld gives the
+   * executable an executable stack. */
+  char cmd[800];
+  snprintf(cmd, sizeof cmd, "readelf -lW '%s'", quick);
+  FILE *p = popen(cmd, "r");
+  char line[512];
+  int stack_lines = 0;
+  while (p && fgets(line, sizeof line, p))
+    if (strstr(line, "GNU_STACK")) {
+      stack_lines++;
+      cr_expect(strstr(line, "RWE") == NULL, "%s: executable stack: %s", in, line);
+    }
+  if (p)
+    pclose(p);
+  cr_expect_eq(stack_lines, 1, "%s: no GNU_STACK header (is readelf installed?)", in);
+  char *said = strdup(q.err);
+  proc_result_free(&q), proc_result_free(&o), proc_result_free(&a), proc_result_free(&b);
+  return said;
+}
+
+Test(tiers, quick_tier_compiles_with_tcc_and_falls_back_for_simd) {
+  if (!have_tcc())
+    cr_skip_test("needs tcc (toolchain/deps.sh installs it)");
+  set_env(NULL);
+  char hello[600], simd[600];
+  snprintf(hello, sizeof hello, "%s/hello.wasm", WORKLOAD_DIR);
+  snprintf(simd, sizeof simd, "%s/simd-blur.wasm", WORKLOAD_DIR);
+  const char *bounds[] = {"guard", "check"};
+  for (int i = 0; i < 2; i++) {
+    char *said = quick_matches_optimized(cpu_hash(), bounds[i], "300");
+    cr_expect(strstr(said, "(tier quick: tcc)") != NULL, "cpu-hash: %s", said);
+    free(said);
+    said = quick_matches_optimized(hello, bounds[i], NULL);
+    cr_expect(strstr(said, "(tier quick: tcc)") != NULL, "hello: %s", said);
+    free(said);
+  }
+  char *said = quick_matches_optimized(simd, "guard", NULL);
+  cr_expect(strstr(said, "-O0 (the module uses SIMD, which tcc cannot take)") != NULL, "%s", said);
+  cr_expect(strstr(said, "tier quick: tcc") == NULL, "%s", said);
+  free(said);
+  /* Split into two C files, where wasm2c includes SIMDe from guest-impl.h, not the parts. */
+  static char split_env[] = "WASMAOT_SPLIT_MIN_CODE=0";
+  char *split_envp[] = {cache_env, tmp_env, path_env, split_env, NULL};
+  char split_out[700];
+  snprintf(split_out, sizeof split_out, "%s/simd-split", scratch);
+  char *split[] = {WASMAOT, "build", "-v", "-j",      "2", "--tier",
+                   "quick", simd,    "-o", split_out, NULL};
+  struct proc_result sp = proc_run(split, split_envp, 180);
+  cr_expect_eq(sp.status, 0, "%s", sp.err);
+  cr_expect(strstr(sp.err, "(the module uses SIMD, which tcc cannot take)") != NULL, "%s", sp.err);
+  proc_result_free(&sp);
+  /* Atomics on a shared memory: no _Atomic in tcc. */
+  char atomics[700];
+  snprintf(atomics, sizeof atomics, "%s/atomics.wasm", FEATURE_DIR);
+  said = quick_matches_optimized(atomics, "guard", NULL);
+  cr_expect(strstr(said, "(the module uses atomics or shared memory, which tcc cannot take)"), "%s",
+            said);
+  free(said);
+  /* info --json names tcc as the quick tier's compiler (tools read it). */
+  char *info[] = {WASMAOT, "info", "--json", NULL};
+  struct proc_result j = proc_run(info, envp, 30);
+  cr_expect(strstr(j.out, "\"quick_tier\": {\"compiler\": \"tcc\"") != NULL, "%s", j.out);
+  proc_result_free(&j);
+  cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
+}
+
+/* Without tcc (WASMAOT_NO_TCC=1 stands for it missing) the quick tier is clang-16/gcc -O0, and
+ * the cache keys differ: a quick build with tcc is not reused for one without. */
+Test(tiers, quick_tier_without_tcc_is_clang_or_gcc_O0) {
+  set_env(NULL);
+  static char no_tcc[] = "WASMAOT_NO_TCC=1";
+  char *env2[] = {cache_env, tmp_env, path_env, no_tcc, NULL};
+  char *argv[] = {WASMAOT, "run", "-v", "--tier", "quick", (char *)cpu_hash(), "--", "300", NULL};
+  struct proc_result a = proc_run(argv, env2, 180);
+  cr_assert_eq(a.status, 0, "%s", a.err);
+  cr_expect(strstr(a.err, "cache miss") && strstr(a.err, " -O0), largest"), "%s", a.err);
+  cr_expect(strstr(a.err, "(tcc)") == NULL, "%s", a.err);
+  if (have_tcc()) {
+    struct proc_result b = proc_run(argv, envp, 180);
+    cr_assert_eq(b.status, 0, "%s", b.err);
+    cr_expect(strstr(b.err, "cache miss") && strstr(b.err, "(tcc)"), "%s", b.err);
+    cr_expect_str_eq(a.out, b.out);
+    proc_result_free(&b);
+  }
+  proc_result_free(&a);
+}
+
+/* Bad input through the quick tier: one line, non-zero, no output, nothing in TMPDIR. */
+Test(tiers, quick_tier_bad_input_is_one_line_error) {
+  set_env(NULL);
+  char bad[700], out[700];
+  snprintf(bad, sizeof bad, "%s/bad.wasm", scratch);
+  snprintf(out, sizeof out, "%s/bad.out", scratch);
+  /* a valid header, then a code section whose body is cut short */
+  static const unsigned char bytes[] = {0, 'a', 's', 'm', 1, 0, 0,  0, 1, 4, 1, 0x60,
+                                        0, 0,   3,   2,   1, 0, 10, 9, 1, 7, 0, 0x41};
+  write_file(bad, bytes, sizeof bytes, 0644);
+  char *argv[] = {WASMAOT, "build", "--tier", "quick", bad, "-o", out, NULL};
+  struct proc_result r = proc_run(argv, envp, 60);
+  expect_one_line_error(&r, "bad.wasm");
+  proc_result_free(&r);
+  cr_expect_eq(access(out, F_OK), -1, "an output was written");
+  cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
+}
+
+/* tcc is part of the quick entry's cache key: another tcc (here a wrapper on PATH, as an
+ * upgraded package would be another file) builds anew, the same one hits. */
+Test(tiers, quick_entry_key_includes_tcc) {
+  if (!have_tcc())
+    cr_skip_test("needs tcc (toolchain/deps.sh installs it)");
+  char bin[700], wrapper[800];
+  snprintf(bin, sizeof bin, "%s/bin", scratch);
+  cr_assert_eq(mkdir(bin, 0700), 0);
+  snprintf(wrapper, sizeof wrapper, "%s/tcc", bin);
+  FILE *p = popen("command -v tcc", "r");
+  char real[512] = "";
+  cr_assert(p && fgets(real, sizeof real, p));
+  pclose(p);
+  real[strcspn(real, "\n")] = 0;
+  char script[1200];
+  int n = snprintf(script, sizeof script, "#!/bin/sh\nexec %s \"$@\"\n", real);
+  write_file(wrapper, script, (size_t)n, 0755);
+  char *argv[] = {WASMAOT, "run", "-v", "--tier", "quick", (char *)cpu_hash(), "--", "300", NULL};
+  set_env(NULL);
+  const char *want[] = {"cache miss", "cache hit"};
+  for (int i = 0; i < 2; i++) {
+    struct proc_result r = proc_run(argv, envp, 180);
+    cr_expect_eq(r.status, 0, "%s", r.err);
+    cr_expect(strstr(r.err, want[i]) != NULL, "run %d: %s", i, r.err);
+    proc_result_free(&r);
+  }
+  snprintf(path_env, sizeof path_env, "PATH=%s:%s", bin, getenv("PATH"));
+  struct proc_result w = proc_run(argv, envp, 180);
+  cr_expect_eq(w.status, 0, "%s", w.err);
+  cr_expect(strstr(w.err, "cache miss") && strstr(w.err, "(tcc)"), "another tcc: %s", w.err);
+  proc_result_free(&w);
+}

@@ -21,6 +21,7 @@ listed for this configuration in expected-failures.txt.
 import argparse
 import concurrent.futures
 import glob
+import json
 import os
 import re
 import shutil
@@ -92,6 +93,12 @@ class Runner:
         self.cflags = ([cc, "-O0", "-I" + args.harness_include] + san +
                        [f for f in guest if f.startswith(("-D", "-I"))])
         self.link = [cc] + san
+        # The quick tier's tcc objects call helpers from tcc's libtcc1.a (wasmaot links it too).
+        self.link_extra = []
+        if guest[0] == "tcc":
+            info = subprocess.run([args.wasmaot, "info", "--json"] + list(args.build_options),
+                                  capture_output=True, text=True, check=True)
+            self.link_extra = [json.loads(info.stdout)["quick_tier"]["libtcc1"]]
 
     def translate(self, wasm, name, obj, keep_c=None):
         return run([self.args.wasmaot, "compile-guest", wasm, "-n", name, "-o", obj] +
@@ -153,7 +160,7 @@ class Runner:
         ok, why = run(self.cflags + ["-c", test_c, "-o", test_c[:-2] + ".o"])
         if ok:
             ok, why = run(self.link + [test_c[:-2] + ".o"] + objects +
-                          [self.args.harness_lib, "-lm", "-lpthread", "-o",
+                          [self.args.harness_lib] + self.link_extra + ["-lm", "-lpthread", "-o",
                            os.path.join(work, "test")])
         if not ok:
             return fail_all("test program did not build: " + why)
@@ -198,7 +205,8 @@ class Runner:
             ok, _ = run(self.link + [check_c[:-2] + ".o", obj] +
                         [os.path.join(work, m.stem + ".o") for m in plan.modules
                          if not m.failed] +
-                        [self.args.harness_lib, "-lm", "-lpthread", "-o", check_c[:-2]])
+                        [self.args.harness_lib] + self.link_extra +
+                        ["-lm", "-lpthread", "-o", check_c[:-2]])
         if not ok:
             res.record(u.line, True, "rejected by the C compiler or linker")
             return

@@ -20,13 +20,16 @@ import subprocess
 import sys
 
 KEYS = {"version", "share_dir", "wasm2c", "defaults", "options", "guest_cflags", "host_main",
-        "link_libraries", "commands", "placeholders", "generated_files", "after_wasm2c"}
+        "link_libraries", "commands", "placeholders", "generated_files", "after_wasm2c",
+        "quick_tier"}
 OPTION_SETS = [
     [],
     ["--bounds", "check"],
     ["--cc", "gcc", "-O1", "--bounds", "guard"],
     ["--sanitize"],
     ["--unknown-imports", "trap"],
+    ["--tier", "quick"],
+    ["--tier", "quick", "--bounds", "check"],
 ]
 
 
@@ -88,10 +91,20 @@ def main():
         check(len(lib) == 1 and ("-" + o["effective_bounds"]) in lib[0], what + ": runtime library")
         for name in ("wasm2c", "guest_compile", "host_compile", "link"):
             check(isinstance(info["commands"].get(name), list), "%s: commands.%s" % (what, name))
+        # The quick tier's compiler: tcc (then its guest command and libtcc1.a) when installed.
+        q = info["quick_tier"]
+        tcc = shutil.which("tcc") is not None
+        check(q["compiler"] == ("tcc" if tcc else q["fallback"]["cc"]),
+              "%s: quick_tier.compiler %r with tcc %s" % (what, q["compiler"],
+                                                          "installed" if tcc else "missing"))
+        if "quick" in options and tcc:
+            check(info["guest_cflags"][0] == "tcc", what + ": guest compiler is not tcc")
+            check(q["libtcc1"] in info["link_libraries"], what + ": libtcc1.a not linked")
+            check("data_assemble" in info["commands"], what + ": no data_assemble command")
         print("ok: %s" % what)
 
     # Rebuild from --keep-c's files with the JSON's commands only.
-    for options in ([], ["--bounds", "check"]):
+    for options in ([], ["--bounds", "check"], ["--tier", "quick"]):
         keep = os.path.join(a.work, "keep" + "".join(options))
         ref = os.path.join(a.work, "ref" + "".join(options))
         run([a.wasmaot, "build", a.wasm, "-o", ref, "--keep-c", keep] + options)
@@ -99,7 +112,10 @@ def main():
         for f in ("guest.c", "guest.h", "guest_glue.h"):
             check(os.path.exists(os.path.join(keep, f)), "--keep-c did not keep " + f)
         out = os.path.join(a.work, "rebuilt" + "".join(options))
-        for step in ("guest_compile", "host_compile", "link"):
+        steps = ["guest_compile", "host_compile", "link"]
+        if "data_assemble" in info["commands"]:  # tcc's data segments: assembled on their own
+            steps.insert(1, "data_assemble")
+        for step in steps:
             run(fill(info["commands"][step], dir=keep, out=out))
         expected = run([ref])
         check(run([out]) == expected, "rebuilt executable prints something else")

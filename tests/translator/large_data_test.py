@@ -12,6 +12,7 @@ bytes), translates it, and checks:
 The build's wall time and peak RSS are printed, not asserted (shared, noisy machine).
 
     large_data_test.py --wasmaot build/bin/wasmaot --wat tests/translator/large_data.wat --work DIR
+        [--expect-compiler tcc] [-- BUILD OPTIONS]
 """
 
 import argparse
@@ -51,6 +52,8 @@ def main():
     ap.add_argument("--wat", required=True)
     ap.add_argument("--wat2wasm", default="wat2wasm", help="wabt's wat2wasm (the build's)")
     ap.add_argument("--work", required=True)
+    ap.add_argument("--expect-compiler", help="what -v must name as the guest's compiler")
+    ap.add_argument("build_options", nargs="*", help="after --: wasmaot build options")
     args = ap.parse_args()
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)
@@ -65,12 +68,15 @@ def main():
     exe = os.path.join(args.work, "large.aot")
     keep = os.path.join(args.work, "c")
     start = time.monotonic()
-    build = subprocess.run([args.wasmaot, "build", module, "-o", exe, "--keep-c", keep],
+    build = subprocess.run([args.wasmaot, "build", module, "-o", exe, "--keep-c", keep, "-v"] +
+                           args.build_options,
                            capture_output=True, text=True, timeout=600)
     seconds = time.monotonic() - start
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print("build of a %d MiB data segment: %.1f s, peak RSS of the build's processes %.0f MiB"
-          % (DATA_LEN >> 20, seconds, peak_kib / 1024))
+    print("build of a %d MiB data segment (%s): %.1f s, peak RSS of the build's processes "
+          "%.0f MiB" % (DATA_LEN >> 20, " ".join(args.build_options) or "default", seconds,
+                        peak_kib / 1024))
+    print(build.stderr.strip())
     failures = []
     if build.returncode != 0:
         print(build.stderr, file=sys.stderr)
@@ -88,6 +94,11 @@ def main():
     if run.returncode != 0 or run.stdout != want:
         failures.append("executable printed %r (exit %d), want %r" %
                         (run.stdout, run.returncode, want))
+    # --expect-compiler: what -v must say the guest C was compiled with ("tcc" for the quick
+    # tier when tcc is installed), so that the test exercises the route it is meant to.
+    if args.expect_compiler and "(tier quick: %s)" % args.expect_compiler not in build.stderr:
+        failures.append("build -v did not say %r compiled the guest: %r" %
+                        (args.expect_compiler, build.stderr.strip()))
     for f in failures:
         print("FAIL: " + f)
     if not failures:
