@@ -26,6 +26,7 @@ struct build_options {
   int serve;           /* the serve host (serve_main.c, libwasmaot-serve) instead of host_main.c */
   const char *host_main; /* hidden --host-main FILE: this C file as the host main (a benchmark) */
   int tier;            /* enum build_tier: what --tier said, TIER_UNSET if nothing */
+  int hot; /* in-run tier-up (hot_rewrite.h): instrument the C, keep OUT.hot, link -rdynamic */
 };
 
 /* Options before the command line: bounds=guard, compiler and level left open. */

@@ -239,6 +239,22 @@ static int worth_tiers(const uint8_t *bytes, size_t len) {
   return code >= min;
 }
 
+/* Tells the quick executable about to run where its tier-up store is and which wasmaot
+ * compiles its hot functions (runtime-support/tierup.c reads and removes these variables
+ * before the guest's environment is built). Nothing when the entry has no store. */
+static void hot_environment(const char *quick_path, int verbose) {
+  char store[PATH_MAX + 96], self[PATH_MAX];
+  snprintf(store, sizeof store, "%s.hot", quick_path);
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0 || access(store, R_OK) != 0)
+    return;
+  self[n] = 0;
+  setenv("WASMAOT_HOT_ENTRY", store, 1);
+  setenv("WASMAOT_HOT_COMPILER", self, 1);
+  if (verbose)
+    setenv("WASMAOT_HOT_VERBOSE", "1", 1);
+}
+
 int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
                   const struct build_options *o, const char *dir, int verbose, char *path,
                   size_t pathlen, char *err, size_t errlen) {
@@ -258,6 +274,9 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
   quick.tier = TIER_QUICK;
   quick.cc = NULL, quick.opt_level = -1;
   build_options_resolve(&quick);
+  /* In-run tier-up (hot_rewrite.h) unless $WASMAOT_HOT=0: a distinct cache entry. */
+  const char *hot = getenv("WASMAOT_HOT");
+  quick.hot = !(hot && strcmp(hot, "0") == 0) && !quick.sanitize && !quick.serve;
   char quick_path[PATH_MAX + 80];
   if (entry_path(&opt, bytes, len, dir, path, pathlen, err, errlen) != 0)
     return -1;
@@ -276,6 +295,7 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
   }
   if (use_or_build(in_path, bytes, len, &quick, quick_path, verbose, err, errlen) != 0)
     return -1;
+  hot_environment(quick_path, verbose);
   if (tier_up(in_path, bytes, len, &opt, path, verbose)) {
     if (verbose)
       fprintf(stderr, "wasmaot: cache hit %s\nwasmaot: tier optimized\n", path);

@@ -1,0 +1,253 @@
+/* In-run tier-up, the runtime's half (translator/hot_rewrite.h is the translator's).
+ *
+ * A quick-tier executable built by `wasmaot run` counts calls and loop iterations per wasm
+ * function; when a count reaches wasmaot_hot_threshold it calls wasmaot_hot_trigger(i). A
+ * background thread (all signals blocked: the guest's signals stay the main thread's) waits
+ * a few ms for more functions to get hot, then runs `wasmaot __hot-compile` on them (the
+ * optimised tier's compiler, into a shared object in a private mkdtemp directory), dlopen()s
+ * it, passes it the quick functions' table, and publishes the new code in wasmaot_hot_slot,
+ * which the quick functions check on entry. Several rounds as more functions get hot. No OSR:
+ * a function already running keeps its quick code until it returns.
+ *
+ * Enabled only when `wasmaot run` started us: it sets $WASMAOT_HOT_ENTRY (the store beside
+ * the cache entry) and $WASMAOT_HOT_COMPILER (itself). These, and the knobs below, are read and
+ * removed before main() builds the guest's environment (--inherit-env must not show them):
+ *   WASMAOT_HOT_THRESHOLD=N  count that makes a function hot (default HOT_THRESHOLD_DEFAULT)
+ *   WASMAOT_HOT_SYNC=1       compile in the guest's thread at the trigger, before going on
+ *                            (deterministic: tests)
+ *   WASMAOT_HOT_VERBOSE=1    one line per round on stderr (`wasmaot run -v` sets it)
+ * A failed compile leaves its functions on the quick tier (never retried). The compile child
+ * gets SIGTERM when the thread that started it ends (PR_SET_PDEATHSIG: at our exit, whatever
+ * the way: proc_exit, a trap's _exit, a signal), and stops its compiler then. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Defined by the instrumented guest C (hot_rewrite.c). */
+extern void *wasmaot_hot_slot[];
+extern unsigned wasmaot_hot_count[];
+extern const unsigned wasmaot_hot_nfuncs;
+void wasmaot_hot_quick_table(void **table);
+
+/* 0 until tier-up is on: the guest's counters then never match (but at 2^32 wraps). */
+unsigned wasmaot_hot_threshold;
+
+/* Calls plus loop iterations that make a function hot. At the quick tier one tick is tens of
+ * ns of code, so this is a function that took some ms: worth a compile of ~0.5 s on the
+ * otherwise idle second core. (README, The CLI: tiers, for what was measured.) */
+enum { HOT_THRESHOLD_DEFAULT = 100000 };
+/* How long the thread waits after the first trigger of a round for others to join it. */
+enum { HOT_BATCH_MS = 20 };
+
+enum { FUNC_COLD, FUNC_PENDING, FUNC_TAKEN };
+static unsigned char *g_state; /* per function: enum above, written with atomics */
+static void **g_quick;         /* the quick tier's address of every function */
+static char *g_store, *g_compiler;
+static int g_sync, g_verbose, g_rounds;
+static sem_t g_wake;
+static pthread_mutex_t g_round_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double now_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Runs the hot compile of list into so_path; 0 if it succeeded. */
+static int run_compile(const char *list, const char *so_path) {
+  char *argv[] = {g_compiler, "__hot-compile", "--entry", g_store, "--funcs", (char *)list,
+                  "-o",       (char *)so_path, g_verbose ? "-v" : NULL, NULL};
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    /* Only async-signal-safe calls from here to exec (the guest's thread may hold locks). */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+      _exit(126);
+    int null_fd = open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      dup2(null_fd, 0);
+      dup2(null_fd, 1);
+      if (!g_verbose)
+        dup2(null_fd, 2);
+    }
+    /* None of the guest's descriptors (preopens, sockets) reach the compiler. */
+    close_range(3, ~0U, 0);
+    signal(SIGPIPE, SIG_DFL); /* the host ignores it; exec would keep that */
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execv(g_compiler, argv);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Loads so_path and publishes its functions; the number published, -1 if it cannot. */
+static int load_and_publish(const char *so_path, unsigned want) {
+  void *lib = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
+  if (!lib)
+    return -1;
+  unsigned (*init)(void **, unsigned *, void **) =
+      (unsigned (*)(void **, unsigned *, void **))dlsym(lib, "wasmaot_hot_init");
+  unsigned *index = calloc(want, sizeof *index);
+  void **code = calloc(want, sizeof *code);
+  int published = -1;
+  if (init && index && code) {
+    unsigned n = init(g_quick, index, code);
+    published = 0;
+    for (unsigned k = 0; k < n && k < want; k++)
+      if (index[k] < wasmaot_hot_nfuncs && code[k]) {
+        /* Release: the code is loaded before its pointer is seen (the quick code reads it
+         * plainly; on x86-64 stores are not reordered with earlier stores). */
+        __atomic_store_n(&wasmaot_hot_slot[index[k]], code[k], __ATOMIC_RELEASE);
+        published++;
+      }
+  }
+  free(index), free(code);
+  if (published < 0)
+    dlclose(lib);
+  /* On success the library stays loaded for the life of the program. */
+  return published;
+}
+
+/* One round: every pending function compiled together. */
+static void compile_round(void) {
+  pthread_mutex_lock(&g_round_lock);
+  unsigned n = 0, nfuncs = wasmaot_hot_nfuncs;
+  char *list = malloc((size_t)nfuncs * 11 + 1);
+  if (!list) {
+    pthread_mutex_unlock(&g_round_lock);
+    return;
+  }
+  size_t used = 0;
+  list[0] = 0;
+  for (unsigned i = 0; i < nfuncs; i++) {
+    unsigned char expected = FUNC_PENDING;
+    if (__atomic_compare_exchange_n(&g_state[i], &expected, FUNC_TAKEN, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)) {
+      used += (size_t)sprintf(list + used, "%s%u", n ? "," : "", i);
+      n++;
+    }
+  }
+  if (n == 0) {
+    free(list);
+    pthread_mutex_unlock(&g_round_lock);
+    return;
+  }
+  int round = ++g_rounds;
+  double t0 = now_seconds();
+  const char *tmp = getenv("TMPDIR");
+  char dir[PATH_MAX], so_path[PATH_MAX + 16];
+  snprintf(dir, sizeof dir, "%s/wasmaot-hot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  int published = -1;
+  const char *why = "cannot create a temporary directory";
+  if (mkdtemp(dir)) { /* 0700 */
+    snprintf(so_path, sizeof so_path, "%s/hot.so", dir);
+    why = "the compile failed";
+    if (run_compile(list, so_path) == 0) {
+      published = load_and_publish(so_path, n);
+      why = dlerror();
+    }
+    unlink(so_path);
+    rmdir(dir);
+  }
+  if (g_verbose) {
+    if (published >= 0)
+      fprintf(stderr, "wasmaot: tier-up round %d: %d of %u functions optimized in %.2f s "
+                      "(functions %.200s)\n",
+              round, published, n, now_seconds() - t0, list);
+    else
+      fprintf(stderr, "wasmaot: tier-up round %d failed (%s): %u functions stay on the quick "
+                      "tier\n",
+              round, why ? why : "no reason", n);
+  }
+  free(list);
+  pthread_mutex_unlock(&g_round_lock);
+}
+
+void wasmaot_hot_trigger(unsigned i) {
+  unsigned char expected = FUNC_COLD;
+  if (!g_state || i >= wasmaot_hot_nfuncs ||
+      !__atomic_compare_exchange_n(&g_state[i], &expected, FUNC_PENDING, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE))
+    return;
+  if (g_sync)
+    compile_round();
+  else
+    sem_post(&g_wake);
+}
+
+static void *tierup_thread(void *arg) {
+  (void)arg;
+  for (;;) {
+    while (sem_wait(&g_wake) != 0)
+      ;
+    struct timespec batch = {0, HOT_BATCH_MS * 1000000L};
+    nanosleep(&batch, NULL);
+    while (sem_trywait(&g_wake) == 0)
+      ;
+    compile_round();
+  }
+  return NULL;
+}
+
+/* Takes the variable out of the environment, returning a copy of its value (or NULL). */
+static char *take_env(const char *name) {
+  const char *v = getenv(name);
+  char *copy = v ? strdup(v) : NULL;
+  unsetenv(name);
+  return copy;
+}
+
+void wasmaot_tierup_start(void) {
+  g_store = take_env("WASMAOT_HOT_ENTRY");
+  g_compiler = take_env("WASMAOT_HOT_COMPILER");
+  char *threshold = take_env("WASMAOT_HOT_THRESHOLD"), *sync = take_env("WASMAOT_HOT_SYNC");
+  char *verbose = take_env("WASMAOT_HOT_VERBOSE");
+  g_sync = sync && strcmp(sync, "1") == 0;
+  g_verbose = verbose && strcmp(verbose, "1") == 0;
+  unsigned long t = threshold && *threshold ? strtoul(threshold, NULL, 10) : 0;
+  free(threshold), free(sync), free(verbose);
+  if (!g_store || !g_compiler || wasmaot_hot_nfuncs == 0)
+    return;
+  g_state = calloc(wasmaot_hot_nfuncs, 1);
+  g_quick = calloc(wasmaot_hot_nfuncs, sizeof *g_quick);
+  if (!g_state || !g_quick)
+    return;
+  wasmaot_hot_quick_table(g_quick);
+  if (!g_sync) {
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (sem_init(&g_wake, 0, 0) != 0 || pthread_attr_init(&attr) != 0)
+      return;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    int rc = pthread_create(&thread, &attr, tierup_thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+      return; /* no thread: the quick tier alone, as without tier-up */
+  }
+  wasmaot_hot_threshold = t >= 1 && t <= 0xffffffffUL ? (unsigned)t : HOT_THRESHOLD_DEFAULT;
+}

@@ -1,0 +1,252 @@
+/* The hidden `wasmaot __hot-compile --entry STORE --funcs I,J,... -o OUT.so [-v]`: what a
+ * running quick-tier executable starts to compile its hot functions (runtime-support/tierup.c).
+ *
+ * From the store (hot_rewrite.h) it writes one C file beside OUT.so: the prelude (types,
+ * macros, helpers, declarations, through guest.h), then every function not chosen redirected
+ * to the quick executable's through the table the runtime passes in
+ *   #define w2c_guest_f7 ((u32 (*)(w2c_guest*, u32))wasmaot_hot_quick[7])
+ * (a callee that tiers up later is still reached: its quick version forwards), then the chosen
+ * functions verbatim (they call each other directly, so the optimiser inlines within the set),
+ * and wasmaot_hot_init, the one exported symbol, which takes the table and names the new code.
+ * It compiles with the optimised tier's compiler and flags, -fPIC -shared
+ * -fvisibility=hidden; the runtime and the imports come from the executable, linked
+ * -rdynamic. $WASMAOT_HOT_CC replaces the compiler (tests: a compiler that fails).
+ * Exit status 0 and OUT.so written, or 1 and one line on stderr. */
+#define _GNU_SOURCE
+#include "hot_compile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+#include "spawn.h"
+
+struct store_func {
+  unsigned eligible, chosen;
+  long offset, length;
+  char name[512], cast[1024];
+};
+
+static char g_c_path[PATH_MAX + 16];
+
+/* The runtime ends us with SIGTERM (PR_SET_PDEATHSIG) when the program exits: stop the
+ * compiler's process group too, and leave nothing behind. */
+static void on_term(int sig) {
+  spawn_stop_all();
+  if (g_c_path[0])
+    unlink(g_c_path);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static int fail(const char *what, const char *detail) {
+  fprintf(stderr, "wasmaot: hot compile: %s%s\n", what, detail);
+  if (g_c_path[0])
+    unlink(g_c_path);
+  return 1;
+}
+
+static int valid_ident(const char *s) {
+  if (!*s)
+    return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+          *s == '_'))
+      return 0;
+  return 1;
+}
+
+/* Copies length bytes at offset of the store's data into out. */
+static int copy_range(FILE *store, long data_start, long offset, long length, FILE *out) {
+  if (offset < 0 || length < 0 || fseek(store, data_start + offset, SEEK_SET) != 0)
+    return -1;
+  char buf[65536];
+  while (length > 0) {
+    size_t want = length < (long)sizeof buf ? (size_t)length : sizeof buf;
+    size_t n = fread(buf, 1, want, store);
+    if (n == 0 || fwrite(buf, 1, n, out) != n)
+      return -1;
+    length -= (long)n;
+  }
+  return 0;
+}
+
+int hot_compile_main(int argc, char **argv) {
+  const char *entry = NULL, *funcs = NULL, *out = NULL;
+  int verbose = 0;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--entry") == 0 && i + 1 < argc)
+      entry = argv[++i];
+    else if (strcmp(argv[i], "--funcs") == 0 && i + 1 < argc)
+      funcs = argv[++i];
+    else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+      out = argv[++i];
+    else if (strcmp(argv[i], "-v") == 0)
+      verbose = 1;
+    else
+      return fail("unknown argument ", argv[i]);
+  }
+  if (!entry || !funcs || !out)
+    return fail("usage: wasmaot __hot-compile --entry STORE --funcs I,J,... -o OUT.so", "");
+  signal(SIGTERM, on_term);
+  size_t outlen = strlen(out);
+  if (outlen < 4 || outlen >= PATH_MAX || strcmp(out + outlen - 3, ".so") != 0)
+    return fail("the output must end in .so: ", out);
+  snprintf(g_c_path, sizeof g_c_path, "%.*s.c", (int)(outlen - 3), out);
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", out);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *slash = 0;
+  else
+    snprintf(dir, sizeof dir, ".");
+
+  FILE *store = fopen(entry, "rb");
+  if (!store)
+    return fail("cannot read ", entry);
+  char line[4096], bounds[16] = "";
+  unsigned long nfuncs = 0;
+  if (!fgets(line, sizeof line, store) || strcmp(line, "wasmaot-hot 1\n") != 0 ||
+      fscanf(store, "bounds %15s\nnfuncs %lu\n", bounds, &nfuncs) != 2 || nfuncs == 0 ||
+      nfuncs > (1UL << 24)) {
+    fclose(store);
+    return fail("not a tier-up store: ", entry);
+  }
+  struct store_func *f = calloc(nfuncs, sizeof *f);
+  struct {
+    char name[64];
+    long offset, length;
+  } files[4];
+  int nfiles = 0;
+  long prelude_off = -1, prelude_len = 0;
+  int bad = !f;
+  while (!bad && fgets(line, sizeof line, store) && strcmp(line, "data\n") != 0) {
+    unsigned long i;
+    unsigned e;
+    long off, len;
+    int used = 0;
+    line[strcspn(line, "\n")] = 0;
+    if (sscanf(line, "f %lu %u %ld %ld %n", &i, &e, &off, &len, &used) == 4 && used > 0) {
+      char *name = line + used, *cast = strchr(name, ' ');
+      if (i >= nfuncs || !cast || (size_t)(cast - name) >= sizeof f[i].name ||
+          strlen(cast + 1) >= sizeof f[i].cast) {
+        bad = 1;
+        break;
+      }
+      *cast++ = 0;
+      snprintf(f[i].name, sizeof f[i].name, "%s", name);
+      snprintf(f[i].cast, sizeof f[i].cast, "%s", cast);
+      f[i].eligible = e, f[i].offset = off, f[i].length = len;
+      bad = !valid_ident(f[i].name);
+    } else if (sscanf(line, "prelude %ld %ld", &prelude_off, &prelude_len) == 2) {
+    } else if (nfiles < 4 && sscanf(line, "file %63s %ld %ld", files[nfiles].name,
+                                    &files[nfiles].offset, &files[nfiles].length) == 3) {
+      bad = strcmp(files[nfiles].name, "guest.h") != 0 &&
+            strcmp(files[nfiles].name, "guest-impl.h") != 0;
+      nfiles++;
+    } else {
+      bad = 1;
+    }
+  }
+  long data_start = ftell(store);
+  if (bad || prelude_off < 0) {
+    fclose(store), free(f);
+    return fail("a corrupt tier-up store: ", entry);
+  }
+  /* The chosen functions: indices of eligible functions, each once. */
+  unsigned nchosen = 0;
+  for (const char *p = funcs; *p;) {
+    char *end;
+    unsigned long i = strtoul(p, &end, 10);
+    if (end == p || i >= nfuncs || !f[i].eligible || (*end && *end != ',')) {
+      fclose(store), free(f);
+      return fail("bad --funcs: ", funcs);
+    }
+    nchosen += !f[i].chosen;
+    f[i].chosen = 1;
+    p = *end ? end + 1 : end;
+  }
+  /* The headers beside the C file, then the C file. */
+  for (int k = 0; k < nfiles && !bad; k++) {
+    char path[2 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, files[k].name);
+    FILE *h = fopen(path, "w");
+    bad = !h || copy_range(store, data_start, files[k].offset, files[k].length, h) != 0;
+    if (h && fclose(h) != 0)
+      bad = 1;
+  }
+  FILE *c = bad ? NULL : fopen(g_c_path, "w");
+  if (!c) {
+    fclose(store), free(f);
+    return fail("cannot write the hot C in ", dir);
+  }
+  bad = copy_range(store, data_start, prelude_off, prelude_len, c) != 0;
+  fputs("\n/* wasmaot __hot-compile: the other functions are the quick tier's */\n"
+        "static void **wasmaot_hot_quick;\n",
+        c);
+  for (unsigned long i = 0; i < nfuncs; i++)
+    if (!f[i].chosen && f[i].name[0])
+      fprintf(c, "#define %s ((%s)wasmaot_hot_quick[%lu])\n", f[i].name, f[i].cast, i);
+  for (unsigned long i = 0; i < nfuncs && !bad; i++)
+    if (f[i].chosen)
+      bad = copy_range(store, data_start, f[i].offset, f[i].length, c) != 0;
+  fputs("\n__attribute__((visibility(\"default\"))) unsigned wasmaot_hot_init(void **quick, "
+        "unsigned *index, void **code) {\n  wasmaot_hot_quick = quick;\n",
+        c);
+  unsigned k = 0;
+  for (unsigned long i = 0; i < nfuncs; i++)
+    if (f[i].chosen) {
+      fprintf(c, "  index[%u] = %luu, code[%u] = (void *)&%s;\n", k, i, k, f[i].name);
+      k++;
+    }
+  fprintf(c, "  return %uu;\n}\n", k);
+  fclose(store);
+  free(f);
+  if (fclose(c) != 0 || bad)
+    return fail("cannot write ", g_c_path);
+
+  /* The optimised tier's compile, as a shared object. */
+  struct build_options o;
+  build_options_default(&o);
+  o.bounds = strcmp(bounds, "check") == 0 ? BOUNDS_CHECK : BOUNDS_GUARD;
+  o.tier = TIER_OPTIMIZED;
+  build_options_resolve(&o);
+  const char *cc = getenv("WASMAOT_HOT_CC");
+  if (cc && *cc)
+    o.cc = cc;
+  struct guest_cflags flags;
+  pipeline_guest_cflags(&o, &flags);
+  char *args[40];
+  int n = 0;
+  for (int i = 0; i < flags.argc && n < 30; i++)
+    args[n++] = flags.argv[i];
+  args[n++] = "-fPIC";
+  args[n++] = "-shared";
+  args[n++] = "-fvisibility=hidden";
+  args[n++] = g_c_path;
+  args[n++] = "-o";
+  args[n++] = (char *)out;
+  args[n] = NULL;
+  char msg[8192];
+  int rc = spawn_capture(args, msg, sizeof msg);
+  unlink(g_c_path);
+  for (int k2 = 0; k2 < nfiles; k2++) {
+    char path[2 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, files[k2].name);
+    unlink(path);
+  }
+  g_c_path[0] = 0;
+  if (rc != 0) {
+    unlink(out);
+    return fail(o.cc, rc == 127 ? ": cannot run the compiler" : ": the compile failed");
+  }
+  if (verbose)
+    fprintf(stderr, "wasmaot: hot compile: %u functions with %s -O%d\n", nchosen, o.cc,
+            o.opt_level);
+  return 0;
+}
