@@ -216,9 +216,11 @@ int hot_compile_main(int argc, char **argv) {
   o.bounds = strcmp(bounds, "check") == 0 ? BOUNDS_CHECK : BOUNDS_GUARD;
   o.tier = TIER_OPTIMIZED;
   build_options_resolve(&o);
-  const char *cc = getenv("WASMAOT_HOT_CC");
+  const char *cc = getenv("WASMAOT_HOT_CC"), *level = getenv("WASMAOT_HOT_OPT");
   if (cc && *cc)
     o.cc = cc;
+  if (level && *level >= '0' && *level <= '3' && !level[1])
+    o.opt_level = *level - '0';
   struct guest_cflags flags;
   pipeline_guest_cflags(&o, &flags);
   char *args[40];
