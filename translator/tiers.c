@@ -239,6 +239,14 @@ static int worth_tiers(const uint8_t *bytes, size_t len) {
   return code >= min;
 }
 
+/* Whether a quick-tier build made by `run` gets in-run tier-up (hot_rewrite.h): unless
+ * $WASMAOT_HOT=0 (for measuring; a distinct cache entry), and never under --sanitize (ASan
+ * and the shared objects' code) or for the serve host (it has no tier-up thread). */
+static int hot_wanted(const struct build_options *o) {
+  const char *hot = getenv("WASMAOT_HOT");
+  return !(hot && strcmp(hot, "0") == 0) && !o->sanitize && !o->serve;
+}
+
 /* Tells the quick executable about to run where its tier-up store is and which wasmaot
  * compiles its hot functions (runtime-support/tierup.c reads and removes these variables
  * before the guest's environment is built). Nothing when the entry has no store. */
@@ -259,9 +267,13 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
                   const struct build_options *o, const char *dir, int verbose, char *path,
                   size_t pathlen, char *err, size_t errlen) {
   if (o->tier != TIER_AUTO) {
-    if (entry_path(o, bytes, len, dir, path, pathlen, err, errlen) != 0 ||
-        use_or_build(in_path, bytes, len, o, path, verbose, err, errlen) != 0)
+    struct build_options one = *o;
+    one.hot = o->tier == TIER_QUICK && hot_wanted(o);
+    if (entry_path(&one, bytes, len, dir, path, pathlen, err, errlen) != 0 ||
+        use_or_build(in_path, bytes, len, &one, path, verbose, err, errlen) != 0)
       return -1;
+    if (one.hot)
+      hot_environment(path, verbose);
     if (verbose)
       fprintf(stderr, "wasmaot: %s\n",
               o->tier == TIER_QUICK      ? "tier quick"
@@ -274,9 +286,7 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
   quick.tier = TIER_QUICK;
   quick.cc = NULL, quick.opt_level = -1;
   build_options_resolve(&quick);
-  /* In-run tier-up (hot_rewrite.h) unless $WASMAOT_HOT=0: a distinct cache entry. */
-  const char *hot = getenv("WASMAOT_HOT");
-  quick.hot = !(hot && strcmp(hot, "0") == 0) && !quick.sanitize && !quick.serve;
+  quick.hot = hot_wanted(&quick);
   char quick_path[PATH_MAX + 80];
   if (entry_path(&opt, bytes, len, dir, path, pathlen, err, errlen) != 0)
     return -1;
