@@ -50,12 +50,15 @@ unsigned wasmaot_hot_threshold;
 enum { HOT_THRESHOLD_DEFAULT = 10000 };
 /* How long the thread waits after the first trigger of a round for others to join it. */
 enum { HOT_BATCH_MS = 20 };
+/* The most functions one round compiles (hottest first); $WASMAOT_HOT_ROUND_MAX. */
+enum { HOT_ROUND_MAX_DEFAULT = 8 };
 
 enum { FUNC_COLD, FUNC_PENDING, FUNC_TAKEN };
 static unsigned char *g_state; /* per function: enum above, written with atomics */
 static void **g_quick;         /* the quick tier's address of every function */
 static char *g_store, *g_compiler;
 static int g_sync, g_verbose, g_rounds;
+static unsigned g_round_max = HOT_ROUND_MAX_DEFAULT; /* functions per round at most */
 static double g_start; /* when tier-up started, for -v */
 static sem_t g_wake;
 static pthread_mutex_t g_round_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -131,28 +134,38 @@ static int load_and_publish(const char *so_path, unsigned want) {
 }
 
 /* One round: every pending function compiled together. */
-static void compile_round(void) {
-  pthread_mutex_lock(&g_round_lock);
+/* Takes the hottest pending functions (most ticks), at most g_round_max, for one round;
+ * writes their list ("3,17,...") and returns how many. A round of many functions takes
+ * seconds, and a function that gets hot meanwhile waits for it: short rounds, hottest first,
+ * bound that wait. */
+static unsigned take_hottest(char *list) {
   unsigned n = 0, nfuncs = wasmaot_hot_nfuncs;
-  char *list = malloc((size_t)nfuncs * 11 + 1);
-  if (!list) {
-    pthread_mutex_unlock(&g_round_lock);
-    return;
-  }
   size_t used = 0;
   list[0] = 0;
-  for (unsigned i = 0; i < nfuncs; i++) {
-    unsigned char expected = FUNC_PENDING;
-    if (__atomic_compare_exchange_n(&g_state[i], &expected, FUNC_TAKEN, 0, __ATOMIC_ACQ_REL,
-                                    __ATOMIC_ACQUIRE)) {
-      used += (size_t)sprintf(list + used, "%s%u", n ? "," : "", i);
-      n++;
-    }
+  while (n < g_round_max) {
+    unsigned best = 0, found = 0;
+    for (unsigned i = 0; i < nfuncs; i++)
+      if (__atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE) == FUNC_PENDING &&
+          (!found || wasmaot_hot_count[i] > wasmaot_hot_count[best]))
+        best = i, found = 1;
+    if (!found)
+      break;
+    __atomic_store_n(&g_state[best], FUNC_TAKEN, __ATOMIC_RELEASE);
+    used += (size_t)sprintf(list + used, "%s%u", n ? "," : "", best);
+    n++;
   }
+  return n;
+}
+
+/* One round: the hottest pending functions compiled together. Returns how many it took. */
+static unsigned compile_round(void) {
+  pthread_mutex_lock(&g_round_lock);
+  char *list = malloc((size_t)g_round_max * 11 + 1);
+  unsigned n = list ? take_hottest(list) : 0;
   if (n == 0) {
     free(list);
     pthread_mutex_unlock(&g_round_lock);
-    return;
+    return 0;
   }
   int round = ++g_rounds;
   double t0 = now_seconds();
@@ -184,6 +197,7 @@ static void compile_round(void) {
   }
   free(list);
   pthread_mutex_unlock(&g_round_lock);
+  return n;
 }
 
 /* With -v, at a normal exit (_start returned; proc_exit and traps _exit without it): how much
@@ -200,6 +214,28 @@ static void report_at_exit(void) {
   fprintf(stderr, "wasmaot: tier-up: %d rounds, %u functions optimized, %llu ticks counted on the "
                   "quick tier\n",
           g_rounds, swapped, ticks);
+  /* Where the quick tier's time went: the functions with the most ticks (a long loop in a
+   * function that never returns; a function the hot compile cannot take). */
+  unsigned shown[5];
+  int nshown = 0;
+  for (; nshown < 5; nshown++) {
+    unsigned best = 0, found = 0;
+    for (unsigned i = 0; i < wasmaot_hot_nfuncs; i++) {
+      int seen = 0;
+      for (int k = 0; k < nshown; k++)
+        seen |= shown[k] == i;
+      if (!seen && (!found || wasmaot_hot_count[i] > wasmaot_hot_count[best]))
+        best = i, found = 1;
+    }
+    if (!found || wasmaot_hot_count[best] == 0)
+      break;
+    shown[nshown] = best;
+    fprintf(stderr, "wasmaot: tier-up:   function %u: %u ticks on the quick tier, %s\n", best,
+            wasmaot_hot_count[best],
+            wasmaot_hot_slot[best] ? "optimized"
+            : g_state[best] == FUNC_TAKEN ? "its compile failed"
+            : g_state[best] ? "pending" : "not taken (the hot compile cannot take it)");
+  }
 }
 
 void wasmaot_hot_trigger(unsigned i) {
@@ -223,7 +259,8 @@ static void *tierup_thread(void *arg) {
     nanosleep(&batch, NULL);
     while (sem_trywait(&g_wake) == 0)
       ;
-    compile_round();
+    while (compile_round() > 0) /* until nothing is pending */
+      ;
   }
   return NULL;
 }
@@ -240,7 +277,10 @@ void wasmaot_tierup_start(void) {
   g_store = take_env("WASMAOT_HOT_ENTRY");
   g_compiler = take_env("WASMAOT_HOT_COMPILER");
   char *threshold = take_env("WASMAOT_HOT_THRESHOLD"), *sync = take_env("WASMAOT_HOT_SYNC");
-  char *verbose = take_env("WASMAOT_HOT_VERBOSE");
+  char *verbose = take_env("WASMAOT_HOT_VERBOSE"), *round_max = take_env("WASMAOT_HOT_ROUND_MAX");
+  if (round_max && strtoul(round_max, NULL, 10) >= 1 && strtoul(round_max, NULL, 10) <= 100000)
+    g_round_max = (unsigned)strtoul(round_max, NULL, 10);
+  free(round_max);
   g_sync = sync && strcmp(sync, "1") == 0;
   g_verbose = verbose && strcmp(verbose, "1") == 0;
   unsigned long t = threshold && *threshold ? strtoul(threshold, NULL, 10) : 0;

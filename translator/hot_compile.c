@@ -26,6 +26,8 @@
 #include "pipeline.h"
 #include "spawn.h"
 
+enum { HOT_OPT_LEVEL = 2 };
+
 struct store_func {
   unsigned eligible, chosen;
   long offset, length;
@@ -219,6 +221,10 @@ int hot_compile_main(int argc, char **argv) {
   const char *cc = getenv("WASMAOT_HOT_CC"), *level = getenv("WASMAOT_HOT_OPT");
   if (cc && *cc)
     o.cc = cc;
+  /* -O2, not the optimised tier's -O3: a round's compile delays every function that gets hot
+   * meanwhile, and -O3 bought cpu-hash 3-9% (README, Codegen) for a longer compile
+   * ($WASMAOT_HOT_OPT=N to measure another level). */
+  o.opt_level = HOT_OPT_LEVEL;
   if (level && *level >= '0' && *level <= '3' && !level[1])
     o.opt_level = *level - '0';
   struct guest_cflags flags;
