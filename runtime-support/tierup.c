@@ -38,6 +38,7 @@
 /* Defined by the instrumented guest C (hot_rewrite.c). */
 extern void *wasmaot_hot_slot[];
 extern unsigned wasmaot_hot_count[];
+extern void *wasmaot_hot_osr[];
 extern const unsigned wasmaot_hot_nfuncs;
 void wasmaot_hot_quick_table(void **table);
 
@@ -110,23 +111,26 @@ static int load_and_publish(const char *so_path, unsigned want) {
   void *lib = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
   if (!lib)
     return -1;
-  unsigned (*init)(void **, unsigned *, void **) =
-      (unsigned (*)(void **, unsigned *, void **))dlsym(lib, "wasmaot_hot_init");
+  unsigned (*init)(void **, unsigned *, void **, void **) =
+      (unsigned (*)(void **, unsigned *, void **, void **))dlsym(lib, "wasmaot_hot_init");
   unsigned *index = calloc(want, sizeof *index);
-  void **code = calloc(want, sizeof *code);
+  void **code = calloc(want, sizeof *code), **osr = calloc(want, sizeof *osr);
   int published = -1;
-  if (init && index && code) {
-    unsigned n = init(g_quick, index, code);
+  if (init && index && code && osr) {
+    unsigned n = init(g_quick, index, code, osr);
     published = 0;
     for (unsigned k = 0; k < n && k < want; k++)
       if (index[k] < wasmaot_hot_nfuncs && code[k]) {
         /* Release: the code is loaded before its pointer is seen (the quick code reads it
          * plainly; on x86-64 stores are not reordered with earlier stores). */
         __atomic_store_n(&wasmaot_hot_slot[index[k]], code[k], __ATOMIC_RELEASE);
+        /* and the variant a running call moves to at its next loop header (hot_osr.h) */
+        if (osr[k])
+          __atomic_store_n(&wasmaot_hot_osr[index[k]], osr[k], __ATOMIC_RELEASE);
         published++;
       }
   }
-  free(index), free(code);
+  free(index), free(code), free(osr);
   if (published < 0)
     dlclose(lib);
   /* On success the library stays loaded for the life of the program. */

@@ -30,7 +30,7 @@ enum { HOT_OPT_LEVEL = 2 };
 
 struct store_func {
   unsigned eligible, chosen;
-  long offset, length;
+  long offset, length, osr_offset, osr_length;
   char name[512], cast[1024];
 };
 
@@ -130,10 +130,12 @@ int hot_compile_main(int argc, char **argv) {
   while (!bad && fgets(line, sizeof line, store) && strcmp(line, "data\n") != 0) {
     unsigned long i;
     unsigned e;
-    long off, len;
+    long off, len, ooff, olen;
     int used = 0;
     line[strcspn(line, "\n")] = 0;
-    if (sscanf(line, "f %lu %u %ld %ld %n", &i, &e, &off, &len, &used) == 4 && used > 0) {
+    if (sscanf(line, "f %lu %u %ld %ld %ld %ld %n", &i, &e, &off, &len, &ooff, &olen, &used) ==
+            6 &&
+        used > 0) {
       char *name = line + used, *cast = strchr(name, ' ');
       if (i >= nfuncs || !cast || (size_t)(cast - name) >= sizeof f[i].name ||
           strlen(cast + 1) >= sizeof f[i].cast) {
@@ -144,6 +146,7 @@ int hot_compile_main(int argc, char **argv) {
       snprintf(f[i].name, sizeof f[i].name, "%s", name);
       snprintf(f[i].cast, sizeof f[i].cast, "%s", cast);
       f[i].eligible = e, f[i].offset = off, f[i].length = len;
+      f[i].osr_offset = ooff, f[i].osr_length = olen;
       bad = !valid_ident(f[i].name);
     } else if (sscanf(line, "prelude %ld %ld", &prelude_off, &prelude_len) == 2) {
     } else if (nfiles < 4 && sscanf(line, "file %63s %ld %ld", files[nfiles].name,
@@ -196,14 +199,20 @@ int hot_compile_main(int argc, char **argv) {
       fprintf(c, "#define %s ((%s)wasmaot_hot_quick[%lu])\n", f[i].name, f[i].cast, i);
   for (unsigned long i = 0; i < nfuncs && !bad; i++)
     if (f[i].chosen)
-      bad = copy_range(store, data_start, f[i].offset, f[i].length, c) != 0;
+      bad = copy_range(store, data_start, f[i].offset, f[i].length, c) != 0 ||
+            (f[i].osr_length > 0 &&
+             copy_range(store, data_start, f[i].osr_offset, f[i].osr_length, c) != 0);
   fputs("\n__attribute__((visibility(\"default\"))) unsigned wasmaot_hot_init(void **quick, "
-        "unsigned *index, void **code) {\n  wasmaot_hot_quick = quick;\n",
+        "unsigned *index, void **code, void **osr) {\n  wasmaot_hot_quick = quick;\n",
         c);
   unsigned k = 0;
   for (unsigned long i = 0; i < nfuncs; i++)
     if (f[i].chosen) {
       fprintf(c, "  index[%u] = %luu, code[%u] = (void *)&%s;\n", k, i, k, f[i].name);
+      if (f[i].osr_length > 0)
+        fprintf(c, "  osr[%u] = (void *)&wasmaot_osr_%lu;\n", k, i);
+      else
+        fprintf(c, "  osr[%u] = 0;\n", k);
       k++;
     }
   fprintf(c, "  return %uu;\n}\n", k);

@@ -27,11 +27,13 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "hot_osr.h"
 
 struct hot_func {
   char *name, *cast;
   unsigned eligible;
-  long offset, length; /* in the store's data */
+  long offset, length;         /* in the store's data */
+  long osr_offset, osr_length; /* its OSR variant's (hot_osr.h); length 0: none */
 };
 
 struct hot_rewrite {
@@ -141,20 +143,6 @@ static int eligible(const char *body, size_t n) {
   return 1;
 }
 
-/* A loop label line: spaces, "var_L" digits ": " and nothing else. */
-static int is_loop_label(const char *line, size_t n) {
-  size_t i = 0;
-  while (i < n && line[i] == ' ')
-    i++;
-  if (i == 0 || n - i < 8 || memcmp(line + i, "var_L", 5) != 0)
-    return 0;
-  i += 5;
-  size_t digits = i;
-  while (i < n && line[i] >= '0' && line[i] <= '9')
-    i++;
-  return i > digits && n - i == 2 && line[i] == ':' && line[i + 1] == ' ';
-}
-
 static int is_prelude_end(const char *line, size_t n) {
   static const char *const starts[] = {"static void init_globals(", "FUNC_TYPE_EXTERN_T(",
                                        "/* export: "};
@@ -204,7 +192,8 @@ static char *read_whole(const char *path, size_t *len) {
   return buf;
 }
 
-static int add_func(struct hot_rewrite *h, const struct signature *s, int ok, long off, long len) {
+static int add_func(struct hot_rewrite *h, const struct signature *s, int ok, long off, long len,
+                    long osr_off, long osr_len) {
   if (h->nfuncs == h->capacity) {
     size_t cap = h->capacity ? h->capacity * 2 : 256;
     struct hot_func *bigger = realloc(h->funcs, cap * sizeof *bigger);
@@ -215,6 +204,7 @@ static int add_func(struct hot_rewrite *h, const struct signature *s, int ok, lo
   struct hot_func *f = &h->funcs[h->nfuncs];
   f->name = strdup(s->name), f->cast = strdup(s->cast);
   f->eligible = (unsigned)ok, f->offset = off, f->length = len;
+  f->osr_offset = osr_off, f->osr_length = osr_len;
   if (!f->name || !f->cast)
     return -1;
   h->nfuncs++;
@@ -230,6 +220,7 @@ static const char *instrument(struct hot_rewrite *h, int part, const char *src, 
   long prelude_start = ftell(h->data);
   fputs("/* wasmaot: in-run tier-up (translator/hot_rewrite.c) */\n"
         "extern void *wasmaot_hot_slot[];\nextern unsigned wasmaot_hot_count[];\n"
+        "extern void *wasmaot_hot_osr[];\n"
         "extern unsigned wasmaot_hot_threshold;\nvoid wasmaot_hot_trigger(unsigned);\n"
         "#define WASMAOT_HOT_TICK(i) \\\n"
         "  if (++wasmaot_hot_count[i] == wasmaot_hot_threshold) wasmaot_hot_trigger(i)\n",
@@ -267,16 +258,26 @@ static const char *instrument(struct hot_rewrite *h, int part, const char *src, 
     int is_wasm = memmem(p, fn_len, "\n  FUNC_PROLOGUE;\n", 18) != NULL;
     int ok = is_wasm && eligible(p, fn_len);
     if (!is_wasm || !ok) {
-      if (is_wasm && add_func(h, &s, 0, 0, 0) != 0)
+      if (is_wasm && add_func(h, &s, 0, 0, 0, 0, 0) != 0)
         return "out of memory";
       fwrite(p, 1, fn_len, out);
       p += fn_len;
       continue;
     }
     size_t index = h->nfuncs;
-    long off = ftell(h->data);
-    if (fwrite(p, 1, fn_len, h->data) != fn_len || add_func(h, &s, 1, off, (long)fn_len) != 0)
+    long off = ftell(h->data), osr_off = 0, osr_len = 0;
+    struct hot_osr osr;
+    hot_osr_prepare(p, fn_len, n + 1, s.ret, s.cast, s.is_void, index, &osr);
+    int written = fwrite(p, 1, fn_len, h->data) == fn_len;
+    if (osr.ok) {
+      osr_off = ftell(h->data), osr_len = (long)osr.variant_len;
+      written = written && fwrite(osr.variant, 1, osr.variant_len, h->data) == osr.variant_len;
+      fputs(osr.frame, out);
+    }
+    if (!written || add_func(h, &s, 1, off, (long)fn_len, osr_off, osr_len) != 0) {
+      hot_osr_free(&osr);
       return "cannot write the store";
+    }
     fwrite(p, 1, n + 1, out);
     if (s.is_void)
       fprintf(out,
@@ -290,11 +291,16 @@ static const char *instrument(struct hot_rewrite *h, int part, const char *src, 
       const char *qnl = memchr(q, '\n', (size_t)(fn_end - q));
       size_t qn = (size_t)(qnl - q);
       fwrite(q, 1, qn, out);
-      if (is_loop_label(q, qn))
+      unsigned long label;
+      if (hot_osr_loop_label(q, qn, &label)) {
         fprintf(out, "WASMAOT_HOT_TICK(%zu);", index);
+        if (osr.ok)
+          fprintf(out, osr.quick_jump, label);
+      }
       fputc('\n', out);
       q += qn + 1;
     }
+    hot_osr_free(&osr);
     p += fn_len;
   }
   if (in_prelude)
@@ -372,8 +378,8 @@ int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int n
     if (!f)
       return set_error(err, errlen, "tier-up: cannot append to %s", path);
     fprintf(f, "\nvoid *wasmaot_hot_slot[%zu];\nunsigned wasmaot_hot_count[%zu];\n"
-               "const unsigned wasmaot_hot_nfuncs = %zu;\n",
-            h->nfuncs, h->nfuncs, h->nfuncs);
+               "void *wasmaot_hot_osr[%zu];\nconst unsigned wasmaot_hot_nfuncs = %zu;\n",
+            h->nfuncs, h->nfuncs, h->nfuncs, h->nfuncs);
     for (int k = 1; k < h->nparts; k++)
       fprintf(f, "void wasmaot_hot_quick_%d(void **);\n", k);
     fputs("void wasmaot_hot_quick_table(void **table) {\n", f);
@@ -391,8 +397,9 @@ int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int n
     fprintf(store, "file %s %ld %ld\n", headers[i], header_off[i], header_len[i]);
   fprintf(store, "prelude %ld %ld\n", h->prelude_offset, h->prelude_length);
   for (size_t i = 0; i < h->nfuncs; i++)
-    fprintf(store, "f %zu %u %ld %ld %s %s\n", i, h->funcs[i].eligible, h->funcs[i].offset,
-            h->funcs[i].length, h->funcs[i].name, h->funcs[i].cast);
+    fprintf(store, "f %zu %u %ld %ld %ld %ld %s %s\n", i, h->funcs[i].eligible,
+            h->funcs[i].offset, h->funcs[i].length, h->funcs[i].osr_offset,
+            h->funcs[i].osr_length, h->funcs[i].name, h->funcs[i].cast);
   fputs("data\n", store);
   rewind(h->data);
   char buf[65536];

@@ -18,7 +18,9 @@
  *   nfuncs N
  *   file NAME OFFSET LENGTH           the headers (guest.h, guest-impl.h when split)
  *   prelude OFFSET LENGTH
- *   f INDEX ELIGIBLE OFFSET LENGTH NAME CAST     one per function, CAST its C pointer type
+ *   f INDEX ELIGIBLE OFFSET LENGTH OSR_OFFSET OSR_LENGTH NAME CAST
+ *                                     one per function, CAST its C pointer type; the OSR
+ *                                     variant's range (hot_osr.h), length 0 if none
  *   data
  *
  * Everything is matched exactly against what wasm2c 1.0.42 writes; anything unexpected leaves
