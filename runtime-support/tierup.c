@@ -54,9 +54,13 @@ enum { HOT_BATCH_MS = 20 };
 /* The most functions one round compiles (hottest first); $WASMAOT_HOT_ROUND_MAX. */
 enum { HOT_ROUND_MAX_DEFAULT = 8 };
 
-enum { FUNC_COLD, FUNC_PENDING, FUNC_TAKEN };
+/* A function's way: cold, hot (pending), in a round (taken; a failed compile stays so), its
+ * hot code in (swapped: its count starts again, and if calls under way in the quick code
+ * make it hot again, its OSR variant is asked for: OSR pending, OSR taken). */
+enum { FUNC_COLD, FUNC_PENDING, FUNC_TAKEN, FUNC_SWAPPED, FUNC_OSR_PENDING, FUNC_OSR_TAKEN };
 static unsigned char *g_state; /* per function: enum above, written with atomics */
 static void **g_quick;         /* the quick tier's address of every function */
+static unsigned *g_before_swap; /* per function: what its count was when its hot code came */
 static char *g_store, *g_compiler;
 static int g_sync, g_verbose, g_rounds;
 static unsigned g_round_max = HOT_ROUND_MAX_DEFAULT; /* functions per round at most */
@@ -120,11 +124,18 @@ static int load_and_publish(const char *so_path, unsigned want) {
     unsigned n = init(g_quick, index, code, osr);
     published = 0;
     for (unsigned k = 0; k < n && k < want; k++)
-      if (index[k] < wasmaot_hot_nfuncs && code[k]) {
+      if (index[k] < wasmaot_hot_nfuncs && (code[k] || osr[k])) {
         /* Release: the code is loaded before its pointer is seen (the quick code reads it
          * plainly; on x86-64 stores are not reordered with earlier stores). */
-        __atomic_store_n(&wasmaot_hot_slot[index[k]], code[k], __ATOMIC_RELEASE);
-        /* and the variant a running call moves to at its next loop header (hot_osr.h) */
+        if (code[k]) {
+          __atomic_store_n(&wasmaot_hot_slot[index[k]], code[k], __ATOMIC_RELEASE);
+          /* New calls go to the hot code now: what the quick code still counts from here is
+           * calls under way, which ask for the OSR variant when they reach the threshold. */
+          g_before_swap[index[k]] = __atomic_exchange_n(&wasmaot_hot_count[index[k]], 0,
+                                                        __ATOMIC_RELAXED);
+          __atomic_store_n(&g_state[index[k]], FUNC_SWAPPED, __ATOMIC_RELEASE);
+        }
+        /* the variant a running call moves to at its next loop header (hot_osr.h) */
         if (osr[k])
           __atomic_store_n(&wasmaot_hot_osr[index[k]], osr[k], __ATOMIC_RELEASE);
         published++;
@@ -137,7 +148,6 @@ static int load_and_publish(const char *so_path, unsigned want) {
   return published;
 }
 
-/* One round: every pending function compiled together. */
 /* Takes the hottest pending functions (most ticks), at most g_round_max, for one round;
  * writes their list ("3,17,...") and returns how many. A round of many functions takes
  * seconds, and a function that gets hot meanwhile waits for it: short rounds, hottest first,
@@ -147,15 +157,20 @@ static unsigned take_hottest(char *list) {
   size_t used = 0;
   list[0] = 0;
   while (n < g_round_max) {
-    unsigned best = 0, found = 0;
-    for (unsigned i = 0; i < nfuncs; i++)
-      if (__atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE) == FUNC_PENDING &&
-          (!found || wasmaot_hot_count[i] > wasmaot_hot_count[best]))
-        best = i, found = 1;
+    /* OSR requests first: each is a call running on the quick code right now. */
+    unsigned best = 0, found = 0, osr = 0;
+    for (unsigned i = 0; i < nfuncs; i++) {
+      unsigned char st = __atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE);
+      int is_osr = st == FUNC_OSR_PENDING;
+      if ((st == FUNC_PENDING || is_osr) &&
+          (!found || is_osr > (int)osr ||
+           (is_osr == (int)osr && wasmaot_hot_count[i] > wasmaot_hot_count[best])))
+        best = i, found = 1, osr = (unsigned)is_osr;
+    }
     if (!found)
       break;
-    __atomic_store_n(&g_state[best], FUNC_TAKEN, __ATOMIC_RELEASE);
-    used += (size_t)sprintf(list + used, "%s%u", n ? "," : "", best);
+    __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
+    used += (size_t)sprintf(list + used, "%s%s%u", n ? "," : "", osr ? "o" : "", best);
     n++;
   }
   return n;
@@ -164,7 +179,7 @@ static unsigned take_hottest(char *list) {
 /* One round: the hottest pending functions compiled together. Returns how many it took. */
 static unsigned compile_round(void) {
   pthread_mutex_lock(&g_round_lock);
-  char *list = malloc((size_t)g_round_max * 11 + 1);
+  char *list = malloc((size_t)g_round_max * 12 + 1);
   unsigned n = list ? take_hottest(list) : 0;
   if (n == 0) {
     free(list);
@@ -212,7 +227,7 @@ static void report_at_exit(void) {
   unsigned long long ticks = 0;
   unsigned swapped = 0;
   for (unsigned i = 0; i < wasmaot_hot_nfuncs; i++) {
-    ticks += wasmaot_hot_count[i];
+    ticks += (unsigned long long)wasmaot_hot_count[i] + g_before_swap[i];
     swapped += __atomic_load_n(&wasmaot_hot_slot[i], __ATOMIC_ACQUIRE) != NULL;
   }
   fprintf(stderr, "wasmaot: tier-up: %d rounds, %u functions optimized, %llu ticks counted on the "
@@ -224,28 +239,37 @@ static void report_at_exit(void) {
   int nshown = 0;
   for (; nshown < 5; nshown++) {
     unsigned best = 0, found = 0;
+    unsigned long long best_ticks = 0;
     for (unsigned i = 0; i < wasmaot_hot_nfuncs; i++) {
       int seen = 0;
       for (int k = 0; k < nshown; k++)
         seen |= shown[k] == i;
-      if (!seen && (!found || wasmaot_hot_count[i] > wasmaot_hot_count[best]))
-        best = i, found = 1;
+      unsigned long long t = (unsigned long long)wasmaot_hot_count[i] + g_before_swap[i];
+      if (!seen && (!found || t > best_ticks))
+        best = i, found = 1, best_ticks = t;
     }
-    if (!found || wasmaot_hot_count[best] == 0)
+    if (!found || best_ticks == 0)
       break;
     shown[nshown] = best;
-    fprintf(stderr, "wasmaot: tier-up:   function %u: %u ticks on the quick tier, %s\n", best,
-            wasmaot_hot_count[best],
-            wasmaot_hot_slot[best] ? "optimized"
+    fprintf(stderr,
+            "wasmaot: tier-up:   function %u: %llu ticks on the quick tier (%u after its swap), "
+            "%s%s\n",
+            best, best_ticks, wasmaot_hot_count[best],
+            wasmaot_hot_slot[best]        ? "optimized"
             : g_state[best] == FUNC_TAKEN ? "its compile failed"
-            : g_state[best] ? "pending" : "not taken (the hot compile cannot take it)");
+            : g_state[best]               ? "pending"
+                                          : "not taken (the hot compile cannot take it)",
+            wasmaot_hot_osr[best] ? ", its running call moved there by OSR" : "");
   }
 }
 
 void wasmaot_hot_trigger(unsigned i) {
-  unsigned char expected = FUNC_COLD;
-  if (!g_state || i >= wasmaot_hot_nfuncs ||
-      !__atomic_compare_exchange_n(&g_state[i], &expected, FUNC_PENDING, 0, __ATOMIC_ACQ_REL,
+  if (!g_state || i >= wasmaot_hot_nfuncs)
+    return;
+  unsigned char cold = FUNC_COLD, swapped = FUNC_SWAPPED;
+  if (!__atomic_compare_exchange_n(&g_state[i], &cold, FUNC_PENDING, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE) &&
+      !__atomic_compare_exchange_n(&g_state[i], &swapped, FUNC_OSR_PENDING, 0, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE))
     return;
   if (g_sync)
@@ -294,7 +318,8 @@ void wasmaot_tierup_start(void) {
   g_start = now_seconds();
   g_state = calloc(wasmaot_hot_nfuncs, 1);
   g_quick = calloc(wasmaot_hot_nfuncs, sizeof *g_quick);
-  if (!g_state || !g_quick)
+  g_before_swap = calloc(wasmaot_hot_nfuncs, sizeof *g_before_swap);
+  if (!g_state || !g_quick || !g_before_swap)
     return;
   wasmaot_hot_quick_table(g_quick);
   if (g_verbose)

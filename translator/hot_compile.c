@@ -29,19 +29,28 @@
 enum { HOT_OPT_LEVEL = 2 };
 
 struct store_func {
-  unsigned eligible, chosen;
+  unsigned eligible, chosen, osr_chosen; /* osr: its OSR variant only (hot_osr.h) */
   long offset, length, osr_offset, osr_length;
   char name[512], cast[1024];
 };
 
-static char g_c_path[PATH_MAX + 16];
+static char g_c_path[PATH_MAX + 16], g_so_path[PATH_MAX], g_dir[PATH_MAX];
+static char g_header_paths[2][2 * PATH_MAX];
 
 /* The runtime ends us with SIGTERM (PR_SET_PDEATHSIG) when the program exits: stop the
- * compiler's process group too, and leave nothing behind. */
+ * compiler's process group too, and leave nothing behind, not even the directory the runtime
+ * made for us (it is gone). Async-signal-safe calls only. */
 static void on_term(int sig) {
   spawn_stop_all();
   if (g_c_path[0])
     unlink(g_c_path);
+  for (int i = 0; i < 2; i++)
+    if (g_header_paths[i][0])
+      unlink(g_header_paths[i]);
+  if (g_so_path[0])
+    unlink(g_so_path);
+  if (g_dir[0])
+    rmdir(g_dir);
   signal(sig, SIG_DFL);
   raise(sig);
 }
@@ -107,6 +116,9 @@ int hot_compile_main(int argc, char **argv) {
     *slash = 0;
   else
     snprintf(dir, sizeof dir, ".");
+  snprintf(g_so_path, sizeof g_so_path, "%s", out);
+  if (slash) /* the runtime's private directory: ours to remove if we are stopped */
+    snprintf(g_dir, sizeof g_dir, "%s", dir);
 
   FILE *store = fopen(entry, "rb");
   if (!store)
@@ -163,32 +175,43 @@ int hot_compile_main(int argc, char **argv) {
     fclose(store), free(f);
     return fail("a corrupt tier-up store: ", entry);
   }
-  /* The chosen functions: indices of eligible functions, each once. */
+  /* The chosen functions: indices of eligible functions; "oI" asks for I's OSR variant (a
+   * function without one is skipped: its running call stays quick). */
   unsigned nchosen = 0;
   for (const char *p = funcs; *p;) {
     char *end;
-    unsigned long i = strtoul(p, &end, 10);
-    if (end == p || i >= nfuncs || !f[i].eligible || (*end && *end != ',')) {
+    int osr = *p == 'o';
+    unsigned long i = strtoul(p + osr, &end, 10);
+    if (end == p + osr || i >= nfuncs || !f[i].eligible || (*end && *end != ',')) {
       fclose(store), free(f);
       return fail("bad --funcs: ", funcs);
     }
-    nchosen += !f[i].chosen;
-    f[i].chosen = 1;
+    if (osr && f[i].osr_length > 0) {
+      nchosen += !f[i].osr_chosen;
+      f[i].osr_chosen = 1;
+    } else if (!osr) {
+      nchosen += !f[i].chosen;
+      f[i].chosen = 1;
+    }
     p = *end ? end + 1 : end;
   }
   /* The headers beside the C file, then the C file. */
   for (int k = 0; k < nfiles && !bad; k++) {
     char path[2 * PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, files[k].name);
+    if (k < 2)
+      snprintf(g_header_paths[k], sizeof g_header_paths[k], "%s", path);
     FILE *h = fopen(path, "w");
     bad = !h || copy_range(store, data_start, files[k].offset, files[k].length, h) != 0;
     if (h && fclose(h) != 0)
       bad = 1;
   }
   FILE *c = bad ? NULL : fopen(g_c_path, "w");
-  if (!c) {
+  if (!c || nchosen == 0) {
+    if (c)
+      fclose(c), unlink(g_c_path);
     fclose(store), free(f);
-    return fail("cannot write the hot C in ", dir);
+    return fail(c ? "nothing to compile: " : "cannot write the hot C in ", c ? funcs : dir);
   }
   bad = copy_range(store, data_start, prelude_off, prelude_len, c) != 0;
   fputs("\n/* wasmaot __hot-compile: the other functions are the quick tier's */\n"
@@ -198,23 +221,21 @@ int hot_compile_main(int argc, char **argv) {
     if (!f[i].chosen && f[i].name[0])
       fprintf(c, "#define %s ((%s)wasmaot_hot_quick[%lu])\n", f[i].name, f[i].cast, i);
   for (unsigned long i = 0; i < nfuncs && !bad; i++)
-    if (f[i].chosen)
-      bad = copy_range(store, data_start, f[i].offset, f[i].length, c) != 0 ||
-            (f[i].osr_length > 0 &&
-             copy_range(store, data_start, f[i].osr_offset, f[i].osr_length, c) != 0);
+    bad = (f[i].chosen && copy_range(store, data_start, f[i].offset, f[i].length, c) != 0) ||
+          (f[i].osr_chosen &&
+           copy_range(store, data_start, f[i].osr_offset, f[i].osr_length, c) != 0);
   fputs("\n__attribute__((visibility(\"default\"))) unsigned wasmaot_hot_init(void **quick, "
         "unsigned *index, void **code, void **osr) {\n  wasmaot_hot_quick = quick;\n",
         c);
   unsigned k = 0;
-  for (unsigned long i = 0; i < nfuncs; i++)
-    if (f[i].chosen) {
-      fprintf(c, "  index[%u] = %luu, code[%u] = (void *)&%s;\n", k, i, k, f[i].name);
-      if (f[i].osr_length > 0)
-        fprintf(c, "  osr[%u] = (void *)&wasmaot_osr_%lu;\n", k, i);
-      else
-        fprintf(c, "  osr[%u] = 0;\n", k);
-      k++;
-    }
+  for (unsigned long i = 0; i < nfuncs; i++) {
+    if (f[i].chosen)
+      fprintf(c, "  index[%u] = %luu, code[%u] = (void *)&%s, osr[%u] = 0;\n", k, i, k,
+              f[i].name, k), k++;
+    if (f[i].osr_chosen)
+      fprintf(c, "  index[%u] = %luu, code[%u] = 0, osr[%u] = (void *)&wasmaot_osr_%lu;\n", k, i,
+              k, k, i), k++;
+  }
   fprintf(c, "  return %uu;\n}\n", k);
   fclose(store);
   free(f);
