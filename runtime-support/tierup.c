@@ -251,14 +251,16 @@ static void report_at_exit(void) {
     if (!found || best_ticks == 0)
       break;
     shown[nshown] = best;
-    fprintf(stderr,
-            "wasmaot: tier-up:   function %u: %llu ticks on the quick tier (%u after its swap), "
-            "%s%s\n",
-            best, best_ticks, wasmaot_hot_count[best],
-            wasmaot_hot_slot[best]        ? "optimized"
-            : g_state[best] == FUNC_TAKEN ? "its compile failed"
-            : g_state[best]               ? "pending"
-                                          : "not taken (the hot compile cannot take it)",
+    unsigned char st = g_state[best];
+    char after[64] = "";
+    if (wasmaot_hot_slot[best])
+      snprintf(after, sizeof after, " (%u after its swap)", wasmaot_hot_count[best]);
+    fprintf(stderr, "wasmaot: tier-up:   function %u: %llu ticks on the quick tier%s, %s%s\n",
+            best, best_ticks, after,
+            wasmaot_hot_slot[best]                           ? "optimized"
+            : st == FUNC_TAKEN                               ? "its compile failed"
+            : st == FUNC_PENDING                             ? "waiting for a round"
+                                                             : "below the threshold",
             wasmaot_hot_osr[best] ? ", its running call moved there by OSR" : "");
   }
 }
