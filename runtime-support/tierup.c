@@ -53,6 +53,9 @@ enum { HOT_THRESHOLD_DEFAULT = 10000 };
 enum { HOT_BATCH_MS = 20 };
 /* The most functions one round compiles (hottest first); $WASMAOT_HOT_ROUND_MAX. */
 enum { HOT_ROUND_MAX_DEFAULT = 8 };
+/* ... and bytes of C: flite's two biggest hot functions (95 and 145 KB of C) made a round of
+ * 2.4 s that every function hot meanwhile waited for. A bigger function goes in a round alone. */
+enum { HOT_ROUND_MAX_BYTES = 64 * 1024 };
 
 /* A function's way: cold, hot (pending), in a round (taken; a failed compile stays so), its
  * hot code in (swapped: its count starts again, and if calls under way in the quick code
@@ -64,6 +67,7 @@ static unsigned *g_before_swap; /* per function: what its count was when its hot
 static char *g_store, *g_compiler;
 static int g_sync, g_verbose, g_rounds;
 static unsigned g_round_max = HOT_ROUND_MAX_DEFAULT; /* functions per round at most */
+static unsigned *g_size; /* per function: bytes of C (the store's index), 0 if unknown */
 static double g_start; /* when tier-up started, for -v */
 static sem_t g_wake;
 static pthread_mutex_t g_round_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -156,7 +160,8 @@ static unsigned take_hottest(char *list) {
   unsigned n = 0, nfuncs = wasmaot_hot_nfuncs;
   size_t used = 0;
   list[0] = 0;
-  while (n < g_round_max) {
+  unsigned long bytes = 0;
+  while (n < g_round_max && bytes < HOT_ROUND_MAX_BYTES) {
     /* OSR requests first: each is a call running on the quick code right now. */
     unsigned best = 0, found = 0, osr = 0;
     for (unsigned i = 0; i < nfuncs; i++) {
@@ -167,8 +172,9 @@ static unsigned take_hottest(char *list) {
            (is_osr == (int)osr && wasmaot_hot_count[i] > wasmaot_hot_count[best])))
         best = i, found = 1, osr = (unsigned)is_osr;
     }
-    if (!found)
+    if (!found || (n > 0 && bytes + g_size[best] > HOT_ROUND_MAX_BYTES))
       break;
+    bytes += g_size[best];
     __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
     used += (size_t)sprintf(list + used, "%s%s%u", n ? "," : "", osr ? "o" : "", best);
     n++;
@@ -289,10 +295,29 @@ static void *tierup_thread(void *arg) {
     nanosleep(&batch, NULL);
     while (sem_trywait(&g_wake) == 0)
       ;
-    while (compile_round() > 0) /* until nothing is pending */
-      ;
+    /* until nothing is pending; after each round a short wait, so that a running call that
+     * the round's swap left on the quick code asks for its OSR variant before the next */
+    while (compile_round() > 0)
+      nanosleep(&batch, NULL);
   }
   return NULL;
+}
+
+/* The functions' sizes, from the store's index ("f I E OFF LEN OOFF OLEN NAME CAST" lines
+ * before "data"): a missing or odd store leaves them 0 (rounds then go by count alone). */
+static void read_sizes(void) {
+  FILE *f = fopen(g_store, "re");
+  char line[4096];
+  while (f && fgets(line, sizeof line, f) && strcmp(line, "data\n") != 0) {
+    unsigned long i;
+    unsigned e;
+    long off, len;
+    if (sscanf(line, "f %lu %u %ld %ld", &i, &e, &off, &len) == 4 && i < wasmaot_hot_nfuncs &&
+        len > 0 && len < (1L << 30))
+      g_size[i] = (unsigned)len;
+  }
+  if (f)
+    fclose(f);
 }
 
 /* Takes the variable out of the environment, returning a copy of its value (or NULL). */
@@ -321,9 +346,11 @@ void wasmaot_tierup_start(void) {
   g_state = calloc(wasmaot_hot_nfuncs, 1);
   g_quick = calloc(wasmaot_hot_nfuncs, sizeof *g_quick);
   g_before_swap = calloc(wasmaot_hot_nfuncs, sizeof *g_before_swap);
-  if (!g_state || !g_quick || !g_before_swap)
+  g_size = calloc(wasmaot_hot_nfuncs, sizeof *g_size);
+  if (!g_state || !g_quick || !g_before_swap || !g_size)
     return;
   wasmaot_hot_quick_table(g_quick);
+  read_sizes();
   if (g_verbose)
     atexit(report_at_exit);
   if (!g_sync) {

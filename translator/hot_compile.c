@@ -72,6 +72,16 @@ static int valid_ident(const char *s) {
   return 1;
 }
 
+/* A function pointer type as hot_rewrite.c writes it ("u32 (*)(w2c_guest*, u32)"): it goes
+ * into the C, so nothing but identifiers, spaces and the punctuation of such a type. */
+static int valid_cast(const char *s) {
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+          strchr("_ *(),", *s)))
+      return 0;
+  return 1;
+}
+
 /* Copies length bytes at offset of the store's data into out. */
 static int copy_range(FILE *store, long data_start, long offset, long length, FILE *out) {
   if (offset < 0 || length < 0 || fseek(store, data_start + offset, SEEK_SET) != 0)
@@ -159,7 +169,7 @@ int hot_compile_main(int argc, char **argv) {
       snprintf(f[i].cast, sizeof f[i].cast, "%s", cast);
       f[i].eligible = e, f[i].offset = off, f[i].length = len;
       f[i].osr_offset = ooff, f[i].osr_length = olen;
-      bad = !valid_ident(f[i].name);
+      bad = !valid_ident(f[i].name) || !valid_cast(f[i].cast);
     } else if (sscanf(line, "prelude %ld %ld", &prelude_off, &prelude_len) == 2) {
     } else if (nfiles < 4 && sscanf(line, "file %63s %ld %ld", files[nfiles].name,
                                     &files[nfiles].offset, &files[nfiles].length) == 3) {

@@ -305,12 +305,14 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
   }
   if (use_or_build(in_path, bytes, len, &quick, quick_path, verbose, err, errlen) != 0)
     return -1;
-  hot_environment(quick_path, verbose);
   if (tier_up(in_path, bytes, len, &opt, path, verbose)) {
     if (verbose)
       fprintf(stderr, "wasmaot: cache hit %s\nwasmaot: tier optimized\n", path);
     return 0;
   }
+  /* (only for the quick executable: nothing else takes the variables out of what
+   * --inherit-env passes on) */
+  hot_environment(quick_path, verbose);
   snprintf(path, pathlen, "%s", quick_path);
   return 0;
 }
