@@ -68,6 +68,7 @@ static char *g_store, *g_compiler;
 static int g_sync, g_verbose, g_rounds;
 static unsigned g_round_max = HOT_ROUND_MAX_DEFAULT; /* functions per round at most */
 static unsigned *g_size; /* per function: bytes of C (the store's index), 0 if unknown */
+static unsigned long g_round_max_bytes = HOT_ROUND_MAX_BYTES; /* $WASMAOT_HOT_ROUND_BYTES */
 static double g_start; /* when tier-up started, for -v */
 static sem_t g_wake;
 static pthread_mutex_t g_round_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -161,7 +162,7 @@ static unsigned take_hottest(char *list) {
   size_t used = 0;
   list[0] = 0;
   unsigned long bytes = 0;
-  while (n < g_round_max && bytes < HOT_ROUND_MAX_BYTES) {
+  while (n < g_round_max && bytes < g_round_max_bytes) {
     /* OSR requests first: each is a call running on the quick code right now. */
     unsigned best = 0, found = 0, osr = 0;
     for (unsigned i = 0; i < nfuncs; i++) {
@@ -172,7 +173,7 @@ static unsigned take_hottest(char *list) {
            (is_osr == (int)osr && wasmaot_hot_count[i] > wasmaot_hot_count[best])))
         best = i, found = 1, osr = (unsigned)is_osr;
     }
-    if (!found || (n > 0 && bytes + g_size[best] > HOT_ROUND_MAX_BYTES))
+    if (!found || (n > 0 && bytes + g_size[best] > g_round_max_bytes))
       break;
     bytes += g_size[best];
     __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
@@ -336,6 +337,10 @@ void wasmaot_tierup_start(void) {
   if (round_max && strtoul(round_max, NULL, 10) >= 1 && strtoul(round_max, NULL, 10) <= 100000)
     g_round_max = (unsigned)strtoul(round_max, NULL, 10);
   free(round_max);
+  char *round_bytes = take_env("WASMAOT_HOT_ROUND_BYTES");
+  if (round_bytes && strtoul(round_bytes, NULL, 10) >= 1)
+    g_round_max_bytes = strtoul(round_bytes, NULL, 10);
+  free(round_bytes);
   g_sync = sync && strcmp(sync, "1") == 0;
   g_verbose = verbose && strcmp(verbose, "1") == 0;
   unsigned long t = threshold && *threshold ? strtoul(threshold, NULL, 10) : 0;
