@@ -65,6 +65,9 @@ static unsigned char *g_state; /* per function: enum above, written with atomics
 static void **g_quick;         /* the quick tier's address of every function */
 static unsigned *g_before_swap; /* per function: what its count was when its hot code came */
 static char *g_store, *g_compiler;
+/* The store, open: the compile reads it as its fd 3 (/dev/fd/3), so a cache entry removed
+ * while we run (the optimised tier landed) does not take it away. */
+static int g_store_fd = -1;
 static int g_sync, g_verbose, g_rounds;
 static unsigned g_round_max = HOT_ROUND_MAX_DEFAULT; /* functions per round at most */
 static unsigned *g_size; /* per function: bytes of C (the store's index), 0 if unknown */
@@ -81,7 +84,7 @@ static double now_seconds(void) {
 
 /* Runs the hot compile of list into so_path; 0 if it succeeded. */
 static int run_compile(const char *list, const char *so_path) {
-  char *argv[] = {g_compiler, "__hot-compile", "--entry", g_store, "--funcs", (char *)list,
+  char *argv[] = {g_compiler, "__hot-compile", "--entry", "/dev/fd/3", "--funcs", (char *)list,
                   "-o",       (char *)so_path, g_verbose ? "-v" : NULL, NULL};
   pid_t parent = getpid();
   pid_t pid = fork();
@@ -99,12 +102,19 @@ static int run_compile(const char *list, const char *so_path) {
       if (!g_verbose)
         dup2(null_fd, 2);
     }
-    /* None of the guest's descriptors (preopens, sockets) reach the compiler. */
-    close_range(3, ~0U, 0);
+    /* None of the guest's descriptors (preopens, sockets) reach the compiler: only the store,
+     * as fd 3. */
+    if (g_store_fd == 3 ? fcntl(3, F_SETFD, 0) != 0 /* dup2 onto itself keeps CLOEXEC */
+                        : dup2(g_store_fd, 3) != 3)
+      _exit(126);
+    close_range(4, ~0U, 0);
     signal(SIGPIPE, SIG_DFL); /* the host ignores it; exec would keep that */
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
+    /* SIGTERM stays blocked through exec, until the compile has its handler (which removes
+     * its files and this directory): a program that exits right now must not leave them. */
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_SETMASK, &term, NULL);
     execv(g_compiler, argv);
     _exit(127);
   }
@@ -307,9 +317,10 @@ static void *tierup_thread(void *arg) {
 /* The functions' sizes, from the store's index ("f I E OFF LEN OOFF OLEN NAME CAST" lines
  * before "data"): a missing or odd store leaves them 0 (rounds then go by count alone). */
 static void read_sizes(void) {
-  FILE *f = fopen(g_store, "re");
-  char line[4096];
-  while (f && fgets(line, sizeof line, f) && strcmp(line, "data\n") != 0) {
+  FILE *f = g_store_fd >= 0 ? fdopen(dup(g_store_fd), "r") : NULL;
+  char *line = NULL;
+  size_t cap = 0;
+  while (f && getline(&line, &cap, f) > 0 && strcmp(line, "data\n") != 0) {
     unsigned long i;
     unsigned e;
     long off, len;
@@ -319,6 +330,7 @@ static void read_sizes(void) {
   }
   if (f)
     fclose(f);
+  free(line);
 }
 
 /* Takes the variable out of the environment, returning a copy of its value (or NULL). */
@@ -346,6 +358,9 @@ void wasmaot_tierup_start(void) {
   unsigned long t = threshold && *threshold ? strtoul(threshold, NULL, 10) : 0;
   free(threshold), free(sync), free(verbose);
   if (!g_store || !g_compiler || wasmaot_hot_nfuncs == 0)
+    return;
+  g_store_fd = open(g_store, O_RDONLY | O_CLOEXEC);
+  if (g_store_fd < 0)
     return;
   g_start = now_seconds();
   g_state = calloc(wasmaot_hot_nfuncs, 1);

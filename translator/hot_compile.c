@@ -31,7 +31,7 @@ enum { HOT_OPT_LEVEL = 2 };
 struct store_func {
   unsigned eligible, chosen, osr_chosen; /* osr: its OSR variant only (hot_osr.h) */
   long offset, length, osr_offset, osr_length;
-  char name[512], cast[1024];
+  char *name, *cast; /* wasm2c's names of C++ functions run to kilobytes */
 };
 
 static char g_c_path[PATH_MAX + 16], g_so_path[PATH_MAX], g_dir[PATH_MAX];
@@ -82,6 +82,12 @@ static int valid_cast(const char *s) {
   return 1;
 }
 
+static void free_funcs(struct store_func *f, unsigned long n) {
+  for (unsigned long i = 0; f && i < n; i++)
+    free(f[i].name), free(f[i].cast);
+  free(f);
+}
+
 /* Copies length bytes at offset of the store's data into out. */
 static int copy_range(FILE *store, long data_start, long offset, long length, FILE *out) {
   if (offset < 0 || length < 0 || fseek(store, data_start + offset, SEEK_SET) != 0)
@@ -115,6 +121,12 @@ int hot_compile_main(int argc, char **argv) {
   if (!entry || !funcs || !out)
     return fail("usage: wasmaot __hot-compile --entry STORE --funcs I,J,... -o OUT.so", "");
   signal(SIGTERM, on_term);
+  /* The runtime starts us with SIGTERM blocked (its PR_SET_PDEATHSIG may come before the
+   * handler is in place); now it may come. */
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &term, NULL);
   size_t outlen = strlen(out);
   if (outlen < 4 || outlen >= PATH_MAX || strcmp(out + outlen - 3, ".so") != 0)
     return fail("the output must end in .so: ", out);
@@ -133,12 +145,13 @@ int hot_compile_main(int argc, char **argv) {
   FILE *store = fopen(entry, "rb");
   if (!store)
     return fail("cannot read ", entry);
-  char line[4096], bounds[16] = "";
+  char *line = NULL, bounds[16] = "";
+  size_t line_cap = 0;
   unsigned long nfuncs = 0;
-  if (!fgets(line, sizeof line, store) || strcmp(line, "wasmaot-hot 1\n") != 0 ||
+  if (getline(&line, &line_cap, store) < 0 || strcmp(line, "wasmaot-hot 1\n") != 0 ||
       fscanf(store, "bounds %15s\nnfuncs %lu\n", bounds, &nfuncs) != 2 || nfuncs == 0 ||
       nfuncs > (1UL << 24)) {
-    fclose(store);
+    fclose(store), free(line);
     return fail("not a tier-up store: ", entry);
   }
   struct store_func *f = calloc(nfuncs, sizeof *f);
@@ -149,7 +162,7 @@ int hot_compile_main(int argc, char **argv) {
   int nfiles = 0;
   long prelude_off = -1, prelude_len = 0;
   int bad = !f;
-  while (!bad && fgets(line, sizeof line, store) && strcmp(line, "data\n") != 0) {
+  while (!bad && getline(&line, &line_cap, store) > 0 && strcmp(line, "data\n") != 0) {
     unsigned long i;
     unsigned e;
     long off, len, ooff, olen;
@@ -159,14 +172,16 @@ int hot_compile_main(int argc, char **argv) {
             6 &&
         used > 0) {
       char *name = line + used, *cast = strchr(name, ' ');
-      if (i >= nfuncs || !cast || (size_t)(cast - name) >= sizeof f[i].name ||
-          strlen(cast + 1) >= sizeof f[i].cast) {
+      if (i >= nfuncs || !cast || f[i].name) {
         bad = 1;
         break;
       }
       *cast++ = 0;
-      snprintf(f[i].name, sizeof f[i].name, "%s", name);
-      snprintf(f[i].cast, sizeof f[i].cast, "%s", cast);
+      f[i].name = strdup(name), f[i].cast = strdup(cast);
+      if (!f[i].name || !f[i].cast) {
+        bad = 1;
+        break;
+      }
       f[i].eligible = e, f[i].offset = off, f[i].length = len;
       f[i].osr_offset = ooff, f[i].osr_length = olen;
       bad = !valid_ident(f[i].name) || !valid_cast(f[i].cast);
@@ -180,9 +195,10 @@ int hot_compile_main(int argc, char **argv) {
       bad = 1;
     }
   }
+  free(line);
   long data_start = ftell(store);
   if (bad || prelude_off < 0) {
-    fclose(store), free(f);
+    fclose(store), free_funcs(f, nfuncs);
     return fail("a corrupt tier-up store: ", entry);
   }
   /* The chosen functions: indices of eligible functions; "oI" asks for I's OSR variant (a
@@ -193,7 +209,7 @@ int hot_compile_main(int argc, char **argv) {
     int osr = *p == 'o';
     unsigned long i = strtoul(p + osr, &end, 10);
     if (end == p + osr || i >= nfuncs || !f[i].eligible || (*end && *end != ',')) {
-      fclose(store), free(f);
+      fclose(store), free_funcs(f, nfuncs);
       return fail("bad --funcs: ", funcs);
     }
     if (osr && f[i].osr_length > 0) {
@@ -220,7 +236,7 @@ int hot_compile_main(int argc, char **argv) {
   if (!c || nchosen == 0) {
     if (c)
       fclose(c), unlink(g_c_path);
-    fclose(store), free(f);
+    fclose(store), free_funcs(f, nfuncs);
     return fail(c ? "nothing to compile: " : "cannot write the hot C in ", c ? funcs : dir);
   }
   bad = copy_range(store, data_start, prelude_off, prelude_len, c) != 0;
@@ -228,7 +244,7 @@ int hot_compile_main(int argc, char **argv) {
         "static void **wasmaot_hot_quick;\n",
         c);
   for (unsigned long i = 0; i < nfuncs; i++)
-    if (!f[i].chosen && f[i].name[0])
+    if (!f[i].chosen && f[i].name)
       fprintf(c, "#define %s ((%s)wasmaot_hot_quick[%lu])\n", f[i].name, f[i].cast, i);
   for (unsigned long i = 0; i < nfuncs && !bad; i++)
     bad = (f[i].chosen && copy_range(store, data_start, f[i].offset, f[i].length, c) != 0) ||
@@ -248,7 +264,7 @@ int hot_compile_main(int argc, char **argv) {
   }
   fprintf(c, "  return %uu;\n}\n", k);
   fclose(store);
-  free(f);
+  free_funcs(f, nfuncs);
   if (fclose(c) != 0 || bad)
     return fail("cannot write ", g_c_path);
 

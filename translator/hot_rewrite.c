@@ -70,7 +70,8 @@ static int is_ident_char(char c) {
 }
 
 struct signature {
-  char ret[64], name[512], cast[1024], args[1024];
+  /* wasm2c's names of C++ functions run to kilobytes (svg-flatten: 4.9 KB) */
+  char ret[64], name[16384], cast[8192], args[8192];
   int is_void;
 };
 
