@@ -353,7 +353,12 @@ wasi_errno_t wasi_fd_filestat_get(wasi_ctx *ctx, uint32_t fd, uint32_t filestat_
   if (err)
     return err;
   struct stat st;
-  if (fstat(e->host_fd, &st) != 0)
+  /* The host's stdio is the host's: its device, inode, size and times (the terminal, the log
+   * file `>>` appends to) are not the guest's to see. It gets a stat of zeros, type unknown,
+   * as wasmtime answers. */
+  if (e->host_stdio)
+    memset(&st, 0, sizeof st);
+  else if (fstat(e->host_fd, &st) != 0)
     return wasi_errno_last();
   return wasi_stat_write(ctx->memory, filestat_out, &st);
 }

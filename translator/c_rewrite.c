@@ -207,8 +207,64 @@ static int copy_hex_line(const char *line, FILE *blob, size_t *count) {
   }
 }
 
+/* The active segments' bytes (data_segments.h), appended to the blob when the file turns out to
+ * hold init_memories, and the offset each starts at. */
+struct active_fill {
+  const struct data_segment *segs;
+  size_t n, next; /* next: LOAD_DATA lines filled so far */
+  size_t *offsets;
+  int inside;  /* between "static void init_memories(" and its closing "}" */
+  int started; /* init_memories was seen (once per module) */
+};
+
+/* Line-start text of the function that loads active segments into memory. */
+static const char init_memories_prefix[] = "static void init_memories(";
+
+/* On init_memories' first line: the segments' bytes into the blob, and the declarations of
+ * their symbols (defined at the end of the file, from the blob's label). */
+static int begin_init_memories(struct active_fill *a, FILE *blob, size_t *total, FILE *out) {
+  a->inside = a->started = 1;
+  for (size_t k = 0; k < a->n; k++) {
+    a->offsets[k] = *total;
+    if (a->segs[k].len && fwrite(a->segs[k].bytes, 1, a->segs[k].len, blob) != a->segs[k].len)
+      return -1;
+    *total += a->segs[k].len;
+    if (fprintf(out,
+                "extern const u8 wasmaot_active_data_%zu[] __asm__(\"wasmaot_active_data_%zu\") "
+                "__attribute__((visibility(\"hidden\")));\n",
+                k, k) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+/* Inside init_memories: "  LOAD_DATA(MEM, OFFSET, NULL, 0);" as wasm2c writes it for an
+ * emptied segment gets the next segment's bytes back. 1 when line was such a line (written),
+ * 0 when not, -1 on a write error or when there are more such lines than segments. */
+static int fill_load_data(struct active_fill *a, const char *line, FILE *out) {
+  static const char head[] = "  LOAD_DATA(", tail[] = ", NULL, 0);\n";
+  size_t n = strlen(line), h = sizeof head - 1, t = sizeof tail - 1;
+  if (n < h + t || strncmp(line, head, h) != 0 || strcmp(line + n - t, tail) != 0)
+    return 0;
+  if (a->next >= a->n)
+    return -1;
+  size_t k = a->next++;
+  return fprintf(out, "%.*s, wasmaot_active_data_%zu, %zu);\n", (int)(n - t), line, k,
+                 a->segs[k].len) < 0
+             ? -1
+             : 1;
+}
+
+static int open_blob(FILE **blob, const char *blob_path, char *err, size_t errlen) {
+  if (!(*blob = fopen(blob_path, "wb")))
+    return set_error(err, errlen, "cannot write %s: %s", blob_path, strerror(errno));
+  setvbuf(*blob, NULL, _IOFBF, 1 << 20);
+  return 0;
+}
+
 int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
-              struct c_rewrite_stats *stats, char *err, size_t errlen) {
+              const struct data_segment *active, size_t nactive, struct c_rewrite_stats *stats,
+              char *err, size_t errlen) {
   char tmp_path[PATH_MAX];
   snprintf(tmp_path, sizeof tmp_path, "%s.tmp", c_path);
   FILE *in = fopen(c_path, "r");
@@ -221,7 +277,13 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   static struct try_label_fix try_labels;
   memset(&try_labels, 0, sizeof try_labels);
   char fixed[4096], moved[4500];
+  struct active_fill fill = {active, nactive, 0, NULL, 0, 0};
   stats->data_bytes = 0;
+  stats->active_filled = 0;
+  if (nactive && !(fill.offsets = calloc(nactive, sizeof *fill.offsets))) {
+    set_error(err, errlen, "out of memory");
+    goto out;
+  }
   if (!out) {
     set_error(err, errlen, "cannot rewrite %s: %s", c_path, strerror(errno));
     goto out;
@@ -242,6 +304,23 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
         goto write_error;
       continue;
     }
+    if (nactive && !fill.started &&
+        strncmp(line, init_memories_prefix, sizeof init_memories_prefix - 1) == 0) {
+      if (!blob && open_blob(&blob, blob_path, err, errlen) != 0)
+        goto out;
+      if (begin_init_memories(&fill, blob, &total, out) != 0)
+        goto write_error;
+    } else if (fill.inside && strcmp(line, "}\n") == 0) {
+      fill.inside = 0;
+    } else if (fill.inside) {
+      int r = fill_load_data(&fill, line, out);
+      if (r < 0) {
+        set_error(err, errlen, "generated C loads more active data segments than the module has");
+        goto out;
+      }
+      if (r > 0)
+        continue;
+    }
     int global;
     char *found = segment_array_name(line, &global);
     if (!found) {
@@ -254,13 +333,8 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
         goto write_error;
       continue;
     }
-    if (!blob) {
-      if (!(blob = fopen(blob_path, "wb"))) {
-        set_error(err, errlen, "cannot write %s: %s", blob_path, strerror(errno));
-        goto out;
-      }
-      setvbuf(blob, NULL, _IOFBF, 1 << 20);
-    }
+    if (!blob && open_blob(&blob, blob_path, err, errlen) != 0)
+      goto out;
     char name[256]; /* copied: `line` is reused for the array's body */
     snprintf(name, sizeof name, "%s", found);
     size_t start = total;
@@ -301,6 +375,10 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
     set_error(err, errlen, "cannot read %s", c_path);
     goto out;
   }
+  for (size_t k = 0; k < fill.next; k++)
+    if (fprintf(out, "__asm__(\".set wasmaot_active_data_%zu, " BLOB_LABEL " + %zu\");\n", k,
+                fill.offsets[k]) < 0)
+      goto write_error;
   /* The file's data, all of it, once: one .incbin per segment made clang-16's integrated
    * assembler hold ~70 KB per segment (1.6 GB for CPython's 24,171 segments; gas 45 MB). */
   if (blob && fprintf(out,
@@ -326,12 +404,14 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
     goto out;
   }
   stats->data_bytes = total;
+  stats->active_filled = fill.next;
   rc = 0;
   goto out;
 write_error:
   set_error(err, errlen, "cannot write %s (disk full?)", tmp_path);
 out:
   free(line);
+  free(fill.offsets);
   if (in)
     fclose(in);
   if (out)

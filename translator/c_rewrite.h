@@ -14,15 +14,22 @@
 
 #include <stddef.h>
 
+#include "data_segments.h"
+
 struct c_rewrite_stats {
-  size_t data_bytes; /* bytes moved into the blob (0: the blob file was not created) */
+  size_t data_bytes;    /* bytes moved into the blob (0: the blob file was not created) */
+  size_t active_filled; /* LOAD_DATA lines given their active segment's bytes back */
 };
 
-/* Rewrites `c_path` in place, writing segment bytes to `blob_path`. The generated C refers
- * to the blob by `blob_name` (its file name without directory): compile it with
+/* Rewrites `c_path` in place, writing segment bytes to `blob_path`. When the file holds the
+ * module's init_memories, the `nactive` active segments wasm2c was given empty
+ * (data_segments.h) get their bytes back from the blob there, in order; stats->active_filled
+ * says how many LOAD_DATA lines were filled (the caller checks they were all). The generated C
+ * refers to the blob by `blob_name` (its file name without directory): compile it with
  * `-Wa,-I<directory of blob_path>`. On failure returns -1 with a one-line reason in err. */
 int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
-              struct c_rewrite_stats *stats, char *err, size_t errlen);
+              const struct data_segment *active, size_t nactive, struct c_rewrite_stats *stats,
+              char *err, size_t errlen);
 
 /* wasm2c 1.0.42 may use v128 in the header it writes (a multi-value result struct holding a
  * v128) while only its .c defines the type, after including that header: the header then does

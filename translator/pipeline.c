@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "c_rewrite.h"
+#include "data_segments.h"
 #include "hot_rewrite.h"
 #include "import_glue.h"
 #include "module_check.h"
@@ -523,7 +524,7 @@ static void part_name(char *buf, size_t len, const char *stem, int nparts, int i
  * or split into nparts files STEM_0.c ... with STEM.h and STEM-impl.h; the data segments of
  * each PART.c go into PART.data, and the headers get what wasm2c left out of them. */
 static int translate(const char *in_path, const char *module_name, const char *stem, int nparts,
-                     char *err, size_t errlen) {
+                     const struct data_strip *ds, char *err, size_t errlen) {
   char c_path[2 * PATH_MAX], h_path[2 * PATH_MAX];
   snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, stem);
   static struct pipeline_cmd cmd;
@@ -533,6 +534,7 @@ static int translate(const char *in_path, const char *module_name, const char *s
                      cmd.argv[0]);
   if (run_tool(cmd.argv, "wasm2c", err, errlen) != 0)
     return -1;
+  size_t filled = 0;
   for (int i = 0; i < nparts; i++) {
     char part[NAME_MAX + 1], data_name[NAME_MAX + 8], data_path[2 * PATH_MAX];
     part_name(part, sizeof part, stem, nparts, i);
@@ -540,9 +542,16 @@ static int translate(const char *in_path, const char *module_name, const char *s
     snprintf(data_name, sizeof data_name, "%s.data", part);
     snprintf(data_path, sizeof data_path, "%s/%s", g_tmp_dir, data_name);
     struct c_rewrite_stats rewritten;
-    if (c_rewrite(c_path, data_path, data_name, &rewritten, err, errlen) != 0)
+    if (c_rewrite(c_path, data_path, data_name, ds->active, filled ? 0 : ds->nactive, &rewritten,
+                  err, errlen) != 0)
       return -1;
+    filled += rewritten.active_filled;
   }
+  if (filled != ds->nactive)
+    return set_error(err, errlen,
+                     "generated C loads %zu of the module's %zu active data segments: "
+                     "wasm2c's output is not what wasmaot expects",
+                     filled, ds->nactive);
   const char *headers[] = {".h", "-impl.h"};
   for (int i = 0; i < (nparts > 1 ? 2 : 1); i++) {
     snprintf(h_path, sizeof h_path, "%s/%s%s", g_tmp_dir, stem, headers[i]);
@@ -673,6 +682,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   const char **what = calloc((size_t)nparts + 1, sizeof *what);
   const char **objs = calloc((size_t)nparts, sizeof *objs);
   static struct pipeline_cmd host, link;
+  struct data_strip ds = {0};
   int rc = -1;
   if (!parts || !jobs || !what || !objs) {
     set_error(err, errlen, "out of memory");
@@ -681,7 +691,12 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   if (begin_scratch(err, errlen) != 0)
     goto done;
   char wasm_copy[2 * PATH_MAX];
-  if (write_module_copy(bytes, len, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
+  if (data_strip_module(bytes, len, &ds) != 0) {
+    set_error(err, errlen, "out of memory");
+    goto out;
+  }
+  if (write_module_copy(ds.module ? ds.module : bytes, ds.module ? ds.module_len : len, wasm_copy,
+                        sizeof wasm_copy, err, errlen) != 0)
     goto out;
   /* The executable is linked next to its destination and renamed over it at the end. */
   snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
@@ -692,7 +707,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   snprintf(host_o, sizeof host_o, "%s/host_main.o", g_tmp_dir);
 
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
-  if (translate(wasm_copy, "guest", "guest", nparts, err, errlen) != 0) {
+  if (translate(wasm_copy, "guest", "guest", nparts, &ds, err, errlen) != 0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }
@@ -731,6 +746,7 @@ out:
   end_scratch();
 done:
   free(parts), free(jobs), free(what), free(objs);
+  data_strip_free(&ds);
   wasm_module_free(&m);
   return rc;
 }
@@ -764,13 +780,19 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   }
   int rc = -1;
   char wasm_copy[2 * PATH_MAX];
-  if (write_module_copy(bytes, len, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
+  struct data_strip ds = {0};
+  if (data_strip_module(bytes, len, &ds) != 0) {
+    set_error(err, errlen, "out of memory");
+    goto out;
+  }
+  if (write_module_copy(ds.module ? ds.module : bytes, ds.module ? ds.module_len : len, wasm_copy,
+                        sizeof wasm_copy, err, errlen) != 0)
     goto out;
   char src[2 * PATH_MAX], header[2 * PATH_MAX];
   snprintf(header, sizeof header, "%.*s.h", (int)(strlen(out_obj) - 2), out_obj);
   /* One object out: one C file (the spec tests' modules are small; the runner compiles many
    * of them at once itself). */
-  if (translate(wasm_copy, module_name, stem, 1, err, errlen) != 0) {
+  if (translate(wasm_copy, module_name, stem, 1, &ds, err, errlen) != 0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }
@@ -792,6 +814,7 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   rc = 0;
 out:
   end_scratch();
+  data_strip_free(&ds);
   free(part);
   return rc;
 }

@@ -2,7 +2,8 @@
  *
  * The quick and the optimised builds are separate cache entries (their options, part of the
  * key, differ). Beside the optimised entry KEY, the background build keeps its state:
- *   KEY.lock    flock()ed by the one background build of KEY while it runs;
+ *   KEY.lock    flock()ed by the one build of KEY while it runs: the background build, or a
+ *               foreground one (then other runs wait for it rather than build it again);
  *   KEY.log     what background builds of KEY said (appended), for a human;
  *   KEY.failed  the one-line reason a background build of KEY failed; while it exists, auto
  *               runs the quick entry and does not try again (-v says why).
@@ -12,6 +13,7 @@
 #include "tiers.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,8 +36,9 @@
 #define WASMAOT_VERSION "0.0.0"
 #endif
 
-/* How much nicer than the foreground the background build runs. */
-enum { BACKGROUND_NICE = 10 };
+/* How much nicer than the foreground the background build runs, and how long it waits at most
+ * for the program of the run that started it to end ($WASMAOT_TIER_UP_WAIT overrides). */
+enum { BACKGROUND_NICE = 10, WAIT_FOR_PROGRAM_S = 10 };
 
 static double now_seconds(void) {
   struct timespec t;
@@ -78,10 +82,36 @@ static int use_or_build(const char *in_path, const uint8_t *bytes, size_t len,
       fprintf(stderr, "wasmaot: cache hit %s\n", path);
     return 0;
   }
+  /* One build per entry: concurrent runs of the same module wait for the first one's build
+   * (holding KEY.lock, which the background build of KEY holds too) instead of each compiling
+   * it, then find the entry there. Without the lock (a read-only cache), build anyway. */
+  char lock_path[PATH_MAX + 16];
+  snprintf(lock_path, sizeof lock_path, "%s.lock", path);
+  int lock = open(lock_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) != 0) {
+    if (verbose)
+      fprintf(stderr, "wasmaot: cache miss, waiting for another run's build of %s\n", path);
+    while (flock(lock, LOCK_EX) != 0 && errno == EINTR)
+      ;
+    ready = entry_ready(path, err, errlen);
+    if (ready != 0) {
+      close(lock);
+      if (ready > 0 && verbose)
+        fprintf(stderr, "wasmaot: cache hit %s\n", path);
+      return ready > 0 ? 0 : -1;
+    }
+  }
   if (verbose)
     fprintf(stderr, "wasmaot: cache miss, translating into %s\n", path);
   double t0 = now_seconds();
-  if (pipeline_build(in_path, bytes, len, path, o, err, errlen) != 0)
+  int rc = pipeline_build(in_path, bytes, len, path, o, err, errlen);
+  /* Built: the lock file goes (runs waiting on it find the entry; later ones look at the entry
+   * first and never take it). After a failure it stays for the next try. */
+  if (lock >= 0 && rc == 0)
+    unlink(lock_path);
+  if (lock >= 0)
+    close(lock);
+  if (rc != 0)
     return -1;
   if (verbose)
     fprintf(stderr, "wasmaot: built in %.2f s (%s -O%d), largest build process %ld MiB\n",
@@ -123,16 +153,34 @@ static void log_line(const char *what, const char *opt_path) {
   fprintf(stderr, "%s wasmaot[%ld]: %s %s\n", stamp, (long)getpid(), what, opt_path);
 }
 
+/* Closes every descriptor from 3 up but `a` and `b` (-1: none). */
+static void close_all_but(int a, int b) {
+  int lo = a < b ? a : b, hi = a < b ? b : a;
+  unsigned from = 3;
+  for (int keep = 0; keep < 2; keep++) {
+    int fd = keep ? hi : lo;
+    if (fd < 3)
+      continue;
+    if ((unsigned)fd > from)
+      close_range(from, (unsigned)fd - 1, 0);
+    from = (unsigned)fd + 1;
+  }
+  close_range(from, ~0U, 0);
+}
+
 /* In the detached grandchild: the optimised build, niced, stdio to /dev/null and the log;
- * its failure recorded. Never returns. */
+ * its failure recorded. It starts once the program of the run that started it has ended
+ * (program_fd, a pidfd, readable then), or after WAIT_FOR_PROGRAM_S: until then the program
+ * and its in-run tier-up's compiles have the cores to themselves (on this 2-core machine two
+ * clang -O3 processes, even at nice +10, slowed flite's first run by seconds; README, tiers).
+ * Never returns. */
 static void background_build(const char *in_path, const uint8_t *bytes, size_t len,
                              const struct build_options *opt, const char *opt_path,
-                             const char *log_path, const char *failed_path, int lock_fd) {
-  /* Nothing inherited stays open but the lock: a caller waiting for the end of a pipe it gave
-   * the foreground (a test, a `$(...)`) must not wait for this build too. */
-  if (lock_fd > 3)
-    close_range(3, (unsigned)lock_fd - 1, 0);
-  close_range((unsigned)lock_fd + 1, ~0U, 0);
+                             const char *quick_path, const char *log_path, const char *failed_path,
+                             int lock_fd, int program_fd) {
+  /* Nothing inherited stays open but the lock and the pidfd: a caller waiting for the end of
+   * a pipe it gave the foreground (a test, a `$(...)`) must not wait for this build too. */
+  close_all_but(lock_fd, program_fd);
   errno = 0;
   if (nice(BACKGROUND_NICE) == -1 && errno != 0)
     errno = 0; /* not nicer then, but still detached: build anyway */
@@ -145,6 +193,18 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
     dup2(log_fd >= 0 ? log_fd : null_fd, 2);
   }
   setvbuf(stderr, NULL, _IOLBF, 0);
+  if (program_fd >= 0) {
+    const char *env = getenv("WASMAOT_TIER_UP_WAIT");
+    double wait_s = env && *env ? strtod(env, NULL) : WAIT_FOR_PROGRAM_S;
+    struct pollfd p = {program_fd, POLLIN, 0};
+    double t0 = now_seconds();
+    int ended = poll(&p, 1, wait_s > 0 ? (int)(wait_s * 1000) : 0) > 0;
+    close(program_fd);
+    char when[128];
+    snprintf(when, sizeof when, "background build waited %.1f s for the program: %s",
+             now_seconds() - t0, ended ? "it ended" : "still running, building anyway");
+    log_line(when, opt_path);
+  }
   log_line("background build of the optimized tier started:", opt_path);
   double t0 = now_seconds();
   char err[2048];
@@ -153,6 +213,13 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
     record_failure(failed_path, err);
     log_line("background build failed:", err);
   } else {
+    /* Later runs take the optimised entry: the quick one is dead weight in the cache (a run
+     * still executing it keeps its inode until it ends). */
+    unlink(quick_path);
+    /* and its tier-up store (hot_rewrite.h; a program running on it holds it open) */
+    char store[PATH_MAX + 96];
+    snprintf(store, sizeof store, "%s.hot", quick_path);
+    unlink(store);
     char done[128];
     snprintf(done, sizeof done,
              "background build finished in %.1f s (largest process %ld MiB):", now_seconds() - t0,
@@ -168,7 +235,8 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
  * if the optimised entry turned out to be there after all (a background build just finished),
  * else 0: the quick entry runs. */
 static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
-                   const struct build_options *opt, const char *opt_path, int verbose) {
+                   const struct build_options *opt, const char *opt_path, const char *quick_path,
+                   int verbose) {
   char lock_path[PATH_MAX + 16], log_path[PATH_MAX + 16], failed_path[PATH_MAX + 16];
   char why[2 * PATH_MAX + 1024], err[2048];
   snprintf(lock_path, sizeof lock_path, "%s.lock", opt_path);
@@ -201,6 +269,9 @@ static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
     state = "optimized tier building in the background, started by another run";
   } else {
     fflush(NULL);
+    /* This process execs the program next: its pidfd tells the background build when the
+     * program has ended (close-on-exec: the program never sees it). */
+    int program_fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
     pid_t child = fork();
     if (child == 0) {
       /* A session of its own (no terminal's Ctrl-C or hangup reaches it), and the second
@@ -208,9 +279,12 @@ static int tier_up(const char *in_path, const uint8_t *bytes, size_t len,
       setsid();
       pid_t grandchild = fork();
       if (grandchild == 0)
-        background_build(in_path, bytes, len, opt, opt_path, log_path, failed_path, fd);
+        background_build(in_path, bytes, len, opt, opt_path, quick_path, log_path, failed_path, fd,
+                         program_fd);
       _exit(grandchild < 0);
     }
+    if (program_fd >= 0)
+      close(program_fd);
     int status = 0;
     if (child < 0 || waitpid(child, &status, 0) != child || status != 0) {
       snprintf(why, sizeof why, "no background build: cannot fork: %s",
@@ -305,7 +379,7 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
   }
   if (use_or_build(in_path, bytes, len, &quick, quick_path, verbose, err, errlen) != 0)
     return -1;
-  if (tier_up(in_path, bytes, len, &opt, path, verbose)) {
+  if (tier_up(in_path, bytes, len, &opt, path, quick_path, verbose)) {
     if (verbose)
       fprintf(stderr, "wasmaot: cache hit %s\nwasmaot: tier optimized\n", path);
     return 0;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data_segments.h"
 #include "module_check.h"
 #include "wasm_module.h"
 
@@ -36,5 +37,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   } else if (m.types || m.imports || m.exports) {
     abort(); /* a failed read must leave nothing behind */
   }
+  /* The active-data strip (data_segments.h): whatever it returns points into the input, and
+   * the copy it makes is the input with exactly the active bytes taken out. */
+  struct data_strip ds;
+  if (data_strip_module(data, size, &ds) != 0)
+    abort();
+  if (ds.module) {
+    size_t sum = 0;
+    for (size_t i = 0; i < ds.nactive; i++) {
+      if (ds.active[i].len &&
+          (ds.active[i].bytes < data || ds.active[i].bytes + ds.active[i].len > data + size))
+        abort();
+      sum += ds.active[i].len;
+    }
+    if (sum != ds.bytes || sum == 0 || ds.module_len > size || memcmp(ds.module, data, 8) != 0)
+      abort();
+  }
+  data_strip_free(&ds);
   return 0;
 }
