@@ -30,6 +30,10 @@ void wasm_rt_set_unwind_target(wasm_rt_jmp_buf *target);
 
 extern char **environ;
 
+/* In-run tier-up (tierup.c): linked in only when the guest C was instrumented for it (the
+ * guest then refers to tierup.c; a weak reference alone does not pull it from the archive). */
+void wasmaot_tierup_start(void) __attribute__((weak));
+
 enum { MAX_OPTS = 4096 };
 
 static const char *option_value(int argc, char **argv, int *i, const char *name) {
@@ -53,6 +57,9 @@ int main(int argc, char **argv) {
   int ndirs = 0, nlistens = 0, nenv = 0;
   bool inherit_env = false;
   const char *argv0 = argv[0];
+  /* First: it takes its variables out of the environment that --inherit-env passes on. */
+  if (wasmaot_tierup_start)
+    wasmaot_tierup_start();
   int i = 1;
   for (; i < argc; i++) {
     const char *v;

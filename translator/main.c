@@ -34,6 +34,7 @@
 #include "import_glue.h"
 #include "pipeline.h"
 #include "spawn.h"
+#include "hot_compile.h"
 #include "tiers.h"
 
 #ifndef WASMAOT_VERSION
@@ -705,6 +706,8 @@ int main(int argc, char **argv) {
     return cmd_info(argc - 2, argv + 2);
   if (strcmp(cmd, "cflags") == 0)
     return cmd_cflags(argc - 2, argv + 2);
+  if (strcmp(cmd, "__hot-compile") == 0)
+    return hot_compile_main(argc - 2, argv + 2);
   if (strcmp(cmd, "compile-guest") == 0)
     return cmd_compile_guest(argc - 2, argv + 2);
   return die("unknown command %s (expected build or run; see wasmaot help)", cmd, "");

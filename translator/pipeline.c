@@ -17,6 +17,7 @@
 
 #include "c_rewrite.h"
 #include "data_segments.h"
+#include "hot_rewrite.h"
 #include "import_glue.h"
 #include "module_check.h"
 #include "spawn.h"
@@ -111,6 +112,7 @@ void build_options_default(struct build_options *o) {
   o->host_main = NULL;
   o->tier = TIER_UNSET;
   o->tcc = 0;
+  o->hot = 0;
 }
 
 static enum bounds_mode effective_bounds(const struct build_options *o) {
@@ -166,11 +168,11 @@ int pipeline_split_count(uint32_t code_size, int jobs) {
 
 void build_options_describe(const struct build_options *o, char *buf, size_t len) {
   static const char *const unknown[] = {"", ";unknown-imports=trap", ";unknown-imports=default"};
-  snprintf(buf, len, "cc=%s;O%d;bounds=%s%s%s%s%s%s%s", o->cc, o->opt_level,
+  snprintf(buf, len, "cc=%s;O%d;bounds=%s%s%s%s%s%s%s%s", o->cc, o->opt_level,
            o->bounds == BOUNDS_GUARD ? "guard" : "check", o->tcc ? ";quick-cc=tcc" : "",
            o->sanitize ? ";sanitize" : "", unknown[o->unknown_imports],
            o->serve ? ";host=serve" : "", o->host_main ? ";host-main=" : "",
-           o->host_main ? o->host_main : "");
+           o->host_main ? o->host_main : "", o->hot ? ";hot" : "");
 }
 
 const char *pipeline_wasm2c_path(void) {
@@ -213,13 +215,23 @@ const char *pipeline_share_dir(void) {
 
 /* The build's scratch directory. Everything in it is ours and goes at the end, or when we are
  * interrupted mid-build: nothing partial may stay behind. */
-static char g_tmp_dir[PATH_MAX], g_tmp_out[2 * PATH_MAX];
+static char g_tmp_dir[PATH_MAX], g_tmp_out[2 * PATH_MAX], g_tmp_hot[2 * PATH_MAX + 32];
+/* A file of the caller's that goes with the build's end, however it ends (run's KEY.lock). */
+static char g_remove_at_end[PATH_MAX + 32];
+
+void pipeline_remove_at_end(const char *path) {
+  snprintf(g_remove_at_end, sizeof g_remove_at_end, "%s", path ? path : "");
+}
 
 /* Empties and removes the scratch directory, and removes the partial output. Called from
  * the signal handler too, so async-signal-safe: getdents64 and unlinkat, no opendir. */
 static void remove_temporaries(void) {
   if (g_tmp_out[0])
     unlink(g_tmp_out);
+  if (g_remove_at_end[0])
+    unlink(g_remove_at_end);
+  if (g_tmp_hot[0])
+    unlink(g_tmp_hot);
   if (!g_tmp_dir[0])
     return;
   int dfd = open(g_tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -289,7 +301,7 @@ static int begin_scratch(char *err, size_t errlen) {
 
 static void end_scratch(void) {
   remove_temporaries();
-  g_tmp_dir[0] = g_tmp_out[0] = 0;
+  g_tmp_dir[0] = g_tmp_out[0] = g_tmp_hot[0] = g_remove_at_end[0] = 0;
   set_stop_handlers(NULL);
 }
 
@@ -573,6 +585,8 @@ void pipeline_link_argv(const struct build_options *o, const char *const *guest_
    * objects have the note: c_rewrite writes it.) */
   if (o->tcc)
     cmd_add(c, "-Wl,-z,noexecstack");
+  if (o->hot) /* the hot code's shared objects call the runtime and the imports in it */
+    cmd_add(c, "-rdynamic");
   for (int i = 0; i < nguest; i++)
     cmd_add(c, guest_objs[i]);
   cmd_add(c, host_o);
@@ -739,6 +753,55 @@ static int keep_generated_c(const char *dir, const char *stem, int nparts, char 
   return 0;
 }
 
+/* In-run tier-up (hot_rewrite.h): instruments the translated parts in the scratch directory
+ * and writes the store there as hot.store. A module whose C is not as expected is built
+ * without tier-up (*made = 0), not refused. */
+static int hot_instrument(const struct build_options *o, int nparts, int tcc_compiles, int *made,
+                          char *err, size_t errlen) {
+  *made = 0;
+  struct hot_rewrite *h = hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK);
+  if (!h)
+    return set_error(err, errlen, "out of memory");
+  for (int i = 0; i < nparts; i++) {
+    char part[NAME_MAX + 1], name[NAME_MAX + 8];
+    part_name(part, sizeof part, "guest", nparts, i);
+    snprintf(name, sizeof name, "%s.c", part);
+    hot_rewrite_part(h, i, name);
+  }
+  int rc = 0;
+  const char *why = NULL;
+  if (!hot_rewrite_supported(h, &why) && getenv("WASMAOT_HOT_DEBUG"))
+    fprintf(stderr, "wasmaot: no in-run tier-up for this module: %s\n", why ? why : "no functions");
+  /* tcc returns a struct mixing integers and floats otherwise than gcc/clang (c_rewrite.h):
+   * hot code calling tcc's for multi-value results would read them wrong. */
+  int abi_clash = tcc_compiles && hot_rewrite_struct_abi(h);
+  if (abi_clash && getenv("WASMAOT_HOT_DEBUG"))
+    fprintf(stderr,
+            "wasmaot: no in-run tier-up for this module: multi-value functions under tcc\n");
+  if (hot_rewrite_supported(h, NULL) && !abi_clash) {
+    const char *headers[] = {"guest.h", "guest-impl.h"};
+    char store[2 * PATH_MAX];
+    snprintf(store, sizeof store, "%s/hot.store", g_tmp_dir);
+    rc = hot_rewrite_finish(h, headers, nparts > 1 ? 2 : 1, store, err, errlen);
+    *made = rc == 0;
+  }
+  hot_rewrite_free(h);
+  return rc;
+}
+
+/* The store beside the executable, OUT.hot, whole or not at all (renamed into place before
+ * the executable, so a run that finds the executable finds its store). */
+static int hot_keep_store(const char *out_path, char *err, size_t errlen) {
+  char store[2 * PATH_MAX], final[2 * PATH_MAX];
+  snprintf(store, sizeof store, "%s/hot.store", g_tmp_dir);
+  snprintf(final, sizeof final, "%s.hot", out_path);
+  snprintf(g_tmp_hot, sizeof g_tmp_hot, "%s.hot.wasmaot-tmp-%ld", out_path, (long)getpid());
+  if (copy_file(store, g_tmp_hot) != 0 || rename(g_tmp_hot, final) != 0)
+    return set_error(err, errlen, "cannot write %s", final);
+  g_tmp_hot[0] = 0;
+  return 0;
+}
+
 int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const char *out_path,
                    const struct build_options *o, char *err, size_t errlen) {
   char why[1536];
@@ -786,6 +849,9 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   }
   if (import_glue_write(guest_h, &m, o->unknown_imports, glue_h, err, errlen) != 0)
     goto out;
+  int hot_made = 0;
+  if (o->hot && hot_instrument(o, nparts, o->tcc && !needs, &hot_made, err, errlen) != 0)
+    goto out;
   struct build_options g = guest_options(o, needs);
   int njobs = 0, nobjs = 0;
   for (int i = 0; i < nparts; i++) {
@@ -810,6 +876,8 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   if (run_tool(link.argv, "linker", err, errlen) != 0)
     goto out;
   if (o->keep_c && keep_generated_c(o->keep_c, "guest", nparts, err, errlen) != 0)
+    goto out;
+  if (hot_made && hot_keep_store(out_path, err, errlen) != 0)
     goto out;
   if (rename(g_tmp_out, out_path) != 0) {
     set_error(err, errlen, "cannot write %s: %s", out_path, strerror(errno));

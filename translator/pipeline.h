@@ -28,6 +28,7 @@ struct build_options {
   int tier;              /* enum build_tier: what --tier said, TIER_UNSET if nothing */
   int tcc; /* the quick tier with tcc installed: guest C by tcc unless the module needs what
             * tcc lacks (SIMD, atomics), then by cc at opt_level; cc links either way */
+  int hot; /* in-run tier-up (hot_rewrite.h): instrument the C, keep OUT.hot, link -rdynamic */
 };
 
 /* Options before the command line: bounds=guard, compiler and level left open. */
@@ -115,6 +116,10 @@ void pipeline_link_argv(const struct build_options *o, const char *const *guest_
 int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len,
                            const char *module_name, const char *out_obj,
                            const struct build_options *o, char *err, size_t errlen);
+
+/* A file the next pipeline_build removes when it ends, whether it succeeds, fails or is
+ * interrupted (SIGINT/SIGTERM/SIGHUP): `run`'s KEY.lock (tiers.c). NULL: none. */
+void pipeline_remove_at_end(const char *path);
 
 /* Builds `in_path` (whose bytes are `bytes`) into the executable `out_path`. On failure,
  * returns -1 with a one-line reason in err, and leaves nothing at out_path. */

@@ -104,13 +104,17 @@ static int use_or_build(const char *in_path, const uint8_t *bytes, size_t len,
   if (verbose)
     fprintf(stderr, "wasmaot: cache miss, translating into %s\n", path);
   double t0 = now_seconds();
-  int rc = pipeline_build(in_path, bytes, len, path, o, err, errlen);
-  /* Built: the lock file goes (runs waiting on it find the entry; later ones look at the entry
-   * first and never take it). After a failure it stays for the next try. */
-  if (lock >= 0 && rc == 0)
-    unlink(lock_path);
+  /* The lock file goes with the build, however it ends (an interrupted or failed build leaves
+   * nothing in the cache): runs waiting on it then find the entry, or build it themselves;
+   * later ones look at the entry first. */
   if (lock >= 0)
+    pipeline_remove_at_end(lock_path);
+  int rc = pipeline_build(in_path, bytes, len, path, o, err, errlen);
+  if (lock >= 0) { /* (a build that failed before its scratch directory removed nothing) */
+    pipeline_remove_at_end(NULL);
+    unlink(lock_path);
     close(lock);
+  }
   if (rc != 0)
     return -1;
   if (verbose)
@@ -217,6 +221,10 @@ static void background_build(const char *in_path, const uint8_t *bytes, size_t l
     /* Later runs take the optimised entry: the quick one is dead weight in the cache (a run
      * still executing it keeps its inode until it ends). */
     unlink(quick_path);
+    /* and its tier-up store (hot_rewrite.h; a program running on it holds it open) */
+    char store[PATH_MAX + 96];
+    snprintf(store, sizeof store, "%s.hot", quick_path);
+    unlink(store);
     char done[128];
     snprintf(done, sizeof done,
              "background build finished in %.1f s (largest process %ld MiB):", now_seconds() - t0,
@@ -310,13 +318,41 @@ static int worth_tiers(const uint8_t *bytes, size_t len) {
   return code >= min;
 }
 
+/* Whether a quick-tier build made by `run` gets in-run tier-up (hot_rewrite.h): unless
+ * $WASMAOT_HOT=0 (for measuring; a distinct cache entry), and never under --sanitize (ASan
+ * and the shared objects' code) or for the serve host (it has no tier-up thread). */
+static int hot_wanted(const struct build_options *o) {
+  const char *hot = getenv("WASMAOT_HOT");
+  return !(hot && strcmp(hot, "0") == 0) && !o->sanitize && !o->serve;
+}
+
+/* Tells the quick executable about to run where its tier-up store is and which wasmaot
+ * compiles its hot functions (runtime-support/tierup.c reads and removes these variables
+ * before the guest's environment is built). Nothing when the entry has no store. */
+static void hot_environment(const char *quick_path, int verbose) {
+  char store[PATH_MAX + 96], self[PATH_MAX];
+  snprintf(store, sizeof store, "%s.hot", quick_path);
+  ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0 || access(store, R_OK) != 0)
+    return;
+  self[n] = 0;
+  setenv("WASMAOT_HOT_ENTRY", store, 1);
+  setenv("WASMAOT_HOT_COMPILER", self, 1);
+  if (verbose)
+    setenv("WASMAOT_HOT_VERBOSE", "1", 1);
+}
+
 int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
                   const struct build_options *o, const char *dir, int verbose, char *path,
                   size_t pathlen, char *err, size_t errlen) {
   if (o->tier != TIER_AUTO) {
-    if (entry_path(o, bytes, len, dir, path, pathlen, err, errlen) != 0 ||
-        use_or_build(in_path, bytes, len, o, path, verbose, err, errlen) != 0)
+    struct build_options one = *o;
+    one.hot = o->tier == TIER_QUICK && hot_wanted(o);
+    if (entry_path(&one, bytes, len, dir, path, pathlen, err, errlen) != 0 ||
+        use_or_build(in_path, bytes, len, &one, path, verbose, err, errlen) != 0)
       return -1;
+    if (one.hot)
+      hot_environment(path, verbose);
     if (verbose)
       fprintf(stderr, "wasmaot: %s\n",
               o->tier == TIER_QUICK      ? "tier quick"
@@ -329,6 +365,7 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
   quick.tier = TIER_QUICK;
   quick.cc = NULL, quick.opt_level = -1;
   build_options_resolve(&quick);
+  quick.hot = hot_wanted(&quick);
   char quick_path[PATH_MAX + 80];
   if (entry_path(&opt, bytes, len, dir, path, pathlen, err, errlen) != 0)
     return -1;
@@ -352,6 +389,9 @@ int tiers_prepare(const char *in_path, const uint8_t *bytes, size_t len,
       fprintf(stderr, "wasmaot: cache hit %s\nwasmaot: tier optimized\n", path);
     return 0;
   }
+  /* (only for the quick executable: nothing else takes the variables out of what
+   * --inherit-env passes on) */
+  hot_environment(quick_path, verbose);
   snprintf(path, pathlen, "%s", quick_path);
   return 0;
 }

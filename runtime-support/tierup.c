@@ -1,0 +1,396 @@
+/* In-run tier-up, the runtime's half (translator/hot_rewrite.h is the translator's).
+ *
+ * A quick-tier executable built by `wasmaot run` counts calls and loop iterations per wasm
+ * function; when a count reaches wasmaot_hot_threshold it calls wasmaot_hot_trigger(i). A
+ * background thread (all signals blocked: the guest's signals stay the main thread's) waits
+ * a few ms for more functions to get hot, then runs `wasmaot __hot-compile` on them (the
+ * optimised tier's compiler, into a shared object in a private mkdtemp directory), dlopen()s
+ * it, passes it the quick functions' table, and publishes the new code in wasmaot_hot_slot,
+ * which the quick functions check on entry. Several rounds as more functions get hot. No OSR:
+ * a function already running keeps its quick code until it returns.
+ *
+ * Enabled only when `wasmaot run` started us: it sets $WASMAOT_HOT_ENTRY (the store beside
+ * the cache entry) and $WASMAOT_HOT_COMPILER (itself). These, and the knobs below, are read and
+ * removed before main() builds the guest's environment (--inherit-env must not show them):
+ *   WASMAOT_HOT_THRESHOLD=N  count that makes a function hot (default HOT_THRESHOLD_DEFAULT)
+ *   WASMAOT_HOT_SYNC=1       compile in the guest's thread at the trigger, before going on
+ *                            (deterministic: tests)
+ *   WASMAOT_HOT_VERBOSE=1    one line per round on stderr (`wasmaot run -v` sets it)
+ * A failed compile leaves its functions on the quick tier (never retried). The compile child
+ * gets SIGTERM when the thread that started it ends (PR_SET_PDEATHSIG: at our exit, whatever
+ * the way: proc_exit, a trap's _exit, a signal), and stops its compiler then. */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Defined by the instrumented guest C (hot_rewrite.c). */
+extern void *wasmaot_hot_slot[];
+extern unsigned wasmaot_hot_count[];
+extern void *wasmaot_hot_osr[];
+extern const unsigned wasmaot_hot_nfuncs;
+void wasmaot_hot_quick_table(void **table);
+
+/* 0 until tier-up is on: the guest's counters then never match (but at 2^32 wraps). */
+unsigned wasmaot_hot_threshold;
+
+/* Calls plus loop iterations that make a function hot. At the quick tier one tick is tens of
+ * ns of code, so this is a function that took some ms: worth a compile of ~0.5 s on the
+ * otherwise idle second core. (README, The CLI: tiers, for what was measured.) */
+enum { HOT_THRESHOLD_DEFAULT = 10000 };
+/* How long the thread waits after the first trigger of a round for others to join it. */
+enum { HOT_BATCH_MS = 20 };
+/* The most functions one round compiles (hottest first); $WASMAOT_HOT_ROUND_MAX. */
+enum { HOT_ROUND_MAX_DEFAULT = 8 };
+/* ... and bytes of C: flite's two biggest hot functions (95 and 145 KB of C) made a round of
+ * 2.4 s that every function hot meanwhile waited for. A bigger function goes in a round alone. */
+enum { HOT_ROUND_MAX_BYTES = 64 * 1024 };
+
+/* A function's way: cold, hot (pending), in a round (taken; a failed compile stays so), its
+ * hot code in (swapped: its count starts again, and if calls under way in the quick code
+ * make it hot again, its OSR variant is asked for: OSR pending, OSR taken). */
+enum { FUNC_COLD, FUNC_PENDING, FUNC_TAKEN, FUNC_SWAPPED, FUNC_OSR_PENDING, FUNC_OSR_TAKEN };
+static unsigned char *g_state;  /* per function: enum above, written with atomics */
+static void **g_quick;          /* the quick tier's address of every function */
+static unsigned *g_before_swap; /* per function: what its count was when its hot code came */
+static char *g_store, *g_compiler;
+/* The store, open: the compile reads it as its fd 3 (/dev/fd/3), so a cache entry removed
+ * while we run (the optimised tier landed) does not take it away. */
+static int g_store_fd = -1;
+static int g_sync, g_verbose, g_rounds;
+static unsigned g_round_max = HOT_ROUND_MAX_DEFAULT; /* functions per round at most */
+static unsigned *g_size; /* per function: bytes of C (the store's index), 0 if unknown */
+static unsigned long g_round_max_bytes = HOT_ROUND_MAX_BYTES; /* $WASMAOT_HOT_ROUND_BYTES */
+static double g_start;                                        /* when tier-up started, for -v */
+static sem_t g_wake;
+static pthread_mutex_t g_round_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static double now_seconds(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Runs the hot compile of list into so_path; 0 if it succeeded. */
+static int run_compile(const char *list, const char *so_path) {
+  char *argv[] = {g_compiler,  "__hot-compile", "--entry",
+                  "/dev/fd/3", "--funcs",       (char *)list,
+                  "-o",        (char *)so_path, g_verbose ? "-v" : NULL,
+                  NULL};
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0)
+    return -1;
+  if (pid == 0) {
+    /* Only async-signal-safe calls from here to exec (the guest's thread may hold locks). */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+      _exit(126);
+    int null_fd = open("/dev/null", O_RDWR);
+    if (null_fd >= 0) {
+      dup2(null_fd, 0);
+      dup2(null_fd, 1);
+      if (!g_verbose)
+        dup2(null_fd, 2);
+    }
+    /* None of the guest's descriptors (preopens, sockets) reach the compiler: only the store,
+     * as fd 3. */
+    if (g_store_fd == 3 ? fcntl(3, F_SETFD, 0) != 0 /* dup2 onto itself keeps CLOEXEC */
+                        : dup2(g_store_fd, 3) != 3)
+      _exit(126);
+    close_range(4, ~0U, 0);
+    signal(SIGPIPE, SIG_DFL); /* the host ignores it; exec would keep that */
+    /* SIGTERM stays blocked through exec, until the compile has its handler (which removes
+     * its files and this directory): a program that exits right now must not leave them. */
+    sigset_t term;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    sigprocmask(SIG_SETMASK, &term, NULL);
+    execv(g_compiler, argv);
+    _exit(127);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return -1;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Loads so_path and publishes its functions; the number published, -1 if it cannot. */
+static int load_and_publish(const char *so_path, unsigned want) {
+  void *lib = dlopen(so_path, RTLD_NOW | RTLD_LOCAL);
+  if (!lib)
+    return -1;
+  unsigned (*init)(void **, unsigned *, void **, void **) =
+      (unsigned (*)(void **, unsigned *, void **, void **))dlsym(lib, "wasmaot_hot_init");
+  unsigned *index = calloc(want, sizeof *index);
+  void **code = calloc(want, sizeof *code), **osr = calloc(want, sizeof *osr);
+  int published = -1;
+  if (init && index && code && osr) {
+    unsigned n = init(g_quick, index, code, osr);
+    published = 0;
+    for (unsigned k = 0; k < n && k < want; k++)
+      if (index[k] < wasmaot_hot_nfuncs && (code[k] || osr[k])) {
+        /* Release: the code is loaded before its pointer is seen (the quick code reads it
+         * plainly; on x86-64 stores are not reordered with earlier stores). */
+        if (code[k]) {
+          __atomic_store_n(&wasmaot_hot_slot[index[k]], code[k], __ATOMIC_RELEASE);
+          /* New calls go to the hot code now: what the quick code still counts from here is
+           * calls under way, which ask for the OSR variant when they reach the threshold. */
+          g_before_swap[index[k]] =
+              __atomic_exchange_n(&wasmaot_hot_count[index[k]], 0, __ATOMIC_RELAXED);
+          __atomic_store_n(&g_state[index[k]], FUNC_SWAPPED, __ATOMIC_RELEASE);
+        }
+        /* the variant a running call moves to at its next loop header (hot_osr.h) */
+        if (osr[k])
+          __atomic_store_n(&wasmaot_hot_osr[index[k]], osr[k], __ATOMIC_RELEASE);
+        published++;
+      }
+  }
+  free(index), free(code), free(osr);
+  if (published < 0)
+    dlclose(lib);
+  /* On success the library stays loaded for the life of the program. */
+  return published;
+}
+
+/* Takes the hottest pending functions (most ticks), at most g_round_max, for one round;
+ * writes their list ("3,17,...") and returns how many. A round of many functions takes
+ * seconds, and a function that gets hot meanwhile waits for it: short rounds, hottest first,
+ * bound that wait. */
+static unsigned take_hottest(char *list) {
+  unsigned n = 0, nfuncs = wasmaot_hot_nfuncs;
+  size_t used = 0;
+  list[0] = 0;
+  unsigned long bytes = 0;
+  while (n < g_round_max && bytes < g_round_max_bytes) {
+    /* OSR requests first: each is a call running on the quick code right now. */
+    unsigned best = 0, found = 0, osr = 0;
+    for (unsigned i = 0; i < nfuncs; i++) {
+      unsigned char st = __atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE);
+      int is_osr = st == FUNC_OSR_PENDING;
+      if ((st == FUNC_PENDING || is_osr) &&
+          (!found || is_osr > (int)osr ||
+           (is_osr == (int)osr && wasmaot_hot_count[i] > wasmaot_hot_count[best])))
+        best = i, found = 1, osr = (unsigned)is_osr;
+    }
+    if (!found || (n > 0 && bytes + g_size[best] > g_round_max_bytes))
+      break;
+    bytes += g_size[best];
+    __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
+    used += (size_t)sprintf(list + used, "%s%s%u", n ? "," : "", osr ? "o" : "", best);
+    n++;
+  }
+  return n;
+}
+
+/* One round: the hottest pending functions compiled together. Returns how many it took. */
+static unsigned compile_round(void) {
+  pthread_mutex_lock(&g_round_lock);
+  char *list = malloc((size_t)g_round_max * 12 + 1);
+  unsigned n = list ? take_hottest(list) : 0;
+  if (n == 0) {
+    free(list);
+    pthread_mutex_unlock(&g_round_lock);
+    return 0;
+  }
+  int round = ++g_rounds;
+  double t0 = now_seconds();
+  const char *tmp = getenv("TMPDIR");
+  char dir[PATH_MAX], so_path[PATH_MAX + 16];
+  snprintf(dir, sizeof dir, "%s/wasmaot-hot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  int published = -1;
+  const char *why = "cannot create a temporary directory";
+  if (mkdtemp(dir)) { /* 0700 */
+    snprintf(so_path, sizeof so_path, "%s/hot.so", dir);
+    why = "the compile failed";
+    if (run_compile(list, so_path) == 0) {
+      published = load_and_publish(so_path, n);
+      why = dlerror();
+    }
+    unlink(so_path);
+    rmdir(dir);
+  }
+  if (g_verbose) {
+    if (published >= 0)
+      fprintf(stderr,
+              "wasmaot: tier-up round %d at %.2f s: %d of %u functions optimized in %.2f s "
+              "(functions %.200s)\n",
+              round, t0 - g_start, published, n, now_seconds() - t0, list);
+    else
+      fprintf(stderr,
+              "wasmaot: tier-up round %d failed (%s): %u functions stay on the quick "
+              "tier\n",
+              round, why ? why : "no reason", n);
+  }
+  free(list);
+  pthread_mutex_unlock(&g_round_lock);
+  return n;
+}
+
+/* With -v, at a normal exit (_start returned; proc_exit and traps _exit without it): how much
+ * the quick tier still counted. Once a function's hot code is in, its quick code runs only
+ * the calls already under way, so this stays far below the guest's calls and iterations (the
+ * tests check that the swap happened by it). */
+static void report_at_exit(void) {
+  unsigned long long ticks = 0;
+  unsigned swapped = 0;
+  for (unsigned i = 0; i < wasmaot_hot_nfuncs; i++) {
+    ticks += (unsigned long long)wasmaot_hot_count[i] + g_before_swap[i];
+    swapped += __atomic_load_n(&wasmaot_hot_slot[i], __ATOMIC_ACQUIRE) != NULL;
+  }
+  fprintf(stderr,
+          "wasmaot: tier-up: %d rounds, %u functions optimized, %llu ticks counted on the "
+          "quick tier\n",
+          g_rounds, swapped, ticks);
+  /* Where the quick tier's time went: the functions with the most ticks (a long loop in a
+   * function that never returns; a function the hot compile cannot take). */
+  unsigned shown[5];
+  int nshown = 0;
+  for (; nshown < 5; nshown++) {
+    unsigned best = 0, found = 0;
+    unsigned long long best_ticks = 0;
+    for (unsigned i = 0; i < wasmaot_hot_nfuncs; i++) {
+      int seen = 0;
+      for (int k = 0; k < nshown; k++)
+        seen |= shown[k] == i;
+      unsigned long long t = (unsigned long long)wasmaot_hot_count[i] + g_before_swap[i];
+      if (!seen && (!found || t > best_ticks))
+        best = i, found = 1, best_ticks = t;
+    }
+    if (!found || best_ticks == 0)
+      break;
+    shown[nshown] = best;
+    unsigned char st = g_state[best];
+    char after[64] = "";
+    if (wasmaot_hot_slot[best])
+      snprintf(after, sizeof after, " (%u after its swap)", wasmaot_hot_count[best]);
+    fprintf(stderr, "wasmaot: tier-up:   function %u: %llu ticks on the quick tier%s, %s%s\n", best,
+            best_ticks, after,
+            wasmaot_hot_slot[best] ? "optimized"
+            : st == FUNC_TAKEN     ? "its compile failed"
+            : st == FUNC_PENDING   ? "waiting for a round"
+                                   : "below the threshold",
+            wasmaot_hot_osr[best] ? ", its running call moved there by OSR" : "");
+  }
+}
+
+void wasmaot_hot_trigger(unsigned i) {
+  if (!g_state || i >= wasmaot_hot_nfuncs)
+    return;
+  unsigned char cold = FUNC_COLD, swapped = FUNC_SWAPPED;
+  if (!__atomic_compare_exchange_n(&g_state[i], &cold, FUNC_PENDING, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE) &&
+      !__atomic_compare_exchange_n(&g_state[i], &swapped, FUNC_OSR_PENDING, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE))
+    return;
+  if (g_sync)
+    compile_round();
+  else
+    sem_post(&g_wake);
+}
+
+static void *tierup_thread(void *arg) {
+  (void)arg;
+  for (;;) {
+    while (sem_wait(&g_wake) != 0)
+      ;
+    struct timespec batch = {0, HOT_BATCH_MS * 1000000L};
+    nanosleep(&batch, NULL);
+    while (sem_trywait(&g_wake) == 0)
+      ;
+    /* until nothing is pending; after each round a short wait, so that a running call that
+     * the round's swap left on the quick code asks for its OSR variant before the next */
+    while (compile_round() > 0)
+      nanosleep(&batch, NULL);
+  }
+  return NULL;
+}
+
+/* The functions' sizes, from the store's index ("f I E OFF LEN OOFF OLEN NAME CAST" lines
+ * before "data"): a missing or odd store leaves them 0 (rounds then go by count alone). */
+static void read_sizes(void) {
+  FILE *f = g_store_fd >= 0 ? fdopen(dup(g_store_fd), "r") : NULL;
+  char *line = NULL;
+  size_t cap = 0;
+  while (f && getline(&line, &cap, f) > 0 && strcmp(line, "data\n") != 0) {
+    unsigned long i;
+    unsigned e;
+    long off, len;
+    if (sscanf(line, "f %lu %u %ld %ld", &i, &e, &off, &len) == 4 && i < wasmaot_hot_nfuncs &&
+        len > 0 && len < (1L << 30))
+      g_size[i] = (unsigned)len;
+  }
+  if (f)
+    fclose(f);
+  free(line);
+}
+
+/* Takes the variable out of the environment, returning a copy of its value (or NULL). */
+static char *take_env(const char *name) {
+  const char *v = getenv(name);
+  char *copy = v ? strdup(v) : NULL;
+  unsetenv(name);
+  return copy;
+}
+
+void wasmaot_tierup_start(void) {
+  g_store = take_env("WASMAOT_HOT_ENTRY");
+  g_compiler = take_env("WASMAOT_HOT_COMPILER");
+  char *threshold = take_env("WASMAOT_HOT_THRESHOLD"), *sync = take_env("WASMAOT_HOT_SYNC");
+  char *verbose = take_env("WASMAOT_HOT_VERBOSE"), *round_max = take_env("WASMAOT_HOT_ROUND_MAX");
+  if (round_max && strtoul(round_max, NULL, 10) >= 1 && strtoul(round_max, NULL, 10) <= 100000)
+    g_round_max = (unsigned)strtoul(round_max, NULL, 10);
+  free(round_max);
+  char *round_bytes = take_env("WASMAOT_HOT_ROUND_BYTES");
+  if (round_bytes && strtoul(round_bytes, NULL, 10) >= 1)
+    g_round_max_bytes = strtoul(round_bytes, NULL, 10);
+  free(round_bytes);
+  g_sync = sync && strcmp(sync, "1") == 0;
+  g_verbose = verbose && strcmp(verbose, "1") == 0;
+  unsigned long t = threshold && *threshold ? strtoul(threshold, NULL, 10) : 0;
+  free(threshold), free(sync), free(verbose);
+  if (!g_store || !g_compiler || wasmaot_hot_nfuncs == 0)
+    return;
+  g_store_fd = open(g_store, O_RDONLY | O_CLOEXEC);
+  if (g_store_fd < 0)
+    return;
+  g_start = now_seconds();
+  g_state = calloc(wasmaot_hot_nfuncs, 1);
+  g_quick = calloc(wasmaot_hot_nfuncs, sizeof *g_quick);
+  g_before_swap = calloc(wasmaot_hot_nfuncs, sizeof *g_before_swap);
+  g_size = calloc(wasmaot_hot_nfuncs, sizeof *g_size);
+  if (!g_state || !g_quick || !g_before_swap || !g_size)
+    return;
+  wasmaot_hot_quick_table(g_quick);
+  read_sizes();
+  if (g_verbose)
+    atexit(report_at_exit);
+  if (!g_sync) {
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (sem_init(&g_wake, 0, 0) != 0 || pthread_attr_init(&attr) != 0)
+      return;
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_sigmask(SIG_SETMASK, &all, &saved);
+    int rc = pthread_create(&thread, &attr, tierup_thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc != 0)
+      return; /* no thread: the quick tier alone, as without tier-up */
+  }
+  wasmaot_hot_threshold = t >= 1 && t <= 0xffffffffUL ? (unsigned)t : HOT_THRESHOLD_DEFAULT;
+}

@@ -1,0 +1,52 @@
+;; In-run tier-up (tests/pipeline/test_hot.c): $work holds a loop and is called 1,000 times
+;; from _start; _start prints the sum of its results as 8 hex digits. The number of arguments
+;; after the program's name picks what $work does at call 500: none, nothing; 1, an integer
+;; divide by zero; 2, an out-of-bounds load; 3, proc_exit(7).
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $args_sizes_get (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (global $mode (mut i32) (i32.const 0))
+  (func $work (param $n i32) (param $k i32) (result i32)
+    (local $i i32) (local $acc i32)
+    (if (i32.eq (local.get $k) (i32.const 500))
+      (then
+        (if (i32.eq (global.get $mode) (i32.const 1))
+          (then (drop (i32.div_s (i32.const 1) (i32.sub (local.get $k) (i32.const 500))))))
+        (if (i32.eq (global.get $mode) (i32.const 2))
+          (then (drop (i32.load (i32.const 0x20000)))))
+        (if (i32.eq (global.get $mode) (i32.const 3))
+          (then (call $proc_exit (i32.const 7))))))
+    (loop $l
+      (local.set $acc (i32.add (i32.mul (local.get $acc) (i32.const 31))
+                               (i32.xor (local.get $i) (local.get $k))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+  (func $hex (param $v i32)
+    (local $j i32) (local $d i32)
+    (loop $l
+      (local.set $d (i32.and (i32.shr_u (local.get $v)
+                                        (i32.sub (i32.const 28) (i32.mul (local.get $j) (i32.const 4))))
+                             (i32.const 15)))
+      (i32.store8 (i32.add (i32.const 16) (local.get $j))
+                  (i32.add (local.get $d)
+                           (select (i32.const 48) (i32.const 87) (i32.lt_u (local.get $d) (i32.const 10)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $j) (i32.const 8))))
+    (i32.store8 (i32.const 24) (i32.const 10))
+    (i32.store (i32.const 0) (i32.const 16))
+    (i32.store (i32.const 4) (i32.const 9))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start")
+    (local $k i32) (local $acc i32)
+    (drop (call $args_sizes_get (i32.const 32) (i32.const 36)))
+    (global.set $mode (i32.sub (i32.load (i32.const 32)) (i32.const 1)))
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc)
+                               (call $work (i32.add (i32.const 100) (i32.rem_u (local.get $k) (i32.const 7)))
+                                           (local.get $k))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $k) (i32.const 1000))))
+    (call $hex (local.get $acc))))

@@ -1,0 +1,149 @@
+/* In-run tier-up (README, The CLI: tiers; translator/hot_rewrite.h, runtime-support/tierup.c):
+ * with tier-up forced early and synchronous (WASMAOT_HOT_THRESHOLD=1 WASMAOT_HOT_SYNC=1, so
+ * each function is compiled at its first call, before it goes on), `wasmaot run` of a guest
+ * whose hot loop is in a function called 1,000 times
+ *  - prints what the same run without tier-up (WASMAOT_HOT=0) prints, and -v says functions
+ *    were swapped and that the quick tier counted far fewer ticks than the guest's calls and
+ *    iterations (so the calls did go to the hot code, and _start's running loop moved there
+ *    at a loop header);
+ *  - traps (divide by zero, out-of-bounds load through the guard pages) and proc_exit inside
+ *    the hot code end as they do on the quick tier: same status, same stderr line;
+ *  - with a hot compiler that cannot run, prints the same, exit 0, -v says the round failed;
+ * and nothing is left in $TMPDIR. The guest: hot/hot_loop.wat. */
+#define _GNU_SOURCE
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli_util.h"
+#include "proc.h"
+
+TestSuite(hot, .init = make_scratch, .fini = remove_scratch, .timeout = 240);
+
+static char tmp_dir[600];
+static int case_no;
+
+static const char *guest(void) {
+  static char in[700];
+  snprintf(in, sizeof in, "%s/hot_loop.wasm", HOT_DIR);
+  return in;
+}
+
+/* Waits for every background build in cache (their KEY.lock is flock()ed while they run). */
+static void wait_for_background(const char *cache) {
+  DIR *d = opendir(cache);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    size_t n = strlen(e->d_name);
+    if (n < 5 || strcmp(e->d_name + n - 5, ".lock") != 0)
+      continue;
+    char path[1400];
+    snprintf(path, sizeof path, "%s/%s", cache, e->d_name);
+    int fd = open(path, O_RDONLY);
+    if (fd >= 0) {
+      flock(fd, LOCK_EX);
+      close(fd);
+    }
+  }
+  if (d)
+    closedir(d);
+}
+
+/* `wasmaot run -v GUEST ARGS...` from an empty cache of its own (so the quick tier runs: the
+ * optimised one is not there yet), with tier-up as `hot` says: "off" (WASMAOT_HOT=0),
+ * "sync" (threshold 1, synchronous), or "nocc" (sync, with a hot compiler that is missing). */
+static struct proc_result run(const char *hot, int nargs) {
+  char cache[700], cache_env[800], tmp_env[700], path_env[8192];
+  snprintf(cache, sizeof cache, "%s/cache%d", scratch, case_no++);
+  snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp", scratch);
+  mkdir(tmp_dir, 0700);
+  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s", cache);
+  snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s", tmp_dir);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  char *envp[10] = {cache_env, tmp_env, path_env, "WASMAOT_TIER_UP_MIN_CODE=0"};
+  int n = 4;
+  if (strcmp(hot, "off") == 0) {
+    envp[n++] = "WASMAOT_HOT=0";
+  } else {
+    envp[n++] = "WASMAOT_HOT_THRESHOLD=1";
+    envp[n++] = "WASMAOT_HOT_SYNC=1";
+    if (strcmp(hot, "nocc") == 0)
+      envp[n++] = "WASMAOT_HOT_CC=/nonexistent/cc";
+  }
+  envp[n] = NULL;
+  char *argv[] = {WASMAOT, "run", "-v", (char *)guest(), "a", "b", "c", NULL};
+  argv[4 + nargs] = NULL;
+  struct proc_result r = proc_run(argv, envp, 180);
+  wait_for_background(cache);
+  return r;
+}
+
+/* The line of text that starts with prefix ("" if none). */
+static const char *line_starting(const char *text, const char *prefix, char *buf, size_t len) {
+  const char *at = strstr(text, prefix);
+  buf[0] = 0;
+  if (at)
+    snprintf(buf, len, "%.*s", (int)strcspn(at, "\n"), at);
+  return buf;
+}
+
+Test(hot, hot_function_swapped_and_output_unchanged) {
+  struct proc_result off = run("off", 0), on = run("sync", 0);
+  cr_assert_eq(off.status, 0, "%s", off.err);
+  cr_assert_eq(on.status, 0, "%s", on.err);
+  cr_expect_str_eq(on.out, off.out);
+  cr_expect_eq(strlen(on.out), 9); /* 8 hex digits and a newline */
+  cr_expect(strstr(on.err, "tier-up round 1 at") != NULL, "%s", on.err);
+  cr_expect(strstr(off.err, "tier-up") == NULL, "%s", off.err);
+  /* work() alone runs 1,000 calls of >= 100 iterations: the quick tier counts >= 100,000
+   * ticks unless the calls after the first went to the hot code. */
+  const char *report = strstr(on.err, "wasmaot: tier-up: ");
+  cr_assert(report != NULL, "%s", on.err);
+  int rounds = 0;
+  unsigned swapped = 0;
+  unsigned long long ticks = 0;
+  cr_assert_eq(sscanf(report, "wasmaot: tier-up: %d rounds, %u functions optimized, %llu ticks",
+                      &rounds, &swapped, &ticks),
+               3, "%s", report);
+  cr_expect_geq(swapped, 1);
+  cr_expect_lt(ticks, 1000 * 100 / 2, "%s", report);
+  /* and _start's own loop (1,000 iterations, one call) moved to the hot code at a loop header
+   * (OSR, translator/hot_osr.h): without it the quick tier counts them all. */
+  cr_expect_lt(ticks, 1000, "%s", report);
+  proc_result_free(&off), proc_result_free(&on);
+  cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
+}
+
+Test(hot, traps_and_exit_in_hot_code_as_on_the_quick_tier) {
+  const char *what[] = {"integer divide by zero", "out of bounds memory access", NULL};
+  for (int mode = 1; mode <= 3; mode++) {
+    struct proc_result off = run("off", mode), on = run("sync", mode);
+    char a[256], b[256];
+    cr_expect_eq(on.status, off.status, "mode %d: %s", mode, on.err);
+    cr_expect_eq(on.status, mode == 3 ? 7 : 134, "mode %d: %s", mode, on.err);
+    cr_expect_str_eq(line_starting(on.err, "wasm trap", a, sizeof a),
+                     line_starting(off.err, "wasm trap", b, sizeof b));
+    if (what[mode - 1])
+      cr_expect(strstr(on.err, what[mode - 1]) != NULL, "mode %d: %s", mode, on.err);
+    /* work() was compiled at its first call, long before call 500 */
+    cr_expect(strstr(on.err, "tier-up round 1 at") != NULL, "mode %d: %s", mode, on.err);
+    cr_expect_str_eq(on.out, off.out);
+    proc_result_free(&off), proc_result_free(&on);
+  }
+  cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
+}
+
+Test(hot, failed_hot_compile_leaves_the_quick_tier_running) {
+  struct proc_result off = run("off", 0), on = run("nocc", 0);
+  cr_assert_eq(on.status, 0, "%s", on.err);
+  cr_expect_str_eq(on.out, off.out);
+  cr_expect(strstr(on.err, "tier-up round 1 failed") != NULL, "%s", on.err);
+  cr_expect(strstr(on.err, "0 functions optimized") != NULL, "%s", on.err);
+  proc_result_free(&off), proc_result_free(&on);
+  cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
+}

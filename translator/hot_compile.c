@@ -1,0 +1,317 @@
+/* The hidden `wasmaot __hot-compile --entry STORE --funcs I,J,... -o OUT.so [-v]`: what a
+ * running quick-tier executable starts to compile its hot functions (runtime-support/tierup.c).
+ *
+ * From the store (hot_rewrite.h) it writes one C file beside OUT.so: the prelude (types,
+ * macros, helpers, declarations, through guest.h), then every function not chosen redirected
+ * to the quick executable's through the table the runtime passes in
+ *   #define w2c_guest_f7 ((u32 (*)(w2c_guest*, u32))wasmaot_hot_quick[7])
+ * (a callee that tiers up later is still reached: its quick version forwards), then the chosen
+ * functions verbatim (they call each other directly, so the optimiser inlines within the set),
+ * and wasmaot_hot_init, the one exported symbol, which takes the table and names the new code.
+ * It compiles with the optimised tier's compiler and flags, -fPIC -shared
+ * -fvisibility=hidden; the runtime and the imports come from the executable, linked
+ * -rdynamic. $WASMAOT_HOT_CC replaces the compiler (tests: a compiler that fails).
+ * Exit status 0 and OUT.so written, or 1 and one line on stderr. */
+#define _GNU_SOURCE
+#include "hot_compile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pipeline.h"
+#include "spawn.h"
+
+enum { HOT_OPT_LEVEL = 2 };
+
+struct store_func {
+  unsigned eligible, chosen, osr_chosen; /* osr: its OSR variant only (hot_osr.h) */
+  long offset, length, osr_offset, osr_length;
+  char *name, *cast; /* wasm2c's names of C++ functions run to kilobytes */
+};
+
+static char g_c_path[PATH_MAX + 16], g_so_path[PATH_MAX], g_dir[PATH_MAX];
+static char g_header_paths[2][2 * PATH_MAX];
+
+/* The runtime ends us with SIGTERM (PR_SET_PDEATHSIG) when the program exits: stop the
+ * compiler's process group too, and leave nothing behind, not even the directory the runtime
+ * made for us (it is gone). Async-signal-safe calls only. */
+static void on_term(int sig) {
+  spawn_stop_all();
+  if (g_c_path[0])
+    unlink(g_c_path);
+  for (int i = 0; i < 2; i++)
+    if (g_header_paths[i][0])
+      unlink(g_header_paths[i]);
+  if (g_so_path[0])
+    unlink(g_so_path);
+  if (g_dir[0])
+    rmdir(g_dir);
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static int fail(const char *what, const char *detail) {
+  fprintf(stderr, "wasmaot: hot compile: %s%s\n", what, detail);
+  if (g_c_path[0])
+    unlink(g_c_path);
+  return 1;
+}
+
+static int valid_ident(const char *s) {
+  if (!*s)
+    return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+          *s == '_'))
+      return 0;
+  return 1;
+}
+
+/* A function pointer type as hot_rewrite.c writes it ("u32 (*)(w2c_guest*, u32)"): it goes
+ * into the C, so nothing but identifiers, spaces and the punctuation of such a type. */
+static int valid_cast(const char *s) {
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+          strchr("_ *(),", *s)))
+      return 0;
+  return 1;
+}
+
+static void free_funcs(struct store_func *f, unsigned long n) {
+  for (unsigned long i = 0; f && i < n; i++)
+    free(f[i].name), free(f[i].cast);
+  free(f);
+}
+
+/* Copies length bytes at offset of the store's data into out. */
+static int copy_range(FILE *store, long data_start, long offset, long length, FILE *out) {
+  if (offset < 0 || length < 0 || fseek(store, data_start + offset, SEEK_SET) != 0)
+    return -1;
+  char buf[65536];
+  while (length > 0) {
+    size_t want = length < (long)sizeof buf ? (size_t)length : sizeof buf;
+    size_t n = fread(buf, 1, want, store);
+    if (n == 0 || fwrite(buf, 1, n, out) != n)
+      return -1;
+    length -= (long)n;
+  }
+  return 0;
+}
+
+int hot_compile_main(int argc, char **argv) {
+  const char *entry = NULL, *funcs = NULL, *out = NULL;
+  int verbose = 0;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--entry") == 0 && i + 1 < argc)
+      entry = argv[++i];
+    else if (strcmp(argv[i], "--funcs") == 0 && i + 1 < argc)
+      funcs = argv[++i];
+    else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
+      out = argv[++i];
+    else if (strcmp(argv[i], "-v") == 0)
+      verbose = 1;
+    else
+      return fail("unknown argument ", argv[i]);
+  }
+  if (!entry || !funcs || !out)
+    return fail("usage: wasmaot __hot-compile --entry STORE --funcs I,J,... -o OUT.so", "");
+  signal(SIGTERM, on_term);
+  /* The runtime starts us with SIGTERM blocked (its PR_SET_PDEATHSIG may come before the
+   * handler is in place); now it may come. */
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  sigprocmask(SIG_UNBLOCK, &term, NULL);
+  size_t outlen = strlen(out);
+  if (outlen < 4 || outlen >= PATH_MAX || strcmp(out + outlen - 3, ".so") != 0)
+    return fail("the output must end in .so: ", out);
+  snprintf(g_c_path, sizeof g_c_path, "%.*s.c", (int)(outlen - 3), out);
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", out);
+  char *slash = strrchr(dir, '/');
+  if (slash)
+    *slash = 0;
+  else
+    snprintf(dir, sizeof dir, ".");
+  snprintf(g_so_path, sizeof g_so_path, "%s", out);
+  if (slash) /* the runtime's private directory: ours to remove if we are stopped */
+    snprintf(g_dir, sizeof g_dir, "%s", dir);
+
+  FILE *store = fopen(entry, "rb");
+  if (!store)
+    return fail("cannot read ", entry);
+  char *line = NULL, bounds[16] = "";
+  size_t line_cap = 0;
+  unsigned long nfuncs = 0;
+  if (getline(&line, &line_cap, store) < 0 || strcmp(line, "wasmaot-hot 1\n") != 0 ||
+      fscanf(store, "bounds %15s\nnfuncs %lu\n", bounds, &nfuncs) != 2 || nfuncs == 0 ||
+      nfuncs > (1UL << 24)) {
+    fclose(store), free(line);
+    return fail("not a tier-up store: ", entry);
+  }
+  struct store_func *f = calloc(nfuncs, sizeof *f);
+  struct {
+    char name[64];
+    long offset, length;
+  } files[4];
+  int nfiles = 0;
+  long prelude_off = -1, prelude_len = 0;
+  int bad = !f;
+  while (!bad && getline(&line, &line_cap, store) > 0 && strcmp(line, "data\n") != 0) {
+    unsigned long i;
+    unsigned e;
+    long off, len, ooff, olen;
+    int used = 0;
+    line[strcspn(line, "\n")] = 0;
+    if (sscanf(line, "f %lu %u %ld %ld %ld %ld %n", &i, &e, &off, &len, &ooff, &olen, &used) == 6 &&
+        used > 0) {
+      char *name = line + used, *cast = strchr(name, ' ');
+      if (i >= nfuncs || !cast || f[i].name) {
+        bad = 1;
+        break;
+      }
+      *cast++ = 0;
+      f[i].name = strdup(name), f[i].cast = strdup(cast);
+      if (!f[i].name || !f[i].cast) {
+        bad = 1;
+        break;
+      }
+      f[i].eligible = e, f[i].offset = off, f[i].length = len;
+      f[i].osr_offset = ooff, f[i].osr_length = olen;
+      bad = !valid_ident(f[i].name) || !valid_cast(f[i].cast);
+    } else if (sscanf(line, "prelude %ld %ld", &prelude_off, &prelude_len) == 2) {
+    } else if (nfiles < 4 && sscanf(line, "file %63s %ld %ld", files[nfiles].name,
+                                    &files[nfiles].offset, &files[nfiles].length) == 3) {
+      bad = strcmp(files[nfiles].name, "guest.h") != 0 &&
+            strcmp(files[nfiles].name, "guest-impl.h") != 0;
+      nfiles++;
+    } else {
+      bad = 1;
+    }
+  }
+  free(line);
+  long data_start = ftell(store);
+  if (bad || prelude_off < 0) {
+    fclose(store), free_funcs(f, nfuncs);
+    return fail("a corrupt tier-up store: ", entry);
+  }
+  /* The chosen functions: indices of eligible functions; "oI" asks for I's OSR variant (a
+   * function without one is skipped: its running call stays quick). */
+  unsigned nchosen = 0;
+  for (const char *p = funcs; *p;) {
+    char *end;
+    int osr = *p == 'o';
+    unsigned long i = strtoul(p + osr, &end, 10);
+    if (end == p + osr || i >= nfuncs || !f[i].eligible || (*end && *end != ',')) {
+      fclose(store), free_funcs(f, nfuncs);
+      return fail("bad --funcs: ", funcs);
+    }
+    if (osr && f[i].osr_length > 0) {
+      nchosen += !f[i].osr_chosen;
+      f[i].osr_chosen = 1;
+    } else if (!osr) {
+      nchosen += !f[i].chosen;
+      f[i].chosen = 1;
+    }
+    p = *end ? end + 1 : end;
+  }
+  /* The headers beside the C file, then the C file. */
+  for (int k = 0; k < nfiles && !bad; k++) {
+    char path[2 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, files[k].name);
+    if (k < 2)
+      snprintf(g_header_paths[k], sizeof g_header_paths[k], "%s", path);
+    FILE *h = fopen(path, "w");
+    bad = !h || copy_range(store, data_start, files[k].offset, files[k].length, h) != 0;
+    if (h && fclose(h) != 0)
+      bad = 1;
+  }
+  FILE *c = bad ? NULL : fopen(g_c_path, "w");
+  if (!c || nchosen == 0) {
+    if (c)
+      fclose(c), unlink(g_c_path);
+    fclose(store), free_funcs(f, nfuncs);
+    return fail(c ? "nothing to compile: " : "cannot write the hot C in ", c ? funcs : dir);
+  }
+  bad = copy_range(store, data_start, prelude_off, prelude_len, c) != 0;
+  fputs("\n/* wasmaot __hot-compile: the other functions are the quick tier's */\n"
+        "static void **wasmaot_hot_quick;\n",
+        c);
+  for (unsigned long i = 0; i < nfuncs; i++)
+    if (!f[i].chosen && f[i].name)
+      fprintf(c, "#define %s ((%s)wasmaot_hot_quick[%lu])\n", f[i].name, f[i].cast, i);
+  for (unsigned long i = 0; i < nfuncs && !bad; i++)
+    bad = (f[i].chosen && copy_range(store, data_start, f[i].offset, f[i].length, c) != 0) ||
+          (f[i].osr_chosen &&
+           copy_range(store, data_start, f[i].osr_offset, f[i].osr_length, c) != 0);
+  fputs("\n__attribute__((visibility(\"default\"))) unsigned wasmaot_hot_init(void **quick, "
+        "unsigned *index, void **code, void **osr) {\n  wasmaot_hot_quick = quick;\n",
+        c);
+  unsigned k = 0;
+  for (unsigned long i = 0; i < nfuncs; i++) {
+    if (f[i].chosen)
+      fprintf(c, "  index[%u] = %luu, code[%u] = (void *)&%s, osr[%u] = 0;\n", k, i, k, f[i].name,
+              k),
+          k++;
+    if (f[i].osr_chosen)
+      fprintf(c, "  index[%u] = %luu, code[%u] = 0, osr[%u] = (void *)&wasmaot_osr_%lu;\n", k, i, k,
+              k, i),
+          k++;
+  }
+  fprintf(c, "  return %uu;\n}\n", k);
+  fclose(store);
+  free_funcs(f, nfuncs);
+  if (fclose(c) != 0 || bad)
+    return fail("cannot write ", g_c_path);
+
+  /* The optimised tier's compile, as a shared object. */
+  struct build_options o;
+  build_options_default(&o);
+  o.bounds = strcmp(bounds, "check") == 0 ? BOUNDS_CHECK : BOUNDS_GUARD;
+  o.tier = TIER_OPTIMIZED;
+  build_options_resolve(&o);
+  const char *cc = getenv("WASMAOT_HOT_CC"), *level = getenv("WASMAOT_HOT_OPT");
+  if (cc && *cc)
+    o.cc = cc;
+  /* -O2, not the optimised tier's -O3: a round's compile delays every function that gets hot
+   * meanwhile, and -O3 bought cpu-hash 3-9% (README, Codegen) for a longer compile
+   * ($WASMAOT_HOT_OPT=N to measure another level). */
+  o.opt_level = HOT_OPT_LEVEL;
+  if (level && *level >= '0' && *level <= '3' && !level[1])
+    o.opt_level = *level - '0';
+  struct guest_cflags flags;
+  pipeline_guest_cflags(&o, &flags);
+  char *args[40];
+  int n = 0;
+  for (int i = 0; i < flags.argc && n < 30; i++)
+    args[n++] = flags.argv[i];
+  args[n++] = "-fPIC";
+  args[n++] = "-shared";
+  args[n++] = "-fvisibility=hidden";
+  args[n++] = g_c_path;
+  args[n++] = "-o";
+  args[n++] = (char *)out;
+  args[n] = NULL;
+  char msg[8192];
+  int rc = spawn_capture(args, msg, sizeof msg);
+  unlink(g_c_path);
+  for (int k2 = 0; k2 < nfiles; k2++) {
+    char path[2 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", dir, files[k2].name);
+    unlink(path);
+  }
+  g_c_path[0] = 0;
+  if (rc != 0) {
+    unlink(out);
+    return fail(o.cc, rc == 127 ? ": cannot run the compiler" : ": the compile failed");
+  }
+  if (verbose)
+    fprintf(stderr, "wasmaot: hot compile: %u functions with %s -O%d\n", nchosen, o.cc,
+            o.opt_level);
+  return 0;
+}

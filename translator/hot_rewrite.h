@@ -1,0 +1,57 @@
+/* In-run tier-up, the translator's half (README, The CLI: tiers; runtime-support/tierup.c is
+ * the other half). A quick-tier build made by `wasmaot run` gets, in each of its C files:
+ *
+ *  - at the start of every wasm function (numbered 0..N-1 over the module), a forwarding check
+ *    `if (wasmaot_hot_slot[I]) return ((RET (*)(w2c_guest*, ...))wasmaot_hot_slot[I])(...);`
+ *    and a counter `if (++wasmaot_hot_count[I] == wasmaot_hot_threshold) wasmaot_hot_trigger(I);`,
+ *    the counter also at each loop label (a loop makes a function hot even if called once);
+ *  - at the end of part 0 the tables (slots, counts) and wasmaot_hot_quick_table(), which
+ *    fills a table with every function's quick address.
+ *
+ * Beside the executable KEY, the store KEY.hot keeps what `wasmaot __hot-compile` needs to
+ * compile a chosen set of functions optimised into a shared object: the C as wasm2c wrote it
+ * (after c_rewrite), cut into the prelude (types, macros, helpers, declarations), one text
+ * per function, and the headers. Format: text lines up to "data\n", then the bytes they index:
+ *
+ *   wasmaot-hot 1
+ *   bounds guard|check
+ *   nfuncs N
+ *   file NAME OFFSET LENGTH           the headers (guest.h, guest-impl.h when split)
+ *   prelude OFFSET LENGTH
+ *   f INDEX ELIGIBLE OFFSET LENGTH OSR_OFFSET OSR_LENGTH NAME CAST
+ *                                     one per function, CAST its C pointer type; the OSR
+ *                                     variant's range (hot_osr.h), length 0 if none
+ *   data
+ *
+ * Everything is matched exactly against what wasm2c 1.0.42 writes; anything unexpected leaves
+ * the module without tier-up (nothing rewritten), never mis-rewritten. Names and types that
+ * reach the store are checked to be C identifiers and known wasm2c types. */
+#ifndef WASMAOT_HOT_REWRITE_H
+#define WASMAOT_HOT_REWRITE_H
+
+#include <stddef.h>
+
+struct hot_rewrite;
+
+/* A rewrite of nparts C files in dir (scratch); NULL when out of memory. */
+struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_check);
+
+/* Reads part `part` (dir/NAME) and prepares its instrumented text (nothing written yet).
+ * A file that does not look as expected marks the whole module unsupported: not an error. */
+void hot_rewrite_part(struct hot_rewrite *h, int part, const char *c_name);
+
+/* Whether a function of the module takes or returns a struct (multi-value results): the hot
+ * code (clang/gcc) cannot call tcc's code for those, whose struct convention differs. */
+int hot_rewrite_struct_abi(const struct hot_rewrite *h);
+
+/* Whether every part was as expected (then hot_rewrite_finish writes). */
+int hot_rewrite_supported(const struct hot_rewrite *h, const char **why);
+
+/* Writes the instrumented parts over the originals and the store at store_path, with the
+ * headers dir/headers[i] in it. -1 with err on an I/O failure (the build then fails). */
+int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int nheaders,
+                       const char *store_path, char *err, size_t errlen);
+
+void hot_rewrite_free(struct hot_rewrite *h);
+
+#endif
