@@ -88,6 +88,50 @@ static void free_funcs(struct store_func *f, unsigned long n) {
   free(f);
 }
 
+/* wasm2c's function types for gcc/clang, and what the hot code must say instead when the
+ * quick objects were compiled by tcc, which gets wasm2c's other form (hot_rewrite.h). */
+static const char *const array_types[][2] = {
+    {"#define FUNC_TYPE_DECL_EXTERN_T(x) extern const char* const x\n",
+     "#define FUNC_TYPE_DECL_EXTERN_T(x) extern const char x[]\n"},
+    {"#define FUNC_TYPE_EXTERN_T(x) const char* const x\n",
+     "#define FUNC_TYPE_EXTERN_T(x) const char x[]\n"},
+    {"#define FUNC_TYPE_T(x) static const char* const x\n",
+     "#define FUNC_TYPE_T(x) static const char x[]\n"}};
+
+/* Copies length bytes at offset of the store's data into out; with `arrays`, a header or
+ * prelude whose function-type macros take the array form (array_types). */
+static int copy_text(FILE *store, long data_start, long offset, long length, FILE *out,
+                     int arrays) {
+  if (offset < 0 || length < 0 || length > (1L << 30) ||
+      fseek(store, data_start + offset, SEEK_SET) != 0)
+    return -1;
+  char *text = malloc((size_t)length + 1);
+  if (!text || fread(text, 1, (size_t)length, store) != (size_t)length) {
+    free(text);
+    return -1;
+  }
+  text[length] = 0;
+  const char *p = text;
+  int ok = 1;
+  while (ok && arrays && *p) {
+    const char *hit = NULL, *to = NULL;
+    size_t from_len = 0;
+    for (size_t i = 0; i < sizeof array_types / sizeof *array_types; i++) {
+      const char *at = strstr(p, array_types[i][0]);
+      if (at && (!hit || at < hit))
+        hit = at, to = array_types[i][1], from_len = strlen(array_types[i][0]);
+    }
+    if (!hit)
+      break;
+    ok = fwrite(p, 1, (size_t)(hit - p), out) == (size_t)(hit - p) && fputs(to, out) >= 0;
+    p = hit + from_len;
+  }
+  size_t rest = strlen(p);
+  ok = ok && fwrite(p, 1, rest, out) == rest;
+  free(text);
+  return ok ? 0 : -1;
+}
+
 /* Copies length bytes at offset of the store's data into out. */
 static int copy_range(FILE *store, long data_start, long offset, long length, FILE *out) {
   if (offset < 0 || length < 0 || fseek(store, data_start + offset, SEEK_SET) != 0)
@@ -145,12 +189,13 @@ int hot_compile_main(int argc, char **argv) {
   FILE *store = fopen(entry, "rb");
   if (!store)
     return fail("cannot read ", entry);
-  char *line = NULL, bounds[16] = "";
+  char *line = NULL, bounds[16] = "", types[16] = "";
   size_t line_cap = 0;
   unsigned long nfuncs = 0;
   if (getline(&line, &line_cap, store) < 0 || strcmp(line, "wasmaot-hot 1\n") != 0 ||
-      fscanf(store, "bounds %15s\nnfuncs %lu\n", bounds, &nfuncs) != 2 || nfuncs == 0 ||
-      nfuncs > (1UL << 24)) {
+      fscanf(store, "bounds %15s\ntypes %15s\nnfuncs %lu\n", bounds, types, &nfuncs) != 3 ||
+      nfuncs == 0 || nfuncs > (1UL << 24) ||
+      (strcmp(types, "array") != 0 && strcmp(types, "pointer") != 0)) {
     fclose(store), free(line);
     return fail("not a tier-up store: ", entry);
   }
@@ -227,7 +272,8 @@ int hot_compile_main(int argc, char **argv) {
     if (k < 2)
       snprintf(g_header_paths[k], sizeof g_header_paths[k], "%s", path);
     FILE *h = fopen(path, "w");
-    bad = !h || copy_range(store, data_start, files[k].offset, files[k].length, h) != 0;
+    bad = !h || copy_text(store, data_start, files[k].offset, files[k].length, h,
+                          strcmp(types, "array") == 0) != 0;
     if (h && fclose(h) != 0)
       bad = 1;
   }
@@ -238,7 +284,7 @@ int hot_compile_main(int argc, char **argv) {
     fclose(store), free_funcs(f, nfuncs);
     return fail(c ? "nothing to compile: " : "cannot write the hot C in ", c ? funcs : dir);
   }
-  bad = copy_range(store, data_start, prelude_off, prelude_len, c) != 0;
+  bad = copy_text(store, data_start, prelude_off, prelude_len, c, strcmp(types, "array") == 0) != 0;
   fputs("\n/* wasmaot __hot-compile: the other functions are the quick tier's */\n"
         "static void **wasmaot_hot_quick;\n",
         c);

@@ -45,7 +45,8 @@ struct hot_rewrite {
   FILE *data; /* the store's data, growing */
   char data_path[PATH_MAX + 32];
   long prelude_offset, prelude_length;
-  int struct_abi; /* some function takes or returns a struct (multi-value results) */
+  int struct_abi;  /* some function takes or returns a struct (multi-value results) */
+  int types_array; /* the quick objects define function types as arrays (tcc) */
 };
 
 /* The types wasm2c 1.0.42 gives wasm values (results and parameters). */
@@ -340,6 +341,10 @@ void hot_rewrite_part(struct hot_rewrite *h, int part, const char *c_name) {
   free(src);
 }
 
+void hot_rewrite_types_array(struct hot_rewrite *h) {
+  h->types_array = 1;
+}
+
 int hot_rewrite_struct_abi(const struct hot_rewrite *h) {
   return h->struct_abi;
 }
@@ -404,8 +409,8 @@ int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int n
   FILE *store = fopen(store_path, "w");
   if (!store)
     return set_error(err, errlen, "cannot write %s: %s", store_path, strerror(errno));
-  fprintf(store, "wasmaot-hot 1\nbounds %s\nnfuncs %zu\n", h->bounds_check ? "check" : "guard",
-          h->nfuncs);
+  fprintf(store, "wasmaot-hot 1\nbounds %s\ntypes %s\nnfuncs %zu\n",
+          h->bounds_check ? "check" : "guard", h->types_array ? "array" : "pointer", h->nfuncs);
   for (int i = 0; i < nheaders && i < 4; i++)
     fprintf(store, "file %s %ld %ld\n", headers[i], header_off[i], header_len[i]);
   fprintf(store, "prelude %ld %ld\n", h->prelude_offset, h->prelude_length);

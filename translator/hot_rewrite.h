@@ -40,6 +40,11 @@ struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_ch
  * A file that does not look as expected marks the whole module unsupported: not an error. */
 void hot_rewrite_part(struct hot_rewrite *h, int part, const char *c_name);
 
+/* The quick tier's compiler is not gcc or clang (tcc): wasm2c then defines a function type as
+ * the array of its hash bytes (`const char x[]`), not as a pointer to them, and the hot code
+ * must declare a split module's types the same way (hot_compile.c). */
+void hot_rewrite_types_array(struct hot_rewrite *h);
+
 /* Whether a function of the module takes or returns a struct (multi-value results): the hot
  * code (clang/gcc) cannot call tcc's code for those, whose struct convention differs. */
 int hot_rewrite_struct_abi(const struct hot_rewrite *h);

@@ -762,6 +762,8 @@ static int hot_instrument(const struct build_options *o, int nparts, int tcc_com
   struct hot_rewrite *h = hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK);
   if (!h)
     return set_error(err, errlen, "out of memory");
+  if (tcc_compiles)
+    hot_rewrite_types_array(h);
   for (int i = 0; i < nparts; i++) {
     char part[NAME_MAX + 1], name[NAME_MAX + 8];
     part_name(part, sizeof part, "guest", nparts, i);
