@@ -38,6 +38,7 @@
 /* Defined by the instrumented guest C (hot_rewrite.c). */
 extern void *wasmaot_hot_slot[];
 extern unsigned wasmaot_hot_count[];
+extern unsigned wasmaot_hot_calls[]; /* calls only (count: calls and loop iterations) */
 extern void *wasmaot_hot_osr[];
 extern const unsigned wasmaot_hot_nfuncs;
 void wasmaot_hot_quick_table(void **table);
@@ -70,7 +71,14 @@ static char *g_store, *g_compiler;
 static int g_store_fd = -1;
 static int g_sync, g_verbose, g_rounds;
 static unsigned g_round_max = HOT_ROUND_MAX_DEFAULT; /* functions per round at most */
-static unsigned *g_size; /* per function: bytes of C (the store's index), 0 if unknown */
+static unsigned *g_size;         /* per function: bytes of C (the store's index), 0 if unknown */
+static unsigned char *g_has_osr; /* per function: the store has its OSR variant */
+
+/* A function that got hot in at most this many calls got hot in a loop: a call is running
+ * it now, and without its OSR variant it would run on until it returns on the quick code.
+ * The variant goes in the same round as the function (flite's mlsa_resynthesis, one call of
+ * 108 M iterations, waited a whole round more for it). */
+enum { LONG_CALL_MAX_CALLS = 2 };
 static unsigned long g_round_max_bytes = HOT_ROUND_MAX_BYTES; /* $WASMAOT_HOT_ROUND_BYTES */
 static double g_start;                                        /* when tier-up started, for -v */
 static sem_t g_wake;
@@ -190,6 +198,11 @@ static unsigned take_hottest(char *list) {
     bytes += g_size[best];
     __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
     used += (size_t)sprintf(list + used, "%s%s%u", n ? "," : "", osr ? "o" : "", best);
+    if (!osr && g_has_osr[best] &&
+        __atomic_load_n(&wasmaot_hot_calls[best], __ATOMIC_RELAXED) <= LONG_CALL_MAX_CALLS) {
+      used += (size_t)sprintf(list + used, ",o%u", best); /* and its variant, now */
+      bytes += g_size[best];
+    }
     n++;
   }
   return n;
@@ -198,7 +211,7 @@ static unsigned take_hottest(char *list) {
 /* One round: the hottest pending functions compiled together. Returns how many it took. */
 static unsigned compile_round(void) {
   pthread_mutex_lock(&g_round_lock);
-  char *list = malloc((size_t)g_round_max * 12 + 1);
+  char *list = malloc((size_t)g_round_max * 24 + 1); /* "I,oI," per function */
   unsigned n = list ? take_hottest(list) : 0;
   if (n == 0) {
     free(list);
@@ -216,7 +229,10 @@ static unsigned compile_round(void) {
     snprintf(so_path, sizeof so_path, "%s/hot.so", dir);
     why = "the compile failed";
     if (run_compile(list, so_path) == 0) {
-      published = load_and_publish(so_path, n);
+      unsigned entries = 1; /* functions and OSR variants: one per item of the list */
+      for (const char *c = list; *c; c++)
+        entries += *c == ',';
+      published = load_and_publish(so_path, entries);
       why = dlerror();
     }
     unlink(so_path);
@@ -292,8 +308,9 @@ void wasmaot_hot_trigger(unsigned i) {
   unsigned char cold = FUNC_COLD, swapped = FUNC_SWAPPED;
   if (!__atomic_compare_exchange_n(&g_state[i], &cold, FUNC_PENDING, 0, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE) &&
-      !__atomic_compare_exchange_n(&g_state[i], &swapped, FUNC_OSR_PENDING, 0, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE))
+      (__atomic_load_n(&wasmaot_hot_osr[i], __ATOMIC_ACQUIRE) || /* it came with the code */
+       !__atomic_compare_exchange_n(&g_state[i], &swapped, FUNC_OSR_PENDING, 0, __ATOMIC_ACQ_REL,
+                                    __ATOMIC_ACQUIRE)))
     return;
   if (g_sync)
     compile_round();
@@ -328,9 +345,12 @@ static void read_sizes(void) {
     unsigned long i;
     unsigned e;
     long off, len;
-    if (sscanf(line, "f %lu %u %ld %ld", &i, &e, &off, &len) == 4 && i < wasmaot_hot_nfuncs &&
-        len > 0 && len < (1L << 30))
+    long ooff = 0, olen = 0;
+    int got = sscanf(line, "f %lu %u %ld %ld %ld %ld", &i, &e, &off, &len, &ooff, &olen);
+    if (got >= 4 && i < wasmaot_hot_nfuncs && len > 0 && len < (1L << 30))
       g_size[i] = (unsigned)len;
+    if (got == 6 && i < wasmaot_hot_nfuncs && olen > 0)
+      g_has_osr[i] = 1;
   }
   if (f)
     fclose(f);
@@ -371,7 +391,8 @@ void wasmaot_tierup_start(void) {
   g_quick = calloc(wasmaot_hot_nfuncs, sizeof *g_quick);
   g_before_swap = calloc(wasmaot_hot_nfuncs, sizeof *g_before_swap);
   g_size = calloc(wasmaot_hot_nfuncs, sizeof *g_size);
-  if (!g_state || !g_quick || !g_before_swap || !g_size)
+  g_has_osr = calloc(wasmaot_hot_nfuncs, 1);
+  if (!g_state || !g_quick || !g_before_swap || !g_size || !g_has_osr)
     return;
   wasmaot_hot_quick_table(g_quick);
   read_sizes();

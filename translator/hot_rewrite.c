@@ -229,7 +229,8 @@ static const char *instrument(struct hot_rewrite *h, int part, const char *src, 
   int in_prelude = part == 0;
   long prelude_start = ftell(h->data);
   fputs("/* wasmaot: in-run tier-up (translator/hot_rewrite.c) */\n"
-        "extern void *wasmaot_hot_slot[];\nextern unsigned wasmaot_hot_count[];\n"
+        "extern void *wasmaot_hot_slot[];\nextern unsigned wasmaot_hot_count[], "
+        "wasmaot_hot_calls[];\n"
         "extern void *wasmaot_hot_osr[];\n"
         "extern unsigned wasmaot_hot_threshold;\nvoid wasmaot_hot_trigger(unsigned);\n"
         "#define WASMAOT_HOT_TICK(i) \\\n"
@@ -295,7 +296,7 @@ static const char *instrument(struct hot_rewrite *h, int part, const char *src, 
     else
       fprintf(out, "  if (wasmaot_hot_slot[%zu]) return ((%s)wasmaot_hot_slot[%zu])(%s);\n", index,
               s.cast, index, s.args);
-    fprintf(out, "  WASMAOT_HOT_TICK(%zu);\n", index);
+    fprintf(out, "  wasmaot_hot_calls[%zu]++;\n  WASMAOT_HOT_TICK(%zu);\n", index, index);
     for (const char *q = p + n + 1, *fn_end = p + fn_len; q < fn_end;) {
       const char *qnl = memchr(q, '\n', (size_t)(fn_end - q));
       size_t qn = (size_t)(qnl - q);
@@ -395,9 +396,10 @@ int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int n
     if (!f)
       return set_error(err, errlen, "tier-up: cannot append to %s", path);
     fprintf(f,
-            "\nvoid *wasmaot_hot_slot[%zu];\nunsigned wasmaot_hot_count[%zu];\n"
+            "\nvoid *wasmaot_hot_slot[%zu];\nunsigned wasmaot_hot_count[%zu], "
+            "wasmaot_hot_calls[%zu];\n"
             "void *wasmaot_hot_osr[%zu];\nconst unsigned wasmaot_hot_nfuncs = %zu;\n",
-            h->nfuncs, h->nfuncs, h->nfuncs, h->nfuncs);
+            h->nfuncs, h->nfuncs, h->nfuncs, h->nfuncs, h->nfuncs);
     for (int k = 1; k < h->nparts; k++)
       fprintf(f, "void wasmaot_hot_quick_%d(void **);\n", k);
     fputs("void wasmaot_hot_quick_table(void **table) {\n", f);
