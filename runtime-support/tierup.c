@@ -76,8 +76,8 @@ static unsigned char *g_has_osr; /* per function: the store has its OSR variant 
 
 /* A function that got hot in at most this many calls got hot in a loop: a call is running
  * it now, and without its OSR variant it would run on until it returns on the quick code.
- * The variant goes in the same round as the function (flite's mlsa_resynthesis, one call of
- * 108 M iterations, waited a whole round more for it). */
+ * Its round compiles the variant instead of the function (flite's mlsa_resynthesis, one call
+ * of 108 M iterations, waited a whole round more for it; compiling both doubled the round). */
 enum { LONG_CALL_MAX_CALLS = 2 };
 static unsigned long g_round_max_bytes = HOT_ROUND_MAX_BYTES; /* $WASMAOT_HOT_ROUND_BYTES */
 static double g_start;                                        /* when tier-up started, for -v */
@@ -196,13 +196,13 @@ static unsigned take_hottest(char *list) {
     if (!found || (n > 0 && bytes + g_size[best] > g_round_max_bytes))
       break;
     bytes += g_size[best];
+    /* Hot in a loop of a call still running: its OSR variant alone serves that call and any
+     * later one (a call enters the quick code and moves over at its first loop header). */
+    if (!osr && g_has_osr[best] &&
+        __atomic_load_n(&wasmaot_hot_calls[best], __ATOMIC_RELAXED) <= LONG_CALL_MAX_CALLS)
+      osr = 1;
     __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
     used += (size_t)sprintf(list + used, "%s%s%u", n ? "," : "", osr ? "o" : "", best);
-    if (!osr && g_has_osr[best] &&
-        __atomic_load_n(&wasmaot_hot_calls[best], __ATOMIC_RELAXED) <= LONG_CALL_MAX_CALLS) {
-      used += (size_t)sprintf(list + used, ",o%u", best); /* and its variant, now */
-      bytes += g_size[best];
-    }
     n++;
   }
   return n;

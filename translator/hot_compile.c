@@ -26,7 +26,10 @@
 #include "pipeline.h"
 #include "spawn.h"
 
-enum { HOT_OPT_LEVEL = 2 };
+/* -O1: flite's OSR variant of its biggest hot function compiled in 0.5 s against 1.2-1.4 s at -O2,
+ * first run 2.6-3.2 s against 3.2-3.8 s (README, tiers); clang -O1's code is within a few
+ * per cent of -O3's on wasm2c's C (cpu-hash 1.02x). */
+enum { HOT_OPT_LEVEL = 1 };
 
 struct store_func {
   unsigned eligible, chosen, osr_chosen; /* osr: its OSR variant only (hot_osr.h) */
@@ -324,9 +327,8 @@ int hot_compile_main(int argc, char **argv) {
   const char *cc = getenv("WASMAOT_HOT_CC"), *level = getenv("WASMAOT_HOT_OPT");
   if (cc && *cc)
     o.cc = cc;
-  /* -O2, not the optimised tier's -O3: a round's compile delays every function that gets hot
-   * meanwhile, and -O3 bought cpu-hash 3-9% (README, Codegen) for a longer compile
-   * ($WASMAOT_HOT_OPT=N to measure another level). */
+  /* HOT_OPT_LEVEL, not the optimised tier's -O3: a round's compile delays every function that
+   * gets hot meanwhile ($WASMAOT_HOT_OPT=N to measure another level). */
   o.opt_level = HOT_OPT_LEVEL;
   if (level && *level >= '0' && *level <= '3' && !level[1])
     o.opt_level = *level - '0';
