@@ -60,8 +60,19 @@ enum { HOT_ROUND_MAX_BYTES = 64 * 1024 };
 
 /* A function's way: cold, hot (pending), in a round (taken; a failed compile stays so), its
  * hot code in (swapped: its count starts again, and if calls under way in the quick code
- * make it hot again, its OSR variant is asked for: OSR pending, OSR taken). */
-enum { FUNC_COLD, FUNC_PENDING, FUNC_TAKEN, FUNC_SWAPPED, FUNC_OSR_PENDING, FUNC_OSR_TAKEN };
+ * make it hot again, its OSR variant is asked for: OSR pending, OSR taken). A function hot in
+ * a loop of its first calls gets its OSR variant first (OSR taken, then OSR only: calls enter
+ * the quick code and move over at a loop header, two ticks each; when those make it hot again
+ * it is pending again, for its code). */
+enum {
+  FUNC_COLD,
+  FUNC_PENDING,
+  FUNC_TAKEN,
+  FUNC_SWAPPED,
+  FUNC_OSR_PENDING,
+  FUNC_OSR_TAKEN,
+  FUNC_OSR_ONLY
+};
 static unsigned char *g_state;  /* per function: enum above, written with atomics */
 static void **g_quick;          /* the quick tier's address of every function */
 static unsigned *g_before_swap; /* per function: what its count was when its hot code came */
@@ -156,13 +167,18 @@ static int load_and_publish(const char *so_path, unsigned want) {
           __atomic_store_n(&wasmaot_hot_slot[index[k]], code[k], __ATOMIC_RELEASE);
           /* New calls go to the hot code now: what the quick code still counts from here is
            * calls under way, which ask for the OSR variant when they reach the threshold. */
-          g_before_swap[index[k]] =
+          g_before_swap[index[k]] +=
               __atomic_exchange_n(&wasmaot_hot_count[index[k]], 0, __ATOMIC_RELAXED);
           __atomic_store_n(&g_state[index[k]], FUNC_SWAPPED, __ATOMIC_RELEASE);
         }
         /* the variant a running call moves to at its next loop header (hot_osr.h) */
         if (osr[k])
           __atomic_store_n(&wasmaot_hot_osr[index[k]], osr[k], __ATOMIC_RELEASE);
+        if (osr[k] && !__atomic_load_n(&wasmaot_hot_slot[index[k]], __ATOMIC_ACQUIRE)) {
+          g_before_swap[index[k]] +=
+              __atomic_exchange_n(&wasmaot_hot_count[index[k]], 0, __ATOMIC_RELAXED);
+          __atomic_store_n(&g_state[index[k]], FUNC_OSR_ONLY, __ATOMIC_RELEASE);
+        }
         published++;
       }
   }
@@ -198,7 +214,7 @@ static unsigned take_hottest(char *list) {
     bytes += g_size[best];
     /* Hot in a loop of a call still running: its OSR variant alone serves that call and any
      * later one (a call enters the quick code and moves over at its first loop header). */
-    if (!osr && g_has_osr[best] &&
+    if (!osr && g_has_osr[best] && !__atomic_load_n(&wasmaot_hot_osr[best], __ATOMIC_ACQUIRE) &&
         __atomic_load_n(&wasmaot_hot_calls[best], __ATOMIC_RELAXED) <= LONG_CALL_MAX_CALLS)
       osr = 1;
     __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
@@ -305,10 +321,12 @@ static void report_at_exit(void) {
 void wasmaot_hot_trigger(unsigned i) {
   if (!g_state || i >= wasmaot_hot_nfuncs)
     return;
-  unsigned char cold = FUNC_COLD, swapped = FUNC_SWAPPED;
+  unsigned char cold = FUNC_COLD, swapped = FUNC_SWAPPED, osr_only = FUNC_OSR_ONLY;
   if (!__atomic_compare_exchange_n(&g_state[i], &cold, FUNC_PENDING, 0, __ATOMIC_ACQ_REL,
                                    __ATOMIC_ACQUIRE) &&
-      (__atomic_load_n(&wasmaot_hot_osr[i], __ATOMIC_ACQUIRE) || /* it came with the code */
+      !__atomic_compare_exchange_n(&g_state[i], &osr_only, FUNC_PENDING, 0, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE) &&
+      (__atomic_load_n(&wasmaot_hot_osr[i], __ATOMIC_ACQUIRE) || /* it is in already */
        !__atomic_compare_exchange_n(&g_state[i], &swapped, FUNC_OSR_PENDING, 0, __ATOMIC_ACQ_REL,
                                     __ATOMIC_ACQUIRE)))
     return;
