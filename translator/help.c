@@ -42,7 +42,9 @@ static const char overview[] =
   "build options:\n"                                                                               \
   "  --tier quick|optimized the quick tier (tcc if installed, else clang-16 -O0; SIMD,\n"          \
   "                         atomics: -O0; builds fast, runs 10-30x slower) or the optimised\n"     \
-  "                         one (default for build); run also takes auto (its default)\n"          \
+  "                         one (default for build); run also takes auto (its default):\n"         \
+  "                         quick at once, hot functions optimised while it runs, the\n"           \
+  "                         optimised tier built in the background for later runs\n"               \
   "  --cc gcc|clang[-N]     C compiler (default: clang-16 if installed, else gcc;\n"               \
   "                         gcc with --bounds check); --cc or -O: one explicit build, no tiers\n"  \
   "  -O0 | -O1 | -O2 | -O3  optimisation level (default -O3; -O2 with --bounds check)\n"           \
