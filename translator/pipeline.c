@@ -307,9 +307,14 @@ static void end_scratch(void) {
 
 /* Writes the module's bytes into the scratch directory as `copy`: wasm2c translates that copy,
  * never the user's path again, so what is translated is exactly what was checked and hashed
- * (the file may have been replaced since; it may be a pipe that reads only once). */
-static int write_module_copy(const uint8_t *bytes, size_t len, char *copy, size_t copylen,
-                             char *err, size_t errlen) {
+ * (the file may have been replaced since; it may be a pipe that reads only once). The copy
+ * has its active data segments emptied when *ds says how (data_segments.h; fills *ds). */
+static int write_module_copy(const uint8_t *module, size_t module_len, struct data_strip *ds,
+                             char *copy, size_t copylen, char *err, size_t errlen) {
+  if (data_strip_module(module, module_len, ds) != 0)
+    return set_error(err, errlen, "out of memory");
+  const uint8_t *bytes = ds->module ? ds->module : module;
+  size_t len = ds->module ? ds->module_len : module_len;
   snprintf(copy, copylen, "%s/input.wasm", g_tmp_dir);
   int fd = open(copy, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   size_t done = 0;
@@ -756,8 +761,8 @@ static int keep_generated_c(const char *dir, const char *stem, int nparts, char 
 /* In-run tier-up (hot_rewrite.h): instruments the translated parts in the scratch directory
  * and writes the store there as hot.store. A module whose C is not as expected is built
  * without tier-up (*made = 0), not refused. */
-static int hot_instrument(const struct build_options *o, int nparts, int tcc_compiles, int *made,
-                          char *err, size_t errlen) {
+static int hot_instrument(const struct build_options *o, int nparts, int tcc_compiles,
+                          const char *out_path, int *made, char *err, size_t errlen) {
   *made = 0;
   struct hot_rewrite *h = hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK);
   if (!h)
@@ -781,10 +786,11 @@ static int hot_instrument(const struct build_options *o, int nparts, int tcc_com
     fprintf(stderr,
             "wasmaot: no in-run tier-up for this module: multi-value functions under tcc\n");
   if (hot_rewrite_supported(h, NULL) && !abi_clash) {
+    /* Written beside its destination (the executable's store, OUT.hot: up to the size of the
+     * generated C), renamed into place with the executable (hot_keep_store). */
     const char *headers[] = {"guest.h", "guest-impl.h"};
-    char store[2 * PATH_MAX];
-    snprintf(store, sizeof store, "%s/hot.store", g_tmp_dir);
-    rc = hot_rewrite_finish(h, headers, nparts > 1 ? 2 : 1, store, err, errlen);
+    snprintf(g_tmp_hot, sizeof g_tmp_hot, "%s.hot.wasmaot-tmp-%ld", out_path, (long)getpid());
+    rc = hot_rewrite_finish(h, headers, nparts > 1 ? 2 : 1, g_tmp_hot, err, errlen);
     *made = rc == 0;
   }
   hot_rewrite_free(h);
@@ -794,12 +800,10 @@ static int hot_instrument(const struct build_options *o, int nparts, int tcc_com
 /* The store beside the executable, OUT.hot, whole or not at all (renamed into place before
  * the executable, so a run that finds the executable finds its store). */
 static int hot_keep_store(const char *out_path, char *err, size_t errlen) {
-  char store[2 * PATH_MAX], final[2 * PATH_MAX];
-  snprintf(store, sizeof store, "%s/hot.store", g_tmp_dir);
+  char final[2 * PATH_MAX];
   snprintf(final, sizeof final, "%s.hot", out_path);
-  snprintf(g_tmp_hot, sizeof g_tmp_hot, "%s.hot.wasmaot-tmp-%ld", out_path, (long)getpid());
-  if (copy_file(store, g_tmp_hot) != 0 || rename(g_tmp_hot, final) != 0)
-    return set_error(err, errlen, "cannot write %s", final);
+  if (rename(g_tmp_hot, final) != 0)
+    return set_error(err, errlen, "cannot write %s: %s", final, strerror(errno));
   g_tmp_hot[0] = 0;
   return 0;
 }
@@ -828,12 +832,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   if (begin_scratch(err, errlen) != 0)
     goto done;
   char wasm_copy[2 * PATH_MAX];
-  if (data_strip_module(bytes, len, &ds) != 0) {
-    set_error(err, errlen, "out of memory");
-    goto out;
-  }
-  if (write_module_copy(ds.module ? ds.module : bytes, ds.module ? ds.module_len : len, wasm_copy,
-                        sizeof wasm_copy, err, errlen) != 0)
+  if (write_module_copy(bytes, len, &ds, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
     goto out;
   /* The executable is linked next to its destination and renamed over it at the end. */
   snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
@@ -852,7 +851,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   if (import_glue_write(guest_h, &m, o->unknown_imports, glue_h, err, errlen) != 0)
     goto out;
   int hot_made = 0;
-  if (o->hot && hot_instrument(o, nparts, o->tcc && !needs, &hot_made, err, errlen) != 0)
+  if (o->hot && hot_instrument(o, nparts, o->tcc && !needs, out_path, &hot_made, err, errlen) != 0)
     goto out;
   struct build_options g = guest_options(o, needs);
   int njobs = 0, nobjs = 0;
@@ -926,12 +925,7 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
   int rc = -1;
   char wasm_copy[2 * PATH_MAX];
   struct data_strip ds = {0};
-  if (data_strip_module(bytes, len, &ds) != 0) {
-    set_error(err, errlen, "out of memory");
-    goto out;
-  }
-  if (write_module_copy(ds.module ? ds.module : bytes, ds.module ? ds.module_len : len, wasm_copy,
-                        sizeof wasm_copy, err, errlen) != 0)
+  if (write_module_copy(bytes, len, &ds, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
     goto out;
   char src[2 * PATH_MAX], header[2 * PATH_MAX];
   snprintf(header, sizeof header, "%.*s.h", (int)(strlen(out_obj) - 2), out_obj);

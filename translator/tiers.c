@@ -13,9 +13,9 @@
 #include "tiers.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
