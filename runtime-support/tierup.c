@@ -94,6 +94,21 @@ static unsigned long g_round_max_bytes = HOT_ROUND_MAX_BYTES; /* $WASMAOT_HOT_RO
 static double g_start;                                        /* when tier-up started, for -v */
 static sem_t g_wake;
 static pthread_mutex_t g_round_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The round under way's private directory and shared object, for wasmaot_exit_cleanup. */
+static char g_live_dir[PATH_MAX], g_live_so[PATH_MAX + 16];
+
+/* The program is ending (proc_exit, a trap, _start returning) while a round may be under way:
+ * its shared object and directory go (the compile itself, stopped by PR_SET_PDEATHSIG, removes
+ * its own files; a directory still holding them is left to it). Without this, an exit between
+ * the compile's end and the round's own clean-up left $TMPDIR/wasmaot-hot-* behind (4 runs of
+ * a short program at once, tests/pipeline/test_tiers.c). Async-signal-safe: traps call it from
+ * the signal handler. */
+void wasmaot_exit_cleanup(void) {
+  if (g_live_so[0])
+    unlink(g_live_so);
+  if (g_live_dir[0])
+    rmdir(g_live_dir);
+}
 
 static double now_seconds(void) {
   struct timespec t;
@@ -243,6 +258,8 @@ static unsigned compile_round(void) {
   const char *why = "cannot create a temporary directory";
   if (mkdtemp(dir)) { /* 0700 */
     snprintf(so_path, sizeof so_path, "%s/hot.so", dir);
+    snprintf(g_live_so, sizeof g_live_so, "%s", so_path);
+    snprintf(g_live_dir, sizeof g_live_dir, "%s", dir);
     why = "the compile failed";
     if (run_compile(list, so_path) == 0) {
       unsigned entries = 1; /* functions and OSR variants: one per item of the list */
@@ -253,6 +270,7 @@ static unsigned compile_round(void) {
     }
     unlink(so_path);
     rmdir(dir);
+    g_live_dir[0] = g_live_so[0] = 0;
   }
   if (g_verbose) {
     if (published >= 0)
@@ -414,6 +432,7 @@ void wasmaot_tierup_start(void) {
     return;
   wasmaot_hot_quick_table(g_quick);
   read_sizes();
+  atexit(wasmaot_exit_cleanup);
   if (g_verbose)
     atexit(report_at_exit);
   if (!g_sync) {

@@ -33,6 +33,9 @@ static const char *trap_reason(wasm_rt_trap_t code) {
   }
 }
 
+/* Defined by runtime-support/tierup.c when the executable has in-run tier-up. */
+void wasmaot_exit_cleanup(void) __attribute__((weak));
+
 /* One line "PREFIXTEXT\n" on stderr, then _exit(status). Only async-signal-safe calls: it runs
  * inside the SIGSEGV handler for guard-page traps. With `escape`, TEXT is the module's own
  * (an import's name): shown, but with nothing that would drive a terminal (\xNN). */
@@ -48,6 +51,8 @@ WASM_RT_NO_RETURN static void report_and_exit(const char *prefix, const char *te
   }
   ignored = write(STDERR_FILENO, "\n", 1);
   (void)ignored;
+  if (wasmaot_exit_cleanup) /* in-run tier-up's files (tierup.c) */
+    wasmaot_exit_cleanup();
   _exit(status);
 }
 

@@ -246,6 +246,9 @@ wasi_errno_t wasi_environ_get(wasi_ctx *ctx, uint32_t environ, uint32_t environ_
   return strings_get(ctx, ctx->envc, ctx->envp, environ, environ_buf);
 }
 
+/* Defined by runtime-support/tierup.c when the executable has in-run tier-up. */
+void wasmaot_exit_cleanup(void) __attribute__((weak));
+
 void wasi_proc_exit(wasi_ctx *ctx, uint32_t code) {
   (void)ctx;
   if (wasmaot_unwind_target) { /* serve: end this request, not the server */
@@ -254,6 +257,8 @@ void wasi_proc_exit(wasi_ctx *ctx, uint32_t code) {
     longjmp(wasmaot_unwind_target->jmp, 1);
   }
   /* Nothing of the host is buffered (guest writes go straight to the fds): exit now. */
+  if (wasmaot_exit_cleanup) /* in-run tier-up's files (tierup.c) */
+    wasmaot_exit_cleanup();
   _exit((int)(code & 0xff));
 }
 
