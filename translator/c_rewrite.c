@@ -188,6 +188,15 @@ static const char *fix_fneg_line(const char *line, char *buf, size_t buflen) {
   return buf;
 }
 
+/* wasm2c's prelude defines FUNC_TYPE_T twice: for gcc and clang, and (#else) for any other
+ * compiler, which here is tcc. After that second definition, where only tcc reads, the
+ * rewrite includes wasmaot-tcc-inline.h: its macros take the place of the load, store and
+ * bit-cast helpers that tcc would otherwise call (it inlines nothing) in every function
+ * below. wasm2c writes the prelude into the C file, or into STEM-impl.h when it splits. */
+static const char tcc_anchor[] = "#define FUNC_TYPE_T(x) static const char x[]\n";
+static const char tcc_include[] =
+    "#include \"wasmaot-tcc-inline.h\" /* wasmaot: tcc only (see translator/c_rewrite.c) */\n";
+
 static const char array_prefix[] = "static const u8 data_segment_data_";
 static const char array_suffix[] = "[] = {\n";
 
@@ -397,7 +406,8 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
         if (negated)
           text = negated;
       }
-      if (fputs(text, out) == EOF)
+      if (fputs(text, out) == EOF ||
+          (strcmp(line, tcc_anchor) == 0 && fputs(tcc_include, out) == EOF))
         goto write_error;
       continue;
     }
@@ -547,21 +557,29 @@ int c_rewrite_header(const char *h_path, int *needs, char *err, size_t errlen) {
   }
   static const char anchor[] = "#include \"wasm-rt.h\"\n";
   char *at = text ? strstr(text, anchor) : NULL;
-  if (!at || !strstr(text, "v128 ") || strstr(text, "WASM_RT_SIMD_TYPE_DEFINED")) {
+  if (at && (!strstr(text, "v128 ") || strstr(text, "WASM_RT_SIMD_TYPE_DEFINED")))
+    at = NULL;
+  char *tcc_at = text ? strstr(text, tcc_anchor) : NULL;
+  if (!at && !tcc_at) {
     free(text);
     return 0;
   }
   char tmp_path[PATH_MAX];
   snprintf(tmp_path, sizeof tmp_path, "%s.tmp", h_path);
   FILE *out = fopen(tmp_path, "w");
-  size_t head = (size_t)(at - text) + sizeof anchor - 1;
+  /* The SIMD definition (near the top) and the tcc include (after the prelude), in order. */
+  size_t head = at ? (size_t)(at - text) + sizeof anchor - 1 : 0;
+  size_t tail = tcc_at ? (size_t)(tcc_at - text) + sizeof tcc_anchor - 1 : (size_t)n;
+  if (tail < head)
+    tail = head;
   int ok = out && fwrite(text, 1, head, out) == head &&
-           fputs("/* wasmaot: v128 is used below; wasm2c defines it only in the .c */\n"
-                 "#include <simde/wasm/simd128.h>\n"
-                 "#ifndef WASM_RT_SIMD_TYPE_DEFINED\n#define WASM_RT_SIMD_TYPE_DEFINED\n"
-                 "typedef simde_v128_t v128;\n#endif\n",
-                 out) != EOF &&
-           fputs(text + head, out) != EOF;
+           (!at || fputs("/* wasmaot: v128 is used below; wasm2c defines it only in the .c */\n"
+                         "#include <simde/wasm/simd128.h>\n"
+                         "#ifndef WASM_RT_SIMD_TYPE_DEFINED\n#define WASM_RT_SIMD_TYPE_DEFINED\n"
+                         "typedef simde_v128_t v128;\n#endif\n",
+                         out) != EOF) &&
+           fwrite(text + head, 1, tail - head, out) == tail - head &&
+           (!tcc_at || fputs(tcc_include, out) != EOF) && fputs(text + tail, out) != EOF;
   free(text);
   if (out && fclose(out) != 0)
     ok = 0;

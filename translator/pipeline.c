@@ -1018,7 +1018,7 @@ int pipeline_toolchain_identity(const struct build_options *o, char *buf, size_t
                          "include/wasmaot-runtime.h", "src/serve_main.c",
                          "lib/libwasmaot-serve.a",    "lib/libwasmaot-serve-san.a",
                          "include/wasmaot-serve.h",   "include/wasmaot-serve-guest.h",
-                         "include/wasmaot-tcc.h"};
+                         "include/wasmaot-tcc.h",     "include/wasmaot-tcc-inline.h"};
   for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
     char p[2 * PATH_MAX];
     snprintf(p, sizeof p, "%s/%s", share, files[i]);
