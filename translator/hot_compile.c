@@ -195,7 +195,11 @@ int hot_compile_main(int argc, char **argv) {
   char *line = NULL, bounds[16] = "", types[16] = "";
   size_t line_cap = 0;
   unsigned long nfuncs = 0;
-  if (getline(&line, &line_cap, store) < 0 || strcmp(line, "wasmaot-hot 1\n") != 0 ||
+  long index_at = -1, data_start = 0;
+  /* The head line, then the index after the data (hot_rewrite.h). */
+  if (getline(&line, &line_cap, store) < 0 ||
+      sscanf(line, "wasmaot-hot 2 %20ld\n", &index_at) != 1 || (data_start = ftell(store)) <= 0 ||
+      index_at < data_start || fseek(store, index_at, SEEK_SET) != 0 ||
       fscanf(store, "bounds %15s\ntypes %15s\nnfuncs %lu\n", bounds, types, &nfuncs) != 3 ||
       nfuncs == 0 || nfuncs > (1UL << 24) ||
       (strcmp(types, "array") != 0 && strcmp(types, "pointer") != 0)) {
@@ -210,7 +214,8 @@ int hot_compile_main(int argc, char **argv) {
   int nfiles = 0;
   long prelude_off = -1, prelude_len = 0;
   int bad = !f;
-  while (!bad && getline(&line, &line_cap, store) > 0 && strcmp(line, "data\n") != 0) {
+  int ended = 0;
+  while (!bad && getline(&line, &line_cap, store) > 0 && !(ended = strcmp(line, "end\n") == 0)) {
     unsigned long i;
     unsigned e;
     long off, len, ooff, olen;
@@ -243,8 +248,7 @@ int hot_compile_main(int argc, char **argv) {
     }
   }
   free(line);
-  long data_start = ftell(store);
-  if (bad || prelude_off < 0) {
+  if (bad || !ended || prelude_off < 0) {
     fclose(store), free_funcs(f, nfuncs);
     return fail("a corrupt tier-up store: ", entry);
   }

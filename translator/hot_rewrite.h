@@ -11,17 +11,23 @@
  * Beside the executable KEY, the store KEY.hot keeps what `wasmaot __hot-compile` needs to
  * compile a chosen set of functions optimised into a shared object: the C as wasm2c wrote it
  * (after c_rewrite), cut into the prelude (types, macros, helpers, declarations), one text
- * per function, and the headers. Format: text lines up to "data\n", then the bytes they index:
+ * per function, and the headers. Format: a head line, the bytes, then the text lines that
+ * index them (offsets relative to the bytes' start, just after the head line):
  *
- *   wasmaot-hot 1
- *   bounds guard|check
+ *   wasmaot-hot 2 INDEX             INDEX: the index's offset in the file, 20 digits
+ *   ...the bytes...
+ *   bounds guard|check              (the index, from INDEX)
+ *   types array|pointer
  *   nfuncs N
- *   file NAME OFFSET LENGTH           the headers (guest.h, guest-impl.h when split)
+ *   file NAME OFFSET LENGTH         the headers (guest.h, guest-impl.h when split)
  *   prelude OFFSET LENGTH
  *   f INDEX ELIGIBLE OFFSET LENGTH OSR_OFFSET OSR_LENGTH NAME CAST
- *                                     one per function, CAST its C pointer type; the OSR
- *                                     variant's range (hot_osr.h), length 0 if none
- *   data
+ *                                   one per function, CAST its C pointer type; the OSR
+ *                                   variant's range (hot_osr.h), length 0 if none
+ *   end
+ *
+ * The index comes last so that the bytes are written once, where they stay (CPython's store
+ * is ~240 MB: copying it after an index cost a second of the quick build).
  *
  * Everything is matched exactly against what wasm2c 1.0.42 writes; anything unexpected leaves
  * the module without tier-up (nothing rewritten), never mis-rewritten. Names and types that
@@ -33,8 +39,11 @@
 
 struct hot_rewrite;
 
-/* A rewrite of nparts C files in dir (scratch); NULL when out of memory. */
-struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_check);
+/* A rewrite of nparts C files in dir (scratch), writing the store at store_path as it goes
+ * (removed by hot_rewrite_free unless hot_rewrite_finish completed it); NULL when out of
+ * memory. */
+struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_check,
+                                      const char *store_path);
 
 /* Reads part `part` (dir/NAME) and prepares its instrumented text (nothing written yet).
  * A file that does not look as expected marks the whole module unsupported: not an error. */
@@ -52,10 +61,10 @@ int hot_rewrite_struct_abi(const struct hot_rewrite *h);
 /* Whether every part was as expected (then hot_rewrite_finish writes). */
 int hot_rewrite_supported(const struct hot_rewrite *h, const char **why);
 
-/* Writes the instrumented parts over the originals and the store at store_path, with the
- * headers dir/headers[i] in it. -1 with err on an I/O failure (the build then fails). */
-int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int nheaders,
-                       const char *store_path, char *err, size_t errlen);
+/* Writes the instrumented parts over the originals and completes the store, with the headers
+ * dir/headers[i] in it. -1 with err on an I/O failure (the build then fails). */
+int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int nheaders, char *err,
+                       size_t errlen);
 
 void hot_rewrite_free(struct hot_rewrite *h);
 

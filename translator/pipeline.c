@@ -764,7 +764,11 @@ static int keep_generated_c(const char *dir, const char *stem, int nparts, char 
 static int hot_instrument(const struct build_options *o, int nparts, int tcc_compiles,
                           const char *out_path, int *made, char *err, size_t errlen) {
   *made = 0;
-  struct hot_rewrite *h = hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK);
+  /* Written beside its destination (the executable's store, OUT.hot: up to the size of the
+   * generated C), renamed into place with the executable (hot_keep_store). */
+  snprintf(g_tmp_hot, sizeof g_tmp_hot, "%s.hot.wasmaot-tmp-%ld", out_path, (long)getpid());
+  struct hot_rewrite *h =
+      hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK, g_tmp_hot);
   if (!h)
     return set_error(err, errlen, "out of memory");
   if (tcc_compiles)
@@ -786,14 +790,13 @@ static int hot_instrument(const struct build_options *o, int nparts, int tcc_com
     fprintf(stderr,
             "wasmaot: no in-run tier-up for this module: multi-value functions under tcc\n");
   if (hot_rewrite_supported(h, NULL) && !abi_clash) {
-    /* Written beside its destination (the executable's store, OUT.hot: up to the size of the
-     * generated C), renamed into place with the executable (hot_keep_store). */
     const char *headers[] = {"guest.h", "guest-impl.h"};
-    snprintf(g_tmp_hot, sizeof g_tmp_hot, "%s.hot.wasmaot-tmp-%ld", out_path, (long)getpid());
-    rc = hot_rewrite_finish(h, headers, nparts > 1 ? 2 : 1, g_tmp_hot, err, errlen);
+    rc = hot_rewrite_finish(h, headers, nparts > 1 ? 2 : 1, err, errlen);
     *made = rc == 0;
   }
-  hot_rewrite_free(h);
+  hot_rewrite_free(h); /* removes the store unless finished */
+  if (!*made)
+    g_tmp_hot[0] = 0;
   return rc;
 }
 
