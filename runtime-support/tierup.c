@@ -57,6 +57,10 @@ enum { HOT_ROUND_MAX_DEFAULT = 8 };
 /* ... and bytes of C: flite's two biggest hot functions (95 and 145 KB of C) made a round of
  * 2.4 s that every function hot meanwhile waited for. A bigger function goes in a round alone. */
 enum { HOT_ROUND_MAX_BYTES = 64 * 1024 };
+/* A function of more C than this compiles for seconds (CPython's interpreter loop, 3.9 MB of
+ * C: 4.6 s at -O1, during which every function that got hot waited): it is taken only when no
+ * smaller function is waiting. */
+enum { HOT_HUGE_BYTES = 1024 * 1024 };
 
 /* A function's way: cold, hot (pending), in a round (taken; a failed compile stays so), its
  * hot code in (swapped: its count starts again, and if calls under way in the quick code
@@ -96,6 +100,7 @@ static sem_t g_wake;
 static pthread_mutex_t g_round_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The round under way's private directory and shared object, for wasmaot_exit_cleanup. */
 static char g_live_dir[PATH_MAX], g_live_so[PATH_MAX + 16];
+static int g_compiling; /* a round's compile is under way (for the report at exit) */
 
 /* The program is ending (proc_exit, a trap, _start returning) while a round may be under way:
  * its shared object and directory go (the compile itself, stopped by PR_SET_PDEATHSIG, removes
@@ -214,15 +219,18 @@ static unsigned take_hottest(char *list) {
   list[0] = 0;
   unsigned long bytes = 0;
   while (n < g_round_max && bytes < g_round_max_bytes) {
-    /* OSR requests first: each is a call running on the quick code right now. */
-    unsigned best = 0, found = 0, osr = 0;
+    /* Huge functions last, then OSR requests first (each is a call running on the quick
+     * code right now), then the most ticks. */
+    unsigned best = 0, found = 0, osr = 0, small = 0;
     for (unsigned i = 0; i < nfuncs; i++) {
       unsigned char st = __atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE);
-      int is_osr = st == FUNC_OSR_PENDING;
+      int is_osr = st == FUNC_OSR_PENDING, is_small = g_size[i] <= HOT_HUGE_BYTES;
       if ((st == FUNC_PENDING || is_osr) &&
-          (!found || is_osr > (int)osr ||
-           (is_osr == (int)osr && wasmaot_hot_count[i] > wasmaot_hot_count[best])))
-        best = i, found = 1, osr = (unsigned)is_osr;
+          (!found || is_small > (int)small ||
+           (is_small == (int)small &&
+            (is_osr > (int)osr ||
+             (is_osr == (int)osr && wasmaot_hot_count[i] > wasmaot_hot_count[best])))))
+        best = i, found = 1, osr = (unsigned)is_osr, small = (unsigned)is_small;
     }
     if (!found || (n > 0 && bytes + g_size[best] > g_round_max_bytes))
       break;
@@ -261,7 +269,10 @@ static unsigned compile_round(void) {
     snprintf(g_live_so, sizeof g_live_so, "%s", so_path);
     snprintf(g_live_dir, sizeof g_live_dir, "%s", dir);
     why = "the compile failed";
-    if (run_compile(list, so_path) == 0) {
+    __atomic_store_n(&g_compiling, 1, __ATOMIC_RELEASE);
+    int compiled = run_compile(list, so_path) == 0;
+    __atomic_store_n(&g_compiling, 0, __ATOMIC_RELEASE);
+    if (compiled) {
       unsigned entries = 1; /* functions and OSR variants: one per item of the list */
       for (const char *c = list; *c; c++)
         entries += *c == ',';
@@ -329,9 +340,11 @@ static void report_at_exit(void) {
     fprintf(stderr, "wasmaot: tier-up:   function %u: %llu ticks on the quick tier%s, %s%s\n", best,
             best_ticks, after,
             wasmaot_hot_slot[best] ? "optimized"
-            : st == FUNC_TAKEN     ? "its compile failed"
-            : st == FUNC_PENDING   ? "waiting for a round"
-                                   : "below the threshold",
+            : st == FUNC_TAKEN && __atomic_load_n(&g_compiling, __ATOMIC_ACQUIRE)
+                ? "in the round still compiling"
+            : st == FUNC_TAKEN   ? "its compile failed"
+            : st == FUNC_PENDING ? "waiting for a round"
+                                 : "below the threshold",
             wasmaot_hot_osr[best] ? ", its running call moved there by OSR" : "");
   }
 }
@@ -372,12 +385,20 @@ static void *tierup_thread(void *arg) {
 }
 
 /* The functions' sizes, from the store's index ("f I E OFF LEN OOFF OLEN NAME CAST" lines
- * before "data"): a missing or odd store leaves them 0 (rounds then go by count alone). */
+ * after the data, from the offset the head line gives, up to "end"): a missing or odd store
+ * leaves them 0 (rounds then go by count alone). */
 static void read_sizes(void) {
   FILE *f = g_store_fd >= 0 ? fdopen(dup(g_store_fd), "r") : NULL;
   char *line = NULL;
   size_t cap = 0;
-  while (f && getline(&line, &cap, f) > 0 && strcmp(line, "data\n") != 0) {
+  long index_at = -1;
+  if (f && (fseek(f, 0, SEEK_SET) != 0 || getline(&line, &cap, f) <= 0 ||
+            sscanf(line, "wasmaot-hot 2 %20ld", &index_at) != 1 || index_at <= 0 ||
+            fseek(f, index_at, SEEK_SET) != 0)) {
+    fclose(f);
+    f = NULL;
+  }
+  while (f && getline(&line, &cap, f) > 0 && strcmp(line, "end\n") != 0) {
     unsigned long i;
     unsigned e;
     long off, len;
