@@ -135,6 +135,81 @@ static int copy_text(FILE *store, long data_start, long offset, long length, FIL
   return ok ? 0 : -1;
 }
 
+/* The identifiers that start with "w2c_" in a text (the functions it calls), as a hash set. */
+struct name_set {
+  char **slot;
+  size_t cap, n;
+};
+
+static unsigned long name_hash(const char *s, size_t n) {
+  unsigned long h = 1469598103934665603UL;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)s[i]) * 1099511628211UL;
+  return h;
+}
+
+static int is_ident(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int name_set_add(struct name_set *set, const char *s, size_t n) {
+  if (2 * (set->n + 1) > set->cap) {
+    size_t cap = set->cap ? 2 * set->cap : 256;
+    char **slot = calloc(cap, sizeof *slot);
+    if (!slot)
+      return -1;
+    for (size_t i = 0; i < set->cap; i++)
+      if (set->slot[i]) {
+        size_t k = name_hash(set->slot[i], strlen(set->slot[i])) & (cap - 1);
+        while (slot[k])
+          k = (k + 1) & (cap - 1);
+        slot[k] = set->slot[i];
+      }
+    free(set->slot);
+    set->slot = slot, set->cap = cap;
+  }
+  size_t k = name_hash(s, n) & (set->cap - 1);
+  for (; set->slot[k]; k = (k + 1) & (set->cap - 1))
+    if (strlen(set->slot[k]) == n && memcmp(set->slot[k], s, n) == 0)
+      return 0;
+  if (!(set->slot[k] = strndup(s, n)))
+    return -1;
+  set->n++;
+  return 0;
+}
+
+static int name_set_collect(struct name_set *set, const char *text, size_t len) {
+  for (size_t i = 0; i < len;) {
+    if (!is_ident(text[i])) {
+      i++;
+      continue;
+    }
+    size_t start = i;
+    while (i < len && is_ident(text[i]))
+      i++;
+    if (i - start > 4 && memcmp(text + start, "w2c_", 4) == 0 &&
+        name_set_add(set, text + start, i - start) != 0)
+      return -1;
+  }
+  return 0;
+}
+
+static int name_set_has(const struct name_set *set, const char *s) {
+  if (!set->cap)
+    return 0;
+  size_t n = strlen(s);
+  for (size_t k = name_hash(s, n) & (set->cap - 1); set->slot[k]; k = (k + 1) & (set->cap - 1))
+    if (strcmp(set->slot[k], s) == 0)
+      return 1;
+  return 0;
+}
+
+static void name_set_free(struct name_set *set) {
+  for (size_t i = 0; i < set->cap; i++)
+    free(set->slot[i]);
+  free(set->slot);
+}
+
 /* Copies length bytes at offset of the store's data into out. */
 static int copy_range(FILE *store, long data_start, long offset, long length, FILE *out) {
   if (offset < 0 || length < 0 || fseek(store, data_start + offset, SEEK_SET) != 0)
@@ -295,13 +370,27 @@ int hot_compile_main(int argc, char **argv) {
   fputs("\n/* wasmaot __hot-compile: the other functions are the quick tier's */\n"
         "static void **wasmaot_hot_quick;\n",
         c);
-  for (unsigned long i = 0; i < nfuncs; i++)
-    if (!f[i].chosen && f[i].name)
-      fprintf(c, "#define %s ((%s)wasmaot_hot_quick[%lu])\n", f[i].name, f[i].cast, i);
+  /* The chosen functions' text first, into memory: only the functions it names get their
+   * #define (svg-flatten's 2,700 of them, with C++ names and casts, were 1 MB of C that
+   * every round parsed). */
+  char *chosen_text = NULL;
+  size_t chosen_len = 0;
+  FILE *mem = open_memstream(&chosen_text, &chosen_len);
   for (unsigned long i = 0; i < nfuncs && !bad; i++)
-    bad = (f[i].chosen && copy_range(store, data_start, f[i].offset, f[i].length, c) != 0) ||
+    bad = !mem ||
+          (f[i].chosen && copy_range(store, data_start, f[i].offset, f[i].length, mem) != 0) ||
           (f[i].osr_chosen &&
-           copy_range(store, data_start, f[i].osr_offset, f[i].osr_length, c) != 0);
+           copy_range(store, data_start, f[i].osr_offset, f[i].osr_length, mem) != 0);
+  if (mem && fclose(mem) != 0)
+    bad = 1;
+  struct name_set used = {0};
+  bad = bad || name_set_collect(&used, chosen_text, chosen_len) != 0;
+  for (unsigned long i = 0; i < nfuncs && !bad; i++)
+    if (!f[i].chosen && f[i].name && name_set_has(&used, f[i].name))
+      fprintf(c, "#define %s ((%s)wasmaot_hot_quick[%lu])\n", f[i].name, f[i].cast, i);
+  bad = bad || fwrite(chosen_text, 1, chosen_len, c) != chosen_len;
+  name_set_free(&used);
+  free(chosen_text);
   fputs("\n__attribute__((visibility(\"default\"))) unsigned wasmaot_hot_init(void **quick, "
         "unsigned *index, void **code, void **osr) {\n  wasmaot_hot_quick = quick;\n",
         c);
