@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "c_rewrite.h"
@@ -256,10 +258,27 @@ static void remove_temporaries(void) {
   rmdir(g_tmp_dir);
 }
 
+/* The c_rewrite workers running (rewrite_parts), stopped by the signal handler before it
+ * removes the scratch directory they write in. */
+static volatile pid_t g_workers[64];
+
+static void stop_rewrite_workers(void) {
+  for (int w = 0; w < 64; w++) {
+    pid_t pid = g_workers[w];
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      g_workers[w] = 0;
+    }
+  }
+}
+
 /* SIGINT, SIGTERM or SIGHUP mid-build: stop the compilers and wasm2c (each in its own process
  * group), then clean up, then die of the same signal. */
 static void on_signal(int sig) {
   spawn_stop_all();
+  stop_rewrite_workers();
   remove_temporaries();
   signal(sig, SIG_DFL);
   raise(sig);
@@ -623,14 +642,119 @@ static void part_name(char *buf, size_t len, const char *stem, int nparts, int i
     snprintf(buf, len, "%s", stem);
 }
 
+/* The outcome of c_rewrite on one part. */
+struct part_rewrite {
+  int rc; /* 0, or -1 with err */
+  struct c_rewrite_stats stats;
+  char err[512];
+};
+
+static void rewrite_part(const char *stem, int nparts, int i, const struct data_strip *ds,
+                         int separate_asm, struct part_rewrite *r) {
+  char part[NAME_MAX + 1], data_name[NAME_MAX + 8], data_path[2 * PATH_MAX];
+  char c_path[2 * PATH_MAX], asm_path[2 * PATH_MAX + 8];
+  part_name(part, sizeof part, stem, nparts, i);
+  snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, part);
+  snprintf(data_name, sizeof data_name, "%s.data", part);
+  snprintf(data_path, sizeof data_path, "%s/%s", g_tmp_dir, data_name);
+  snprintf(asm_path, sizeof asm_path, "%s.s", data_path);
+  /* Every part may hold init_memories (one does): each is given the active segments. */
+  r->rc = c_rewrite(c_path, data_path, data_name, separate_asm ? asm_path : NULL, ds->active,
+                    ds->nactive, &r->stats, r->err, sizeof r->err);
+}
+
+/* c_rewrite on every part, out[i] part i's outcome: split across `jobs` forked workers (each
+ * part is a pass over megabytes of C: CPython's 150 MB took 0.7-1 s in one process), or here
+ * when there is one part or one job. -1 if a worker died without saying how its parts went. */
+static int rewrite_parts(const char *stem, int nparts, const struct data_strip *ds,
+                         int separate_asm, int jobs, struct part_rewrite *out) {
+  int workers = jobs < nparts ? jobs : nparts;
+  if (workers <= 1) {
+    for (int i = 0; i < nparts; i++)
+      rewrite_part(stem, nparts, i, ds, separate_asm, &out[i]);
+    return 0;
+  }
+  for (int i = 0; i < nparts; i++)
+    out[i].rc = 1; /* not reported yet */
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return -1;
+  pid_t pids[64];
+  int started = 0;
+  if (workers > 64)
+    workers = 64;
+  /* The stop signals wait while a worker is started and registered (g_workers). */
+  sigset_t stop, old;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT), sigaddset(&stop, SIGTERM), sigaddset(&stop, SIGHUP);
+  pid_t parent = getpid();
+  for (int w = 0; w < workers; w++) {
+    sigprocmask(SIG_BLOCK, &stop, &old);
+    pid_t pid = fork();
+    if (pid == 0) {
+      /* A worker: the parent's clean-up handlers are not ours; we die with it. */
+      signal(SIGTERM, SIG_DFL), signal(SIGINT, SIG_DFL), signal(SIGHUP, SIG_DFL);
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      sigprocmask(SIG_SETMASK, &old, NULL);
+      if (getppid() != parent) /* it is gone already */
+        _exit(1);
+      close(fds[0]);
+      for (int i = w; i < nparts; i += workers) {
+        struct {
+          int index;
+          struct part_rewrite r;
+        } rec;
+        memset(&rec, 0, sizeof rec);
+        rec.index = i;
+        rewrite_part(stem, nparts, i, ds, separate_asm, &rec.r);
+        if (write(fds[1], &rec, sizeof rec) != (ssize_t)sizeof rec)
+          _exit(1);
+      }
+      _exit(0);
+    }
+    if (pid > 0) {
+      pids[started] = pid;
+      g_workers[started++] = pid;
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    if (pid < 0)
+      break;
+  }
+  close(fds[1]);
+  /* One record per part; each write is smaller than PIPE_BUF, so it arrives whole. */
+  int reported = 0;
+  for (;;) {
+    struct {
+      int index;
+      struct part_rewrite r;
+    } rec;
+    ssize_t n = read(fds[0], &rec, sizeof rec);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n != (ssize_t)sizeof rec)
+      break;
+    if (rec.index >= 0 && rec.index < nparts && out[rec.index].rc == 1) {
+      out[rec.index] = rec.r;
+      reported++;
+    }
+  }
+  close(fds[0]);
+  for (int w = 0; w < started; w++) {
+    while (waitpid(pids[w], NULL, 0) < 0 && errno == EINTR)
+      ;
+    g_workers[w] = 0;
+  }
+  return started == workers && reported == nparts ? 0 : -1;
+}
+
 /* wasm2c + data segments out, in the scratch directory: `in_path` becomes STEM.c and STEM.h,
  * or split into nparts files STEM_0.c ... with STEM.h and STEM-impl.h; the data segments of
  * each PART.c go into PART.data, and the headers get what wasm2c left out of them. With
  * separate_asm (tcc builds), each PART.c that has data gets PART.data.s to assemble, and
  * has_asm[part] says so. *needs: the C_NEEDS_* of the whole module. */
 static int translate(const char *in_path, const char *module_name, const char *stem, int nparts,
-                     const struct data_strip *ds, int separate_asm, char *has_asm, int *needs,
-                     char *err, size_t errlen) {
+                     const struct data_strip *ds, int separate_asm, int jobs, char *has_asm,
+                     int *needs, char *err, size_t errlen) {
   char c_path[2 * PATH_MAX], h_path[2 * PATH_MAX];
   snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, stem);
   static struct pipeline_cmd cmd;
@@ -642,22 +766,24 @@ static int translate(const char *in_path, const char *module_name, const char *s
     return -1;
   size_t filled = 0;
   *needs = 0;
-  for (int i = 0; i < nparts; i++) {
-    char part[NAME_MAX + 1], data_name[NAME_MAX + 8], data_path[2 * PATH_MAX];
-    char asm_path[2 * PATH_MAX + 8];
-    part_name(part, sizeof part, stem, nparts, i);
-    snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, part);
-    snprintf(data_name, sizeof data_name, "%s.data", part);
-    snprintf(data_path, sizeof data_path, "%s/%s", g_tmp_dir, data_name);
-    snprintf(asm_path, sizeof asm_path, "%s.s", data_path);
-    struct c_rewrite_stats rewritten;
-    if (c_rewrite(c_path, data_path, data_name, separate_asm ? asm_path : NULL, ds->active,
-                  filled ? 0 : ds->nactive, &rewritten, err, errlen) != 0)
-      return -1;
-    filled += rewritten.active_filled;
-    has_asm[i] = (char)rewritten.asm_written;
-    *needs |= rewritten.needs;
+  struct part_rewrite *done = calloc((size_t)nparts, sizeof *done);
+  if (!done)
+    return set_error(err, errlen, "out of memory");
+  if (rewrite_parts(stem, nparts, ds, separate_asm, jobs, done) != 0) {
+    free(done);
+    return set_error(err, errlen, "cannot rewrite the generated C (a worker failed)");
   }
+  for (int i = 0; i < nparts; i++) {
+    if (done[i].rc != 0) {
+      set_error(err, errlen, "%s", done[i].err);
+      free(done);
+      return -1;
+    }
+    filled += done[i].stats.active_filled;
+    has_asm[i] = (char)done[i].stats.asm_written;
+    *needs |= done[i].stats.needs;
+  }
+  free(done);
   if (filled != ds->nactive)
     return set_error(err, errlen,
                      "generated C loads %zu of the module's %zu active data segments: "
@@ -860,8 +986,8 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   snprintf(host_o, sizeof host_o, "%s/host_main.o", g_tmp_dir);
 
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
-  if (translate(wasm_copy, "guest", "guest", nparts, &ds, o->tcc, has_asm, &needs, err, errlen) !=
-      0) {
+  if (translate(wasm_copy, "guest", "guest", nparts, &ds, o->tcc, o->jobs, has_asm, &needs, err,
+                errlen) != 0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }
@@ -950,7 +1076,8 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
    * of them at once itself). */
   char has_asm = 0;
   int needs = 0;
-  if (translate(wasm_copy, module_name, stem, 1, &ds, o->tcc, &has_asm, &needs, err, errlen) != 0) {
+  if (translate(wasm_copy, module_name, stem, 1, &ds, o->tcc, 1, &has_asm, &needs, err, errlen) !=
+      0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }

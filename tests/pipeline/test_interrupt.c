@@ -165,3 +165,28 @@ Test(interrupt, failed_compile_stops_the_others) {
   expect_gone(pids, n);
   expect_nothing_left();
 }
+
+/* A SIGTERM at any moment of a split quick build (wasm2c, the c_rewrite workers, tcc, the
+ * link): every delay from 0 to 300 ms, and each time nothing is left running or behind. The
+ * workers that rewrite the C files in parallel write into the scratch directory: the handler
+ * must stop them before it removes it. */
+Test(interrupt, sigterm_at_any_moment_of_a_split_build) {
+  fake_compiler(NULL);
+  snprintf(split_env, sizeof split_env, "WASMAOT_SPLIT_MIN_CODE=0");
+  char module[600];
+  snprintf(module, sizeof module, "%s/cpu-hash.wasm", WORKLOAD_DIR);
+  char *argv[] = {WASMAOT, "build", "--tier", "quick", "-j", "2", module, "-o", out_path, NULL};
+  for (int delay_ms = 0; delay_ms <= 300; delay_ms += 15) {
+    pid_t w = start(argv);
+    usleep((useconds_t)delay_ms * 1000);
+    kill(w, SIGTERM);
+    int status = wait_status(w);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) { /* it finished first: fine */
+      unlink(out_path);
+      continue;
+    }
+    cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR after SIGTERM at %d ms",
+                 delay_ms);
+    cr_expect_neq(access(out_path, F_OK), 0, "output written after SIGTERM at %d ms", delay_ms);
+  }
+}
