@@ -27,6 +27,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +100,11 @@ static double g_start;                                        /* when tier-up st
 static sem_t g_wake;
 static pthread_mutex_t g_round_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The round under way's private directory and shared object, for wasmaot_exit_cleanup. */
-static char g_live_dir[PATH_MAX], g_live_so[PATH_MAX + 16];
-static int g_compiling; /* a round's compile is under way (for the report at exit) */
+/* Rounds compile on up to HOT_LANES_MAX threads at once ($WASMAOT_HOT_LANES). */
+enum { HOT_LANES_MAX = 4 };
+static unsigned g_lanes = 1;
+static char g_live_dir[HOT_LANES_MAX][PATH_MAX], g_live_so[HOT_LANES_MAX][PATH_MAX + 16];
+static int g_compiling; /* rounds whose compile is under way (for the report at exit) */
 
 /* The program is ending (proc_exit, a trap, _start returning) while a round may be under way:
  * its shared object and directory go (the compile itself, stopped by PR_SET_PDEATHSIG, removes
@@ -109,10 +113,12 @@ static int g_compiling; /* a round's compile is under way (for the report at exi
  * a short program at once, tests/pipeline/test_tiers.c). Async-signal-safe: traps call it from
  * the signal handler. */
 void wasmaot_exit_cleanup(void) {
-  if (g_live_so[0])
-    unlink(g_live_so);
-  if (g_live_dir[0])
-    rmdir(g_live_dir);
+  for (int lane = 0; lane < HOT_LANES_MAX; lane++) {
+    if (g_live_so[lane][0])
+      unlink(g_live_so[lane]);
+    if (g_live_dir[lane][0])
+      rmdir(g_live_dir[lane]);
+  }
 }
 
 static double now_seconds(void) {
@@ -256,8 +262,10 @@ static unsigned take_hottest(char *list) {
   return n;
 }
 
-/* One round: the hottest pending functions compiled together. Returns how many it took. */
-static unsigned compile_round(void) {
+/* One round on a lane: the hottest pending functions compiled together (the lock is held to
+ * take them and to publish them, not while they compile: another lane may compile meanwhile).
+ * Returns how many it took. */
+static unsigned compile_round(unsigned lane) {
   pthread_mutex_lock(&g_round_lock);
   char *list = malloc((size_t)g_round_max * 24 + 1); /* "I,oI," per function */
   unsigned n = list ? take_hottest(list) : 0;
@@ -267,20 +275,23 @@ static unsigned compile_round(void) {
     return 0;
   }
   int round = ++g_rounds;
+  pthread_mutex_unlock(&g_round_lock);
   double t0 = now_seconds();
   const char *tmp = getenv("TMPDIR");
   char dir[PATH_MAX], so_path[PATH_MAX + 16];
   snprintf(dir, sizeof dir, "%s/wasmaot-hot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  int published = -1;
+  int published = -1, locked = 0;
   const char *why = "cannot create a temporary directory";
   if (mkdtemp(dir)) { /* 0700 */
     snprintf(so_path, sizeof so_path, "%s/hot.so", dir);
-    snprintf(g_live_so, sizeof g_live_so, "%s", so_path);
-    snprintf(g_live_dir, sizeof g_live_dir, "%s", dir);
+    snprintf(g_live_so[lane], sizeof g_live_so[lane], "%s", so_path);
+    snprintf(g_live_dir[lane], sizeof g_live_dir[lane], "%s", dir);
     why = "the compile failed";
-    __atomic_store_n(&g_compiling, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&g_compiling, 1, __ATOMIC_ACQ_REL);
     int compiled = run_compile(list, so_path) == 0;
-    __atomic_store_n(&g_compiling, 0, __ATOMIC_RELEASE);
+    __atomic_sub_fetch(&g_compiling, 1, __ATOMIC_ACQ_REL);
+    pthread_mutex_lock(&g_round_lock); /* publishing: one lane at a time */
+    locked = 1;
     if (compiled) {
       unsigned entries = 1; /* functions and OSR variants: one per item of the list */
       for (const char *c = list; *c; c++)
@@ -290,8 +301,10 @@ static unsigned compile_round(void) {
     }
     unlink(so_path);
     rmdir(dir);
-    g_live_dir[0] = g_live_so[0] = 0;
+    g_live_dir[lane][0] = g_live_so[lane][0] = 0;
   }
+  if (!locked)
+    pthread_mutex_lock(&g_round_lock);
   if (g_verbose) {
     if (published >= 0)
       fprintf(stderr,
@@ -371,13 +384,13 @@ void wasmaot_hot_trigger(unsigned i) {
                                     __ATOMIC_ACQUIRE)))
     return;
   if (g_sync)
-    compile_round();
+    compile_round(0);
   else
     sem_post(&g_wake);
 }
 
 static void *tierup_thread(void *arg) {
-  (void)arg;
+  unsigned lane = (unsigned)(uintptr_t)arg;
   for (;;) {
     while (sem_wait(&g_wake) != 0)
       ;
@@ -387,7 +400,7 @@ static void *tierup_thread(void *arg) {
       ;
     /* until nothing is pending; after each round a short wait, so that a running call that
      * the round's swap left on the quick code asks for its OSR variant before the next */
-    while (compile_round() > 0)
+    while (compile_round(lane) > 0)
       nanosleep(&batch, NULL);
   }
   return NULL;
@@ -439,6 +452,10 @@ void wasmaot_tierup_start(void) {
   if (round_max && strtoul(round_max, NULL, 10) >= 1 && strtoul(round_max, NULL, 10) <= 100000)
     g_round_max = (unsigned)strtoul(round_max, NULL, 10);
   free(round_max);
+  char *lanes = take_env("WASMAOT_HOT_LANES");
+  if (lanes && strtoul(lanes, NULL, 10) >= 1 && strtoul(lanes, NULL, 10) <= HOT_LANES_MAX)
+    g_lanes = (unsigned)strtoul(lanes, NULL, 10);
+  free(lanes);
   char *round_bytes = take_env("WASMAOT_HOT_ROUND_BYTES");
   if (round_bytes && strtoul(round_bytes, NULL, 10) >= 1)
     g_round_max_bytes = strtoul(round_bytes, NULL, 10);
@@ -474,10 +491,14 @@ void wasmaot_tierup_start(void) {
       return;
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_sigmask(SIG_SETMASK, &all, &saved);
-    int rc = pthread_create(&thread, &attr, tierup_thread, NULL);
+    int rc = 0;
+    unsigned started = 0;
+    for (unsigned lane = 0; lane < g_lanes && rc == 0; lane++)
+      if ((rc = pthread_create(&thread, &attr, tierup_thread, (void *)(uintptr_t)lane)) == 0)
+        started++;
     pthread_sigmask(SIG_SETMASK, &saved, NULL);
     pthread_attr_destroy(&attr);
-    if (rc != 0)
+    if (started == 0)
       return; /* no thread: the quick tier alone, as without tier-up */
   }
   wasmaot_hot_threshold = t >= 1 && t <= 0xffffffffUL ? (unsigned)t : HOT_THRESHOLD_DEFAULT;
