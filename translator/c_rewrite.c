@@ -302,12 +302,17 @@ static int fill_load_data(struct active_fill *a, const char *line, FILE *out) {
              : 1;
 }
 
+/* Big stdio buffers for the passes over the C (hundreds of MB for a big module). glibc's
+ * setvbuf ignores the size when given no buffer (it kept its 4 KB): these are ours, static,
+ * as c_rewrite runs one call at a time in a process and closes its files before it returns. */
+static char g_in_buf[1 << 20], g_out_buf[1 << 20], g_blob_buf[1 << 20];
+
 /* The blob, and with asm_path the assembler file that includes it. */
 static int open_blob(FILE **blob, const char *blob_path, FILE **as, const char *asm_path, char *err,
                      size_t errlen) {
   if (!(*blob = fopen(blob_path, "wb")))
     return set_error(err, errlen, "cannot write %s: %s", blob_path, strerror(errno));
-  setvbuf(*blob, NULL, _IOFBF, 1 << 20);
+  setvbuf(*blob, g_blob_buf, _IOFBF, sizeof g_blob_buf);
   if (asm_path && !(*as = fopen(asm_path, "w")))
     return set_error(err, errlen, "cannot write %s: %s", asm_path, strerror(errno));
   return 0;
@@ -360,8 +365,8 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
     goto out;
   }
   /* Large buffers: the input of a module with big segments is hundreds of MB of text. */
-  setvbuf(in, NULL, _IOFBF, 1 << 20);
-  setvbuf(out, NULL, _IOFBF, 1 << 20);
+  setvbuf(in, g_in_buf, _IOFBF, sizeof g_in_buf);
+  setvbuf(out, g_out_buf, _IOFBF, sizeof g_out_buf);
   if (asm_path && fputs(fneg_helpers, out) == EOF)
     goto write_error;
   while (getline(&line, &cap, in) > 0) {

@@ -180,6 +180,10 @@ static int is_prelude_end(const char *line, size_t n) {
  * placeholder first, the offset filled in once the index is written after the data. */
 enum { STORE_HEAD_LEN = 35 };
 
+/* stdio buffers: one rewrite at a time in a process; each file is closed before its buffer is
+ * used again (the part's at the end of hot_rewrite_part, the store's by finish or free). */
+static char g_store_buf[1 << 20], g_part_buf[1 << 20];
+
 struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_check,
                                       const char *store_path) {
   struct hot_rewrite *h = calloc(1, sizeof *h);
@@ -189,6 +193,8 @@ struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_ch
   h->nparts = nparts, h->bounds_check = bounds_check;
   snprintf(h->data_path, sizeof h->data_path, "%s", store_path);
   h->data = fopen(h->data_path, "w+");
+  if (h->data) /* 1 MB writes (the store is up to ~240 MB; glibc's default is 4 KB) */
+    setvbuf(h->data, g_store_buf, _IOFBF, sizeof g_store_buf);
   if (!h->data || fprintf(h->data, "wasmaot-hot 2 %020d\n", 0) != STORE_HEAD_LEN)
     h->unsupported = "cannot create the tier-up store";
   return h;
@@ -357,6 +363,8 @@ void hot_rewrite_part(struct hot_rewrite *h, int part, const char *c_name) {
   size_t len;
   char *src = read_whole(path, &len);
   FILE *out = src ? fopen(out_path, "w") : NULL;
+  if (out)
+    setvbuf(out, g_part_buf, _IOFBF, sizeof g_part_buf);
   if (!out) {
     h->unsupported = "cannot read or write the generated C";
   } else {
