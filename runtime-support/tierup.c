@@ -53,6 +53,10 @@ unsigned wasmaot_hot_threshold;
 enum { HOT_THRESHOLD_DEFAULT = 10000 };
 /* How long the thread waits after the first trigger of a round for others to join it. */
 enum { HOT_BATCH_MS = 20 };
+/* ... and between rounds, for a call the last swap left running on the quick code to ask for
+ * its OSR variant: 10,000 ticks of a loop take well under a millisecond even on tcc's code;
+ * the wait is lost to every round (svg-flatten runs 11). */
+enum { HOT_BETWEEN_ROUNDS_MS = 5 };
 /* The most functions one round compiles (hottest first); $WASMAOT_HOT_ROUND_MAX. */
 enum { HOT_ROUND_MAX_DEFAULT = 8 };
 /* ... and bytes of C: flite's two biggest hot functions (95 and 145 KB of C) made a round of
@@ -215,6 +219,16 @@ static int load_and_publish(const char *so_path, unsigned want) {
   return published;
 }
 
+/* Whether function i got hot in a loop of a call still running (at most LONG_CALL_MAX_CALLS
+ * calls) and has an OSR variant not yet in: that variant serves the running call and any
+ * later one (a call enters the quick code and moves over at its first loop header). flite's
+ * synthesis loop (145 KB of C, 57% of its quick-tier time) waited behind rounds of small
+ * functions when only their ticks per byte ranked it. */
+static int long_call(unsigned i) {
+  return g_has_osr[i] && !__atomic_load_n(&wasmaot_hot_osr[i], __ATOMIC_ACQUIRE) &&
+         __atomic_load_n(&wasmaot_hot_calls[i], __ATOMIC_RELAXED) <= LONG_CALL_MAX_CALLS;
+}
+
 /* Whether function a has more ticks per byte of C than b: what a round gains per second of
  * compile (a compile's time grows with the function's C). svg-flatten's hottest functions were
  * big C++ ones taking rounds of 0.3-1 s each while its many small hot ones waited. */
@@ -236,11 +250,13 @@ static unsigned take_hottest(char *list) {
   unsigned long bytes = 0;
   while (n < g_round_max && bytes < g_round_max_bytes) {
     /* Huge functions last, then OSR requests first (each is a call running on the quick
-     * code right now), then the most ticks. */
+     * code right now, and so is a function hot in a loop of its first calls: long_call), then
+     * the most ticks per byte. */
     unsigned best = 0, found = 0, osr = 0, small = 0;
     for (unsigned i = 0; i < nfuncs; i++) {
       unsigned char st = __atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE);
-      int is_osr = st == FUNC_OSR_PENDING, is_small = g_size[i] <= HOT_HUGE_BYTES;
+      int is_osr = st == FUNC_OSR_PENDING || (st == FUNC_PENDING && long_call(i));
+      int is_small = g_size[i] <= HOT_HUGE_BYTES;
       if ((st == FUNC_PENDING || is_osr) &&
           (!found || is_small > (int)small ||
            (is_small == (int)small &&
@@ -252,8 +268,7 @@ static unsigned take_hottest(char *list) {
     bytes += g_size[best];
     /* Hot in a loop of a call still running: its OSR variant alone serves that call and any
      * later one (a call enters the quick code and moves over at its first loop header). */
-    if (!osr && g_has_osr[best] && !__atomic_load_n(&wasmaot_hot_osr[best], __ATOMIC_ACQUIRE) &&
-        __atomic_load_n(&wasmaot_hot_calls[best], __ATOMIC_RELAXED) <= LONG_CALL_MAX_CALLS)
+    if (!osr && long_call(best))
       osr = 1;
     __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
     used += (size_t)sprintf(list + used, "%s%s%u", n ? "," : "", osr ? "o" : "", best);
@@ -400,8 +415,9 @@ static void *tierup_thread(void *arg) {
       ;
     /* until nothing is pending; after each round a short wait, so that a running call that
      * the round's swap left on the quick code asks for its OSR variant before the next */
+    struct timespec between = {0, HOT_BETWEEN_ROUNDS_MS * 1000000L};
     while (compile_round(lane) > 0)
-      nanosleep(&batch, NULL);
+      nanosleep(&between, NULL);
   }
   return NULL;
 }

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <search.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,50 +136,26 @@ static int copy_text(FILE *store, long data_start, long offset, long length, FIL
   return ok ? 0 : -1;
 }
 
-/* The identifiers that start with "w2c_" in a text (the functions it calls), as a hash set. */
+/* The identifiers that start with "w2c_" in a text (the functions it calls), in libc's hash
+ * table (hsearch_r): the keys are copies, freed with the set. */
 struct name_set {
-  char **slot;
-  size_t cap, n;
+  struct hsearch_data table;
+  char **keys;
+  size_t n;
+  int made;
 };
-
-static unsigned long name_hash(const char *s, size_t n) {
-  unsigned long h = 1469598103934665603UL;
-  for (size_t i = 0; i < n; i++)
-    h = (h ^ (unsigned char)s[i]) * 1099511628211UL;
-  return h;
-}
 
 static int is_ident(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
-static int name_set_add(struct name_set *set, const char *s, size_t n) {
-  if (2 * (set->n + 1) > set->cap) {
-    size_t cap = set->cap ? 2 * set->cap : 256;
-    char **slot = calloc(cap, sizeof *slot);
-    if (!slot)
-      return -1;
-    for (size_t i = 0; i < set->cap; i++)
-      if (set->slot[i]) {
-        size_t k = name_hash(set->slot[i], strlen(set->slot[i])) & (cap - 1);
-        while (slot[k])
-          k = (k + 1) & (cap - 1);
-        slot[k] = set->slot[i];
-      }
-    free(set->slot);
-    set->slot = slot, set->cap = cap;
-  }
-  size_t k = name_hash(s, n) & (set->cap - 1);
-  for (; set->slot[k]; k = (k + 1) & (set->cap - 1))
-    if (strlen(set->slot[k]) == n && memcmp(set->slot[k], s, n) == 0)
-      return 0;
-  if (!(set->slot[k] = strndup(s, n)))
-    return -1;
-  set->n++;
-  return 0;
-}
-
 static int name_set_collect(struct name_set *set, const char *text, size_t len) {
+  memset(set, 0, sizeof *set);
+  size_t most = len / 5 + 16; /* a name is at least "w2c_" and a character */
+  set->keys = calloc(most, sizeof *set->keys);
+  if (!set->keys || !hcreate_r(most * 2, &set->table))
+    return -1;
+  set->made = 1;
   for (size_t i = 0; i < len;) {
     if (!is_ident(text[i])) {
       i++;
@@ -187,27 +164,33 @@ static int name_set_collect(struct name_set *set, const char *text, size_t len) 
     size_t start = i;
     while (i < len && is_ident(text[i]))
       i++;
-    if (i - start > 4 && memcmp(text + start, "w2c_", 4) == 0 &&
-        name_set_add(set, text + start, i - start) != 0)
+    if (i - start <= 4 || memcmp(text + start, "w2c_", 4) != 0 || set->n >= most)
+      continue;
+    ENTRY e = {strndup(text + start, i - start), NULL}, *found;
+    if (!e.key)
+      return -1;
+    if (hsearch_r(e, FIND, &found, &set->table) && found) {
+      free(e.key);
+      continue;
+    }
+    set->keys[set->n++] = e.key;
+    if (!hsearch_r(e, ENTER, &found, &set->table))
       return -1;
   }
   return 0;
 }
 
-static int name_set_has(const struct name_set *set, const char *s) {
-  if (!set->cap)
-    return 0;
-  size_t n = strlen(s);
-  for (size_t k = name_hash(s, n) & (set->cap - 1); set->slot[k]; k = (k + 1) & (set->cap - 1))
-    if (strcmp(set->slot[k], s) == 0)
-      return 1;
-  return 0;
+static int name_set_has(struct name_set *set, const char *s) {
+  ENTRY e = {(char *)s, NULL}, *found = NULL;
+  return set->made && hsearch_r(e, FIND, &found, &set->table) && found;
 }
 
 static void name_set_free(struct name_set *set) {
-  for (size_t i = 0; i < set->cap; i++)
-    free(set->slot[i]);
-  free(set->slot);
+  if (set->made)
+    hdestroy_r(&set->table);
+  for (size_t i = 0; i < set->n; i++)
+    free(set->keys[i]);
+  free(set->keys);
 }
 
 /* Copies length bytes at offset of the store's data into out. */
@@ -383,8 +366,8 @@ int hot_compile_main(int argc, char **argv) {
            copy_range(store, data_start, f[i].osr_offset, f[i].osr_length, mem) != 0);
   if (mem && fclose(mem) != 0)
     bad = 1;
-  struct name_set used = {0};
-  bad = bad || name_set_collect(&used, chosen_text, chosen_len) != 0;
+  struct name_set used;
+  bad = name_set_collect(&used, chosen_text, chosen_len) != 0 || bad;
   for (unsigned long i = 0; i < nfuncs && !bad; i++)
     if (!f[i].chosen && f[i].name && name_set_has(&used, f[i].name))
       fprintf(c, "#define %s ((%s)wasmaot_hot_quick[%lu])\n", f[i].name, f[i].cast, i);
