@@ -57,7 +57,7 @@ enum { HOT_BATCH_MS = 20 };
  * its OSR variant: 10,000 ticks of a loop take well under a millisecond even on tcc's code;
  * the wait is lost to every round (svg-flatten runs 11). */
 enum { HOT_BETWEEN_ROUNDS_MS = 5 };
-/* The most functions one round compiles (hottest first); $WASMAOT_HOT_ROUND_MAX. */
+/* The most functions one round compiles; $WASMAOT_HOT_ROUND_MAX. */
 enum { HOT_ROUND_MAX_DEFAULT = 8 };
 /* ... and bytes of C: flite's two biggest hot functions (95 and 145 KB of C) made a round of
  * 2.4 s that every function hot meanwhile waited for. A bigger function goes in a round alone. */
@@ -239,10 +239,10 @@ static int denser(unsigned a, unsigned b) {
          (unsigned long long)wasmaot_hot_count[b] * sa;
 }
 
-/* Takes the hottest pending functions (most ticks), at most g_round_max, for one round;
- * writes their list ("3,17,...") and returns how many. A round of many functions takes
- * seconds, and a function that gets hot meanwhile waits for it: short rounds, hottest first,
- * bound that wait. */
+/* Takes pending functions for one round, at most g_round_max and g_round_max_bytes of C, in
+ * the order of the loop's comment below; writes their list ("3,o17,...") and returns how
+ * many. A round of many functions takes seconds, and a function that gets hot meanwhile waits
+ * for it: short rounds bound that wait. */
 static unsigned take_hottest(char *list) {
   unsigned n = 0, nfuncs = wasmaot_hot_nfuncs;
   size_t used = 0;
