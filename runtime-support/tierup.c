@@ -103,8 +103,8 @@ static unsigned long g_round_max_bytes = HOT_ROUND_MAX_BYTES; /* $WASMAOT_HOT_RO
 static double g_start;                                        /* when tier-up started, for -v */
 static sem_t g_wake;
 static pthread_mutex_t g_round_lock = PTHREAD_MUTEX_INITIALIZER;
-/* The round under way's private directory and shared object, for wasmaot_exit_cleanup. */
-/* Rounds compile on up to HOT_LANES_MAX threads at once ($WASMAOT_HOT_LANES). */
+/* Rounds compile on up to HOT_LANES_MAX threads at once ($WASMAOT_HOT_LANES); each lane's
+ * round under way has its private directory and shared object, for wasmaot_exit_cleanup. */
 enum { HOT_LANES_MAX = 4 };
 static unsigned g_lanes = 1;
 static char g_live_dir[HOT_LANES_MAX][PATH_MAX], g_live_so[HOT_LANES_MAX][PATH_MAX + 16];
@@ -265,11 +265,7 @@ static unsigned take_hottest(char *list) {
     }
     if (!found || (n > 0 && bytes + g_size[best] > g_round_max_bytes))
       break;
-    bytes += g_size[best];
-    /* Hot in a loop of a call still running: its OSR variant alone serves that call and any
-     * later one (a call enters the quick code and moves over at its first loop header). */
-    if (!osr && long_call(best))
-      osr = 1;
+    bytes += g_size[best]; /* osr: an OSR request, or a long call (its variant instead) */
     __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
     used += (size_t)sprintf(list + used, "%s%s%u", n ? "," : "", osr ? "o" : "", best);
     n++;

@@ -66,12 +66,15 @@ static int fail(const char *what, const char *detail) {
   return 1;
 }
 
+static int is_ident(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 static int valid_ident(const char *s) {
   if (!*s)
     return 0;
   for (; *s; s++)
-    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-          *s == '_'))
+    if (!is_ident(*s))
       return 0;
   return 1;
 }
@@ -144,10 +147,6 @@ struct name_set {
   size_t n;
   int made;
 };
-
-static int is_ident(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
 
 static int name_set_collect(struct name_set *set, const char *text, size_t len) {
   memset(set, 0, sizeof *set);

@@ -142,29 +142,31 @@ static int parse_definition(const char *line, size_t n, struct signature *s) {
 /* What a function the hot compile must never take uses: data and element segments (arrays of
  * the executable's that the shared object cannot name), tail calls, exceptions (tags are
  * compared by address), funcref wrappers and function addresses (static in the quick C). */
+/* Whether the n bytes at text contain needle: strstr on the span made a string for the while
+ * (the text is ours, read into memory, with a byte after it): glibc's strstr is vectorised, its
+ * memmem is not, and memmem's twelve scans of every function were a sixth of a CPython build's
+ * own time (150 MB of C). */
+static int span_contains(char *text, size_t n, const char *needle) {
+  char saved = text[n];
+  text[n] = 0;
+  int found = strstr(text, needle) != NULL;
+  text[n] = saved;
+  return found;
+}
+
 static int eligible(char *body, size_t n) {
   static const char *const unsafe[] = {"data_segment_", "elem_segment_", "tail_call", "tailcallee",
                                        "wasm_tailcall", "wasm_rt_try",   "SETJMP",    "_tag",
                                        "exception",     "wrap_w2c_",     "&w2c_",     "__asm__"};
-  /* strstr on the body made a string for the while (the text is ours, read into memory):
-   * glibc's strstr is vectorised, its memmem is not, and memmem's twelve scans of every
-   * function were a sixth of a CPython build's own time (150 MB of C). */
-  char saved = body[n];
-  body[n] = 0;
-  int ok = 1;
-  for (size_t i = 0; ok && i < sizeof unsafe / sizeof *unsafe; i++)
-    ok = strstr(body, unsafe[i]) == NULL;
-  body[n] = saved;
-  return ok;
+  for (size_t i = 0; i < sizeof unsafe / sizeof *unsafe; i++)
+    if (span_contains(body, n, unsafe[i]))
+      return 0;
+  return 1;
 }
 
 /* Whether the n bytes at text hold wasm2c's FUNC_PROLOGUE line (a wasm function's body). */
 static int has_prologue(char *text, size_t n) {
-  char saved = text[n];
-  text[n] = 0;
-  int found = strstr(text, "\n  FUNC_PROLOGUE;\n") != NULL;
-  text[n] = saved;
-  return found;
+  return span_contains(text, n, "\n  FUNC_PROLOGUE;\n");
 }
 
 static int is_prelude_end(const char *line, size_t n) {

@@ -663,6 +663,12 @@ static void rewrite_part(const char *stem, int nparts, int i, const struct data_
                     ds->nactive, &r->stats, r->err, sizeof r->err);
 }
 
+/* What a worker reports of one part, through the pipe. */
+struct part_record {
+  int index;
+  struct part_rewrite r;
+};
+
 /* c_rewrite on every part, out[i] part i's outcome: split across `jobs` forked workers (each
  * part is a pass over megabytes of C: CPython's 150 MB took 0.7-1 s in one process), or here
  * when there is one part or one job. -1 if a worker died without saying how its parts went. */
@@ -679,8 +685,7 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     return -1;
-  pid_t pids[64];
-  int started = 0;
+  int started = 0; /* workers forked: g_workers[0 .. started-1] */
   if (workers > 64)
     workers = 64;
   /* The stop signals wait while a worker is started and registered (g_workers). */
@@ -700,10 +705,7 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
         _exit(1);
       close(fds[0]);
       for (int i = w; i < nparts; i += workers) {
-        struct {
-          int index;
-          struct part_rewrite r;
-        } rec;
+        struct part_record rec;
         memset(&rec, 0, sizeof rec);
         rec.index = i;
         rewrite_part(stem, nparts, i, ds, separate_asm, &rec.r);
@@ -712,10 +714,8 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
       }
       _exit(0);
     }
-    if (pid > 0) {
-      pids[started] = pid;
+    if (pid > 0)
       g_workers[started++] = pid;
-    }
     sigprocmask(SIG_SETMASK, &old, NULL);
     if (pid < 0)
       break;
@@ -724,10 +724,7 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
   /* One record per part; each write is smaller than PIPE_BUF, so it arrives whole. */
   int reported = 0;
   for (;;) {
-    struct {
-      int index;
-      struct part_rewrite r;
-    } rec;
+    struct part_record rec;
     ssize_t n = read(fds[0], &rec, sizeof rec);
     if (n < 0 && errno == EINTR)
       continue;
@@ -740,7 +737,7 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
   }
   close(fds[0]);
   for (int w = 0; w < started; w++) {
-    while (waitpid(pids[w], NULL, 0) < 0 && errno == EINTR)
+    while (waitpid(g_workers[w], NULL, 0) < 0 && errno == EINTR)
       ;
     g_workers[w] = 0;
   }
@@ -899,8 +896,8 @@ static int keep_generated_c(const char *dir, const char *stem, int nparts, char 
 }
 
 /* In-run tier-up (hot_rewrite.h): instruments the translated parts in the scratch directory
- * and writes the store there as hot.store. A module whose C is not as expected is built
- * without tier-up (*made = 0), not refused. */
+ * and writes the store beside out_path (OUT.hot.wasmaot-tmp-PID, g_tmp_hot). A module whose C is
+ * not as expected is built without tier-up (*made = 0), not refused. */
 static int hot_instrument(const struct build_options *o, int nparts, int tcc_compiles,
                           const char *out_path, int *made, char *err, size_t errlen) {
   *made = 0;
