@@ -22,6 +22,14 @@ TestSuite(tiers, .init = make_scratch, .fini = remove_scratch, .timeout = 240);
 static char cache_env[700], tmp_env[700], path_env[8192], cache_dir[600], tmp_dir[600];
 static char *envp[4];
 
+/* `wasmaot info --json [--tier TIER]` says `want` (what tools read from it). */
+static void expect_info_json(const char *tier, const char *want) {
+  char *argv[] = {WASMAOT, "info", "--json", tier ? "--tier" : NULL, (char *)tier, NULL};
+  struct proc_result r = proc_run(argv, envp, 30);
+  cr_expect(strstr(r.out, want) != NULL, "%s", r.out);
+  proc_result_free(&r);
+}
+
 /* A private cache and TMPDIR under the test's scratch directory; PATH with `bin_dir` first if
  * given (a fake compiler). */
 static void set_env(const char *bin_dir) {
@@ -115,10 +123,7 @@ Test(tiers, build_takes_the_tier) {
   cr_expect_gt(strlen(outputs[0]), 10);
   free(outputs[0]), free(outputs[1]);
   /* The quick tier's guest flags are -O0; the optimised tier's are the default's. */
-  char *info_quick[] = {WASMAOT, "info", "--json", "--tier", "quick", NULL};
-  struct proc_result q = proc_run(info_quick, envp, 30);
-  cr_expect(strstr(q.out, "\"opt_level\": 0,") != NULL, "%s", q.out);
-  proc_result_free(&q);
+  expect_info_json("quick", "\"opt_level\": 0,");
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
 }
 
@@ -369,10 +374,7 @@ Test(tiers, quick_tier_compiles_with_tcc_and_falls_back_for_simd) {
             said);
   free(said);
   /* info --json names tcc as the quick tier's compiler (tools read it). */
-  char *info[] = {WASMAOT, "info", "--json", NULL};
-  struct proc_result j = proc_run(info, envp, 30);
-  cr_expect(strstr(j.out, "\"quick_tier\": {\"compiler\": \"tcc\"") != NULL, "%s", j.out);
-  proc_result_free(&j);
+  expect_info_json(NULL, "\"quick_tier\": {\"compiler\": \"tcc\"");
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
 }
 
