@@ -93,6 +93,26 @@ static int g_sync, g_verbose, g_rounds;
 static unsigned g_round_max = HOT_ROUND_MAX_DEFAULT; /* functions per round at most */
 static unsigned *g_size;         /* per function: bytes of C (the store's index), 0 if unknown */
 static unsigned char *g_has_osr; /* per function: the store has its OSR variant */
+/* Per function: its count at the start of the short wait before a round, and its ticks
+ * during that wait (taken with the round): whether it is running now. flite's first run spent
+ * its last 0.6 s compiling the OSR variant of a synthesis loop whose one call had ended half a
+ * second before, while a function running meanwhile (20 M ticks on the quick code) waited
+ * behind it. */
+static unsigned *g_seen, *g_recent;
+
+/* One round's functions and the state each had before it was taken (to give them back). */
+struct round {
+  unsigned *func;
+  unsigned char *was;
+  unsigned n;
+};
+
+/* While a round compiles, every HOT_WATCH_MS: has it gone cold? It has when none of its
+ * functions ticked for HOT_COLD_MS and a pending function outside it did: the program has
+ * moved on to another phase, and the round is given up for that one (its functions wait
+ * again). flite's parameter generation asked for its loop's OSR variant, a compile of 0.5 s,
+ * and ended 0.15 s later, while its synthesis loop, which ran for a second, waited. */
+enum { HOT_WATCH_MS = 10, HOT_COLD_MS = 50 };
 
 /* A function that got hot in at most this many calls got hot in a loop: a call is running
  * it now, and without its OSR variant it would run on until it returns on the quick code.
@@ -131,8 +151,30 @@ static double now_seconds(void) {
   return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
-/* Runs the hot compile of list into so_path; 0 if it succeeded. */
-static int run_compile(const char *list, const char *so_path) {
+/* Whether the round r has gone cold (the comment at HOT_COLD_MS), one check: seen holds each
+ * function's count at the previous check, cold_ms how long the round's functions have not
+ * ticked. */
+static int round_went_cold(const struct round *r, unsigned *seen, unsigned *cold_ms) {
+  int mine = 0, other = 0;
+  for (unsigned i = 0; i < wasmaot_hot_nfuncs; i++) {
+    unsigned now = __atomic_load_n(&wasmaot_hot_count[i], __ATOMIC_RELAXED);
+    if (now == seen[i])
+      continue;
+    seen[i] = now;
+    int in_round = 0;
+    for (unsigned k = 0; k < r->n && !in_round; k++)
+      in_round = r->func[k] == i;
+    unsigned char st = __atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE);
+    mine |= in_round;
+    other |= !in_round && (st == FUNC_PENDING || st == FUNC_OSR_PENDING);
+  }
+  *cold_ms = mine ? 0 : *cold_ms + HOT_WATCH_MS;
+  return *cold_ms >= HOT_COLD_MS && other;
+}
+
+/* Compiles the round r (its list) into so_path: 0 when done, -1 if it failed, 1 if it was
+ * given up because it went cold (its compile stopped, with SIGTERM: it removes its files). */
+static int run_compile(const char *list, const char *so_path, const struct round *r) {
   char *argv[] = {g_compiler,  "__hot-compile", "--entry",
                   "/dev/fd/3", "--funcs",       (char *)list,
                   "-o",        (char *)so_path, g_verbose ? "-v" : NULL,
@@ -169,11 +211,32 @@ static int run_compile(const char *list, const char *so_path) {
     execv(g_compiler, argv);
     _exit(127);
   }
-  int status;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
+  /* In sync mode (tests) the guest waits for the round: nothing ticks, nothing goes cold. */
+  unsigned *seen = g_sync ? NULL : malloc(wasmaot_hot_nfuncs * sizeof *seen), cold_ms = 0;
+  for (unsigned i = 0; seen && i < wasmaot_hot_nfuncs; i++)
+    seen[i] = __atomic_load_n(&wasmaot_hot_count[i], __ATOMIC_RELAXED);
+  int status, given_up = 0;
+  for (;;) {
+    pid_t got = waitpid(pid, &status, seen && !given_up ? WNOHANG : 0);
+    if (got == pid)
+      break;
+    if (got < 0 && errno != EINTR) {
+      free(seen);
       return -1;
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+    }
+    if (got == 0) {
+      struct timespec watch = {0, HOT_WATCH_MS * 1000000L};
+      nanosleep(&watch, NULL);
+      if (round_went_cold(r, seen, &cold_ms)) {
+        kill(pid, SIGTERM);
+        given_up = 1;
+      }
+    }
+  }
+  free(seen);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+    return 0; /* done before the stop came */
+  return given_up ? 1 : -1;
 }
 
 /* Loads so_path and publishes its functions; the number published, -1 if it cannot. */
@@ -239,33 +302,60 @@ static int denser(unsigned a, unsigned b) {
          (unsigned long long)wasmaot_hot_count[b] * sa;
 }
 
+/* Before the wait that precedes a round: every function's count now (under the lock). */
+static void mark_counts(void) {
+  pthread_mutex_lock(&g_round_lock);
+  for (unsigned i = 0; i < wasmaot_hot_nfuncs; i++)
+    g_seen[i] = __atomic_load_n(&wasmaot_hot_count[i], __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&g_round_lock);
+}
+
+/* Each function's ticks since mark_counts, into g_recent (since the start in sync mode, which
+ * has no wait). A count only grows but when a swap restarts it (then all of it is recent). */
+static void take_recent(void) {
+  for (unsigned i = 0; i < wasmaot_hot_nfuncs; i++) {
+    unsigned now = __atomic_load_n(&wasmaot_hot_count[i], __ATOMIC_RELAXED);
+    g_recent[i] = now >= g_seen[i] ? now - g_seen[i] : now;
+  }
+}
+
 /* Takes pending functions for one round, at most g_round_max and g_round_max_bytes of C, in
  * the order of the loop's comment below; writes their list ("3,o17,...") and returns how
  * many. A round of many functions takes seconds, and a function that gets hot meanwhile waits
  * for it: short rounds bound that wait. */
-static unsigned take_hottest(char *list) {
-  unsigned n = 0, nfuncs = wasmaot_hot_nfuncs;
+static unsigned take_hottest(char *list, struct round *r) {
+  unsigned n = 0, nfuncs = wasmaot_hot_nfuncs, first_active = 0;
   size_t used = 0;
   list[0] = 0;
   unsigned long bytes = 0;
+  take_recent();
   while (n < g_round_max && bytes < g_round_max_bytes) {
-    /* Huge functions last, then OSR requests first (each is a call running on the quick
-     * code right now, and so is a function hot in a loop of its first calls: long_call), then
-     * the most ticks per byte. */
-    unsigned best = 0, found = 0, osr = 0, small = 0;
+    /* Huge functions last; then those that ticked in the wait before this round before those
+     * that did not (a call that has ended gains nothing from its OSR variant, and a phase of the
+     * program that is over gains nothing from its functions: they wait, for an idle moment);
+     * then OSR requests (each is a call running on the quick code right now, and so is a
+     * function hot in a loop of its first calls: long_call); then the most ticks per byte. */
+    unsigned best = 0, found = 0, osr = 0, small = 0, active = 0;
     for (unsigned i = 0; i < nfuncs; i++) {
       unsigned char st = __atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE);
       int is_osr = st == FUNC_OSR_PENDING || (st == FUNC_PENDING && long_call(i));
-      int is_small = g_size[i] <= HOT_HUGE_BYTES;
+      int is_small = g_size[i] <= HOT_HUGE_BYTES, is_active = g_recent[i] > 0;
       if ((st == FUNC_PENDING || is_osr) &&
           (!found || is_small > (int)small ||
            (is_small == (int)small &&
-            (is_osr > (int)osr || (is_osr == (int)osr && denser(i, best))))))
-        best = i, found = 1, osr = (unsigned)is_osr, small = (unsigned)is_small;
+            (is_active > (int)active ||
+             (is_active == (int)active &&
+              (is_osr > (int)osr || (is_osr == (int)osr && denser(i, best))))))))
+        best = i, found = 1, osr = (unsigned)is_osr, small = (unsigned)is_small,
+        active = (unsigned)is_active;
     }
-    if (!found || (n > 0 && bytes + g_size[best] > g_round_max_bytes))
+    /* A round is of running functions or of others, not both: those would lengthen it. */
+    if (!found || (n > 0 && (bytes + g_size[best] > g_round_max_bytes || active != first_active)))
       break;
+    first_active = n == 0 ? active : first_active;
     bytes += g_size[best]; /* osr: an OSR request, or a long call (its variant instead) */
+    r->func[n] = best;
+    r->was[n] = __atomic_load_n(&g_state[best], __ATOMIC_ACQUIRE);
     __atomic_store_n(&g_state[best], osr ? FUNC_OSR_TAKEN : FUNC_TAKEN, __ATOMIC_RELEASE);
     used += (size_t)sprintf(list + used, "%s%s%u", n ? "," : "", osr ? "o" : "", best);
     n++;
@@ -279,9 +369,11 @@ static unsigned take_hottest(char *list) {
 static unsigned compile_round(unsigned lane) {
   pthread_mutex_lock(&g_round_lock);
   char *list = malloc((size_t)g_round_max * 24 + 1); /* "I,oI," per function */
-  unsigned n = list ? take_hottest(list) : 0;
+  struct round r = {malloc(g_round_max * sizeof *r.func), malloc(g_round_max), 0};
+  unsigned n = list && r.func && r.was ? take_hottest(list, &r) : 0;
+  r.n = n;
   if (n == 0) {
-    free(list);
+    free(list), free(r.func), free(r.was);
     pthread_mutex_unlock(&g_round_lock);
     return 0;
   }
@@ -291,7 +383,7 @@ static unsigned compile_round(unsigned lane) {
   const char *tmp = getenv("TMPDIR");
   char dir[PATH_MAX], so_path[PATH_MAX + 16];
   snprintf(dir, sizeof dir, "%s/wasmaot-hot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  int published = -1, locked = 0;
+  int published = -1, locked = 0, outcome = -1;
   const char *why = "cannot create a temporary directory";
   if (mkdtemp(dir)) { /* 0700 */
     snprintf(so_path, sizeof so_path, "%s/hot.so", dir);
@@ -299,11 +391,14 @@ static unsigned compile_round(unsigned lane) {
     snprintf(g_live_dir[lane], sizeof g_live_dir[lane], "%s", dir);
     why = "the compile failed";
     __atomic_add_fetch(&g_compiling, 1, __ATOMIC_ACQ_REL);
-    int compiled = run_compile(list, so_path) == 0;
+    outcome = run_compile(list, so_path, &r);
     __atomic_sub_fetch(&g_compiling, 1, __ATOMIC_ACQ_REL);
     pthread_mutex_lock(&g_round_lock); /* publishing: one lane at a time */
     locked = 1;
-    if (compiled) {
+    if (outcome == 1) /* gone cold: its functions wait again, as they were */
+      for (unsigned k = 0; k < n; k++)
+        __atomic_store_n(&g_state[r.func[k]], r.was[k], __ATOMIC_RELEASE);
+    if (outcome == 0) {
       unsigned entries = 1; /* functions and OSR variants: one per item of the list */
       for (const char *c = list; *c; c++)
         entries += *c == ',';
@@ -317,7 +412,12 @@ static unsigned compile_round(unsigned lane) {
   if (!locked)
     pthread_mutex_lock(&g_round_lock);
   if (g_verbose) {
-    if (published >= 0)
+    if (outcome == 1)
+      fprintf(stderr,
+              "wasmaot: tier-up round %d at %.2f s: given up after %.2f s, the program has "
+              "moved on (functions %.200s)\n",
+              round, t0 - g_start, now_seconds() - t0, list);
+    else if (published >= 0)
       fprintf(stderr,
               "wasmaot: tier-up round %d at %.2f s: %d of %u functions optimized in %.2f s "
               "(functions %.200s)\n",
@@ -328,7 +428,7 @@ static unsigned compile_round(unsigned lane) {
               "tier\n",
               round, why ? why : "no reason", n);
   }
-  free(list);
+  free(list), free(r.func), free(r.was);
   pthread_mutex_unlock(&g_round_lock);
   return n;
 }
@@ -373,11 +473,14 @@ static void report_at_exit(void) {
     fprintf(stderr, "wasmaot: tier-up:   function %u: %llu ticks on the quick tier%s, %s%s\n", best,
             best_ticks, after,
             wasmaot_hot_slot[best] ? "optimized"
-            : st == FUNC_TAKEN && __atomic_load_n(&g_compiling, __ATOMIC_ACQUIRE)
-                ? "in the round still compiling"
-            : st == FUNC_TAKEN   ? "its compile failed"
-            : st == FUNC_PENDING ? "waiting for a round"
-                                 : "below the threshold",
+            : (st == FUNC_TAKEN || st == FUNC_OSR_TAKEN) &&
+                    __atomic_load_n(&g_compiling, __ATOMIC_ACQUIRE)
+                ? (st == FUNC_TAKEN ? "in the round still compiling"
+                                    : "its OSR variant in the round still compiling")
+            : st == FUNC_TAKEN     ? "its compile failed"
+            : st == FUNC_OSR_TAKEN ? "its OSR variant's compile failed"
+            : st == FUNC_PENDING   ? "waiting for a round"
+                                   : "below the threshold",
             wasmaot_hot_osr[best] ? ", its running call moved there by OSR" : "");
   }
 }
@@ -406,14 +509,18 @@ static void *tierup_thread(void *arg) {
     while (sem_wait(&g_wake) != 0)
       ;
     struct timespec batch = {0, HOT_BATCH_MS * 1000000L};
+    mark_counts();
     nanosleep(&batch, NULL);
     while (sem_trywait(&g_wake) == 0)
       ;
     /* until nothing is pending; after each round a short wait, so that a running call that
-     * the round's swap left on the quick code asks for its OSR variant before the next */
+     * the round's swap left on the quick code asks for its OSR variant before the next (and
+     * the ticks during it say what runs now) */
     struct timespec between = {0, HOT_BETWEEN_ROUNDS_MS * 1000000L};
-    while (compile_round(lane) > 0)
+    while (compile_round(lane) > 0) {
+      mark_counts();
       nanosleep(&between, NULL);
+    }
   }
   return NULL;
 }
@@ -487,7 +594,9 @@ void wasmaot_tierup_start(void) {
   g_before_swap = calloc(wasmaot_hot_nfuncs, sizeof *g_before_swap);
   g_size = calloc(wasmaot_hot_nfuncs, sizeof *g_size);
   g_has_osr = calloc(wasmaot_hot_nfuncs, 1);
-  if (!g_state || !g_quick || !g_before_swap || !g_size || !g_has_osr)
+  g_seen = calloc(wasmaot_hot_nfuncs, sizeof *g_seen);
+  g_recent = calloc(wasmaot_hot_nfuncs, sizeof *g_recent);
+  if (!g_state || !g_quick || !g_before_swap || !g_size || !g_has_osr || !g_seen || !g_recent)
     return;
   wasmaot_hot_quick_table(g_quick);
   read_sizes();

@@ -9,6 +9,8 @@
  *  - traps (divide by zero, out-of-bounds load through the guard pages) and proc_exit inside
  *    the hot code end as they do on the quick tier: same status, same stderr line;
  *  - with a hot compiler that cannot run, prints the same, exit 0, -v says the round failed;
+ *  - (hot/two_phases.wat, tier-up as in a real run, with a compiler that takes seconds) a
+ *    round for a long call that ends meanwhile is given up for the call that runs next;
  * and nothing is left in $TMPDIR. The guest: hot/hot_loop.wat. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -145,5 +147,52 @@ Test(hot, failed_hot_compile_leaves_the_quick_tier_running) {
   cr_expect(strstr(on.err, "tier-up round 1 failed") != NULL, "%s", on.err);
   cr_expect(strstr(on.err, "0 functions optimized") != NULL, "%s", on.err);
   proc_result_free(&off), proc_result_free(&on);
+  cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
+}
+
+/* _start calls $first once (60 M iterations on the quick code: a few tenths of a second),
+ * then $second (400 M). Tier-up as in a real run (a thread, not sync), from 1,000 ticks, with
+ * a hot compiler that sleeps for a minute: round 1 takes $first's OSR variant and is still
+ * compiling when $first returns, and is given up once $second runs; round 2 takes $second's,
+ * and is still compiling when the program ends (the compile is stopped then). */
+Test(hot, a_round_gone_cold_is_given_up) {
+  char cc[800], cc_env[900], cache_env[800], tmp_env[700], path_env[8192], in[700];
+  snprintf(cc, sizeof cc, "%s/slow-cc", scratch);
+  FILE *f = fopen(cc, "w");
+  cr_assert(f != NULL);
+  fputs("#!/bin/sh\nsleep 60\nexit 1\n", f);
+  fclose(f);
+  chmod(cc, 0755);
+  snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp", scratch);
+  mkdir(tmp_dir, 0700);
+  snprintf(cc_env, sizeof cc_env, "WASMAOT_HOT_CC=%s", cc);
+  snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s", tmp_dir);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  snprintf(in, sizeof in, "%s/two_phases.wasm", HOT_DIR);
+  struct proc_result r[2];
+  for (int hot = 0; hot < 2; hot++) {
+    snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache-two-%d", scratch, hot);
+    char *envp[] = {cache_env,
+                    tmp_env,
+                    path_env,
+                    "WASMAOT_TIER_UP_MIN_CODE=0",
+                    hot ? "WASMAOT_HOT_THRESHOLD=1000" : "WASMAOT_HOT=0",
+                    cc_env,
+                    NULL};
+    char *argv[] = {WASMAOT, "run", "-v", in, NULL};
+    r[hot] = proc_run(argv, envp, 180);
+    char cache[800];
+    snprintf(cache, sizeof cache, "%s/cache-two-%d", scratch, hot);
+    wait_for_background(cache);
+    cr_assert_eq(r[hot].status, 0, "%s", r[hot].err);
+  }
+  cr_expect_str_eq(r[1].out, r[0].out);
+  cr_expect(strstr(r[1].err, "tier-up round 1 at") && strstr(r[1].err, "given up after") &&
+                strstr(r[1].err, "(functions o0)"),
+            "%s", r[1].err);
+  cr_expect(strstr(r[1].err, "function 1: ") &&
+                strstr(r[1].err, "its OSR variant in the round still compiling"),
+            "%s", r[1].err);
+  proc_result_free(&r[0]), proc_result_free(&r[1]);
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
 }
