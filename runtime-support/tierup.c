@@ -6,8 +6,10 @@
  * a few ms for more functions to get hot, then runs `wasmaot __hot-compile` on them (the
  * optimised tier's compiler, into a shared object in a private mkdtemp directory), dlopen()s
  * it, passes it the quick functions' table, and publishes the new code in wasmaot_hot_slot,
- * which the quick functions check on entry. Several rounds as more functions get hot. No OSR:
- * a function already running keeps its quick code until it returns.
+ * which the quick functions check on entry. Several rounds as more functions get hot; a call
+ * running on the quick code moves to its function's OSR variant at a loop header
+ * (translator/hot_osr.h). A CPU-time timer samples where the guest's thread is (SIGPROF, on
+ * that thread only): the rounds go by time spent, not by calls counted.
  *
  * Enabled only when `wasmaot run` started us: it sets $WASMAOT_HOT_ENTRY (the store beside
  * the cache entry) and $WASMAOT_HOT_COMPILER (itself). These, and the knobs below, are read and
@@ -34,6 +36,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 /* Defined by the instrumented guest C (hot_rewrite.c). */
@@ -113,6 +116,21 @@ struct round {
  * again). flite's parameter generation asked for its loop's OSR variant, a compile of 0.5 s,
  * and ended 0.15 s later, while its synthesis loop, which ran for a second, waited. */
 enum { HOT_WATCH_MS = 10, HOT_COLD_MS = 50 };
+
+/* Sampling (not in sync mode): every HOT_SAMPLE_US of the guest thread's CPU time (the kernel
+ * checks CPU-time timers at its ticks: every 4 ms at HZ=250) a SIGPROF says which function's
+ * quick code it is in (its address against every function's quick
+ * address, sorted). Ticks count calls and loop iterations, not time: svg-flatten's rounds went
+ * first to C++ functions of a few instructions called millions of times, while functions that
+ * held its time waited (in a run, 2% of the program's time was in hot code). Samples rank the
+ * rounds; HOT_SAMPLES_TRIGGER of them make a function hot even below the tick threshold (a
+ * function without loops, called seldom, each call long). */
+enum { HOT_SAMPLE_US = 1000, HOT_SAMPLES_TRIGGER = 5, HOT_FUNC_COST_BYTES = 8192 };
+static uintptr_t *g_sorted; /* the quick functions' addresses, ascending */
+static unsigned *g_sorted_func, g_nsorted;
+static uintptr_t g_quick_end; /* no quick function's code at or above this */
+static unsigned *g_samples;   /* per function */
+int main(int, char **) __attribute__((weak));
 
 /* A function that got hot in at most this many calls got hot in a loop: a call is running
  * it now, and without its OSR variant it would run on until it returns on the quick code.
@@ -298,6 +316,13 @@ static int long_call(unsigned i) {
 static int denser(unsigned a, unsigned b) {
   unsigned long long sa = g_size[a] > 1024 ? g_size[a] : 1024,
                      sb = g_size[b] > 1024 ? g_size[b] : 1024;
+  /* Time first: samples per byte of C plus HOT_FUNC_COST_BYTES (what a second of compile
+   * saves; a round's fixed cost, ~0.1 s, is shared by its functions), then ticks per byte. */
+  unsigned long long ca = g_size[a] + HOT_FUNC_COST_BYTES, cb = g_size[b] + HOT_FUNC_COST_BYTES;
+  unsigned long long pa = __atomic_load_n(&g_samples[a], __ATOMIC_RELAXED) * cb,
+                     pb = __atomic_load_n(&g_samples[b], __ATOMIC_RELAXED) * ca;
+  if (pa != pb)
+    return pa > pb;
   return (unsigned long long)wasmaot_hot_count[a] * sb >
          (unsigned long long)wasmaot_hot_count[b] * sa;
 }
@@ -438,16 +463,17 @@ static unsigned compile_round(unsigned lane) {
  * the calls already under way, so this stays far below the guest's calls and iterations (the
  * tests check that the swap happened by it). */
 static void report_at_exit(void) {
-  unsigned long long ticks = 0;
+  unsigned long long ticks = 0, samples = 0;
   unsigned swapped = 0;
   for (unsigned i = 0; i < wasmaot_hot_nfuncs; i++) {
+    samples += g_samples[i];
     ticks += (unsigned long long)wasmaot_hot_count[i] + g_before_swap[i];
     swapped += __atomic_load_n(&wasmaot_hot_slot[i], __ATOMIC_ACQUIRE) != NULL;
   }
   fprintf(stderr,
           "wasmaot: tier-up: %d rounds, %u functions optimized, %llu ticks counted on the "
-          "quick tier\n",
-          g_rounds, swapped, ticks);
+          "quick tier, %llu samples of its time there\n",
+          g_rounds, swapped, ticks, samples);
   /* Where the quick tier's time went: the functions with the most ticks (a long loop in a
    * function that never returns; a function the hot compile cannot take). */
   unsigned shown[5];
@@ -470,8 +496,10 @@ static void report_at_exit(void) {
     char after[64] = "";
     if (wasmaot_hot_slot[best])
       snprintf(after, sizeof after, " (%u after its swap)", wasmaot_hot_count[best]);
-    fprintf(stderr, "wasmaot: tier-up:   function %u: %llu ticks on the quick tier%s, %s%s\n", best,
-            best_ticks, after,
+    fprintf(stderr,
+            "wasmaot: tier-up:   function %u: %llu ticks and %u samples on the quick "
+            "tier%s, %s%s\n",
+            best, best_ticks, g_samples[best], after,
             wasmaot_hot_slot[best] ? "optimized"
             : (st == FUNC_TAKEN || st == FUNC_OSR_TAKEN) &&
                     __atomic_load_n(&g_compiling, __ATOMIC_ACQUIRE)
@@ -501,6 +529,77 @@ void wasmaot_hot_trigger(unsigned i) {
     compile_round(0);
   else
     sem_post(&g_wake);
+}
+
+/* SIGPROF on the guest's thread: one sample of the function whose quick code it is in.
+ * Async-signal-safe (atomics; the trigger's CAS and sem_post). */
+static void on_sample(int sig, siginfo_t *info, void *context) {
+  (void)sig, (void)info;
+#if defined(__x86_64__)
+  uintptr_t pc = (uintptr_t)((ucontext_t *)context)->uc_mcontext.gregs[REG_RIP];
+#elif defined(__aarch64__)
+  uintptr_t pc = (uintptr_t)((ucontext_t *)context)->uc_mcontext.pc;
+#else
+  uintptr_t pc = 0;
+  (void)context;
+#endif
+  if (g_nsorted == 0 || pc < g_sorted[0] || pc >= g_quick_end)
+    return;
+  unsigned lo = 0, hi = g_nsorted;
+  while (hi - lo > 1) {
+    unsigned mid = lo + (hi - lo) / 2;
+    if (g_sorted[mid] <= pc)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  unsigned f = g_sorted_func[lo];
+  if (__atomic_add_fetch(&g_samples[f], 1, __ATOMIC_RELAXED) == HOT_SAMPLES_TRIGGER)
+    wasmaot_hot_trigger(f);
+}
+
+static int by_address(const void *a, const void *b) {
+  uintptr_t x = ((const uintptr_t *)a)[0], y = ((const uintptr_t *)b)[0];
+  return x < y ? -1 : x > y;
+}
+
+/* The sorted addresses and the CPU-time timer of the calling (the guest's) thread. Without
+ * them (no memory, no timer) rounds go by ticks alone. */
+static void start_sampling(void) {
+  unsigned n = wasmaot_hot_nfuncs;
+  uintptr_t *pairs = malloc(2 * (size_t)n * sizeof *pairs);
+  g_sorted = malloc((size_t)n * sizeof *g_sorted);
+  g_sorted_func = malloc((size_t)n * sizeof *g_sorted_func);
+  if (!pairs || !g_sorted || !g_sorted_func) {
+    free(pairs);
+    return;
+  }
+  for (unsigned i = 0; i < n; i++)
+    pairs[2 * i] = (uintptr_t)g_quick[i], pairs[2 * i + 1] = i;
+  qsort(pairs, n, 2 * sizeof *pairs, by_address);
+  for (unsigned i = 0; i < n; i++)
+    g_sorted[i] = pairs[2 * i], g_sorted_func[i] = (unsigned)pairs[2 * i + 1];
+  free(pairs);
+  /* The host main is linked right after the guest's objects: its main() bounds their code
+   * (the runtime's and libc's code must not count for the last guest function). */
+  uintptr_t last = g_sorted[n - 1], host = (uintptr_t)main;
+  g_quick_end = host > last ? host : last + 16 * 1024 * 1024;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sample;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+  sigemptyset(&sa.sa_mask);
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev.sigev_signo = SIGPROF;
+  ev._sigev_un._tid = gettid(); /* glibc 2.36 has no sigev_notify_thread_id */
+  timer_t timer;
+  struct itimerspec every = {{0, HOT_SAMPLE_US * 1000L}, {0, HOT_SAMPLE_US * 1000L}};
+  if (sigaction(SIGPROF, &sa, NULL) != 0 || timer_create(CLOCK_THREAD_CPUTIME_ID, &ev, &timer) != 0)
+    return;
+  g_nsorted = n; /* the handler may count from here */
+  timer_settime(timer, 0, &every, NULL);
 }
 
 static void *tierup_thread(void *arg) {
@@ -596,7 +695,9 @@ void wasmaot_tierup_start(void) {
   g_has_osr = calloc(wasmaot_hot_nfuncs, 1);
   g_seen = calloc(wasmaot_hot_nfuncs, sizeof *g_seen);
   g_recent = calloc(wasmaot_hot_nfuncs, sizeof *g_recent);
-  if (!g_state || !g_quick || !g_before_swap || !g_size || !g_has_osr || !g_seen || !g_recent)
+  g_samples = calloc(wasmaot_hot_nfuncs, sizeof *g_samples);
+  if (!g_state || !g_quick || !g_before_swap || !g_size || !g_has_osr || !g_seen || !g_recent ||
+      !g_samples)
     return;
   wasmaot_hot_quick_table(g_quick);
   read_sizes();
@@ -621,6 +722,7 @@ void wasmaot_tierup_start(void) {
     pthread_attr_destroy(&attr);
     if (started == 0)
       return; /* no thread: the quick tier alone, as without tier-up */
+    start_sampling();
   }
   wasmaot_hot_threshold = t >= 1 && t <= 0xffffffffUL ? (unsigned)t : HOT_THRESHOLD_DEFAULT;
 }
