@@ -11,6 +11,8 @@
  *  - with a hot compiler that cannot run, prints the same, exit 0, -v says the round failed;
  *  - (hot/two_phases.wat, tier-up as in a real run, with a compiler that takes seconds) a
  *    round for a long call that ends meanwhile is given up for the call that runs next;
+ *  - (the same guest, a tick threshold never reached) the sampled time alone makes a long
+ *    call hot, and it moves to its OSR variant;
  * and nothing is left in $TMPDIR. The guest: hot/hot_loop.wat. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
@@ -193,6 +195,39 @@ Test(hot, a_round_gone_cold_is_given_up) {
   cr_expect(strstr(r[1].err, "function 1: ") &&
                 strstr(r[1].err, "its OSR variant in the round still compiling"),
             "%s", r[1].err);
+  proc_result_free(&r[0]), proc_result_free(&r[1]);
+  cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
+}
+
+/* The tick threshold out of reach (4e9; the guest counts 460 M ticks): $second's one call,
+ * a second or so on the quick code, gets hot by its samples alone (5 of the guest thread's
+ * CPU-time timer, runtime-support/tierup.c) and moves to its OSR variant. */
+Test(hot, sampled_time_alone_makes_a_function_hot) {
+  char cache_env[800], tmp_env[700], path_env[8192], in[700];
+  snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp", scratch);
+  mkdir(tmp_dir, 0700);
+  snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s", tmp_dir);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  snprintf(in, sizeof in, "%s/two_phases.wasm", HOT_DIR);
+  struct proc_result r[2];
+  for (int hot = 0; hot < 2; hot++) {
+    snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache-sampled-%d", scratch, hot);
+    char *envp[] = {cache_env,
+                    tmp_env,
+                    path_env,
+                    "WASMAOT_TIER_UP_MIN_CODE=0",
+                    hot ? "WASMAOT_HOT_THRESHOLD=4000000000" : "WASMAOT_HOT=0",
+                    NULL};
+    char *argv[] = {WASMAOT, "run", "-v", in, NULL};
+    r[hot] = proc_run(argv, envp, 180);
+    char cache[800];
+    snprintf(cache, sizeof cache, "%s/cache-sampled-%d", scratch, hot);
+    wait_for_background(cache);
+    cr_assert_eq(r[hot].status, 0, "%s", r[hot].err);
+  }
+  cr_expect_str_eq(r[1].out, r[0].out);
+  cr_expect(strstr(r[1].err, "tier-up round 1 at") != NULL, "%s", r[1].err);
+  cr_expect(strstr(r[1].err, "its running call moved there by OSR") != NULL, "%s", r[1].err);
   proc_result_free(&r[0]), proc_result_free(&r[1]);
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
 }
