@@ -152,43 +152,52 @@ Test(hot, failed_hot_compile_leaves_the_quick_tier_running) {
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
 }
 
+/* `wasmaot run -v` of hot/two_phases.wasm from an empty cache of its own (named by tag): r[0]
+ * without tier-up, r[1] with it as in a real run (a thread, not sync) from `threshold` ticks,
+ * and `cc_env` (or NULL) for the hot compiler. Both must exit 0. */
+static void run_two_phases(const char *tag, const char *threshold, const char *cc_env,
+                           struct proc_result r[2]) {
+  char cache[800], cache_env[900], tmp_env[700], path_env[8192], in[700], thr_env[64];
+  snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp", scratch);
+  mkdir(tmp_dir, 0700);
+  snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s", tmp_dir);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  snprintf(thr_env, sizeof thr_env, "WASMAOT_HOT_THRESHOLD=%s", threshold);
+  snprintf(in, sizeof in, "%s/two_phases.wasm", HOT_DIR);
+  for (int hot = 0; hot < 2; hot++) {
+    snprintf(cache, sizeof cache, "%s/cache-%s-%d", scratch, tag, hot);
+    snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s", cache);
+    char *envp[] = {cache_env,
+                    tmp_env,
+                    path_env,
+                    "WASMAOT_TIER_UP_MIN_CODE=0",
+                    hot ? thr_env : "WASMAOT_HOT=0",
+                    (char *)cc_env,
+                    NULL};
+    char *argv[] = {WASMAOT, "run", "-v", in, NULL};
+    r[hot] = proc_run(argv, envp, 180);
+    wait_for_background(cache);
+    cr_assert_eq(r[hot].status, 0, "%s", r[hot].err);
+  }
+  cr_expect_str_eq(r[1].out, r[0].out);
+}
+
 /* _start calls $first once (60 M iterations on the quick code: a few tenths of a second),
- * then $second (400 M). Tier-up as in a real run (a thread, not sync), from 1,000 ticks, with
- * a hot compiler that sleeps for a minute: round 1 takes $first's OSR variant and is still
- * compiling when $first returns, and is given up once $second runs; round 2 takes $second's,
- * and is still compiling when the program ends (the compile is stopped then). */
+ * then $second (400 M). Tier-up from 1,000 ticks, with a hot compiler that sleeps for a
+ * minute: round 1 takes $first's OSR variant and is still compiling when $first returns, and
+ * is given up once $second runs; round 2 takes $second's, and is still compiling when the
+ * program ends (the compile is stopped then). */
 Test(hot, a_round_gone_cold_is_given_up) {
-  char cc[800], cc_env[900], cache_env[800], tmp_env[700], path_env[8192], in[700];
+  char cc[800], cc_env[900];
   snprintf(cc, sizeof cc, "%s/slow-cc", scratch);
   FILE *f = fopen(cc, "w");
   cr_assert(f != NULL);
   fputs("#!/bin/sh\nsleep 60\nexit 1\n", f);
   fclose(f);
   chmod(cc, 0755);
-  snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp", scratch);
-  mkdir(tmp_dir, 0700);
   snprintf(cc_env, sizeof cc_env, "WASMAOT_HOT_CC=%s", cc);
-  snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s", tmp_dir);
-  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
-  snprintf(in, sizeof in, "%s/two_phases.wasm", HOT_DIR);
   struct proc_result r[2];
-  for (int hot = 0; hot < 2; hot++) {
-    snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache-two-%d", scratch, hot);
-    char *envp[] = {cache_env,
-                    tmp_env,
-                    path_env,
-                    "WASMAOT_TIER_UP_MIN_CODE=0",
-                    hot ? "WASMAOT_HOT_THRESHOLD=1000" : "WASMAOT_HOT=0",
-                    cc_env,
-                    NULL};
-    char *argv[] = {WASMAOT, "run", "-v", in, NULL};
-    r[hot] = proc_run(argv, envp, 180);
-    char cache[800];
-    snprintf(cache, sizeof cache, "%s/cache-two-%d", scratch, hot);
-    wait_for_background(cache);
-    cr_assert_eq(r[hot].status, 0, "%s", r[hot].err);
-  }
-  cr_expect_str_eq(r[1].out, r[0].out);
+  run_two_phases("cold", "1000", cc_env, r);
   cr_expect(strstr(r[1].err, "tier-up round 1 at") && strstr(r[1].err, "given up after") &&
                 strstr(r[1].err, "(functions o0)"),
             "%s", r[1].err);
@@ -203,29 +212,8 @@ Test(hot, a_round_gone_cold_is_given_up) {
  * a second or so on the quick code, gets hot by its samples alone (5 of the guest thread's
  * CPU-time timer, runtime-support/tierup.c) and moves to its OSR variant. */
 Test(hot, sampled_time_alone_makes_a_function_hot) {
-  char cache_env[800], tmp_env[700], path_env[8192], in[700];
-  snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp", scratch);
-  mkdir(tmp_dir, 0700);
-  snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s", tmp_dir);
-  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
-  snprintf(in, sizeof in, "%s/two_phases.wasm", HOT_DIR);
   struct proc_result r[2];
-  for (int hot = 0; hot < 2; hot++) {
-    snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s/cache-sampled-%d", scratch, hot);
-    char *envp[] = {cache_env,
-                    tmp_env,
-                    path_env,
-                    "WASMAOT_TIER_UP_MIN_CODE=0",
-                    hot ? "WASMAOT_HOT_THRESHOLD=4000000000" : "WASMAOT_HOT=0",
-                    NULL};
-    char *argv[] = {WASMAOT, "run", "-v", in, NULL};
-    r[hot] = proc_run(argv, envp, 180);
-    char cache[800];
-    snprintf(cache, sizeof cache, "%s/cache-sampled-%d", scratch, hot);
-    wait_for_background(cache);
-    cr_assert_eq(r[hot].status, 0, "%s", r[hot].err);
-  }
-  cr_expect_str_eq(r[1].out, r[0].out);
+  run_two_phases("sampled", "4000000000", NULL, r);
   cr_expect(strstr(r[1].err, "tier-up round 1 at") != NULL, "%s", r[1].err);
   cr_expect(strstr(r[1].err, "its running call moved there by OSR") != NULL, "%s", r[1].err);
   proc_result_free(&r[0]), proc_result_free(&r[1]);
