@@ -310,9 +310,9 @@ static int long_call(unsigned i) {
          __atomic_load_n(&wasmaot_hot_calls[i], __ATOMIC_RELAXED) <= LONG_CALL_MAX_CALLS;
 }
 
-/* Whether function a has more ticks per byte of C than b: what a round gains per second of
- * compile (a compile's time grows with the function's C). svg-flatten's hottest functions were
- * big C++ ones taking rounds of 0.3-1 s each while its many small hot ones waited. */
+/* Whether function a should go before b: more sampled time per byte of C, or (as many) more
+ * ticks per byte: what a round gains per second of compile (a compile's time grows with the
+ * function's C). */
 static int denser(unsigned a, unsigned b) {
   unsigned long long sa = g_size[a] > 1024 ? g_size[a] : 1024,
                      sb = g_size[b] > 1024 ? g_size[b] : 1024;
@@ -359,7 +359,8 @@ static unsigned take_hottest(char *list, struct round *r) {
      * that did not (a call that has ended gains nothing from its OSR variant, and a phase of the
      * program that is over gains nothing from its functions: they wait, for an idle moment);
      * then OSR requests (each is a call running on the quick code right now, and so is a
-     * function hot in a loop of its first calls: long_call); then the most ticks per byte. */
+     * function hot in a loop of its first calls: long_call); then `denser` (sampled time per
+     * byte, then ticks per byte). */
     unsigned best = 0, found = 0, osr = 0, small = 0, active = 0;
     for (unsigned i = 0; i < nfuncs; i++) {
       unsigned char st = __atomic_load_n(&g_state[i], __ATOMIC_ACQUIRE);
