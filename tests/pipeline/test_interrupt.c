@@ -5,6 +5,7 @@
  * pid and sleeps, so the test knows exactly which processes must be gone. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -198,5 +199,65 @@ Test(interrupt, sigterm_at_any_moment_of_a_split_build) {
       proc_result_free(&r);
       unlink(out_path);
     }
+  }
+}
+
+/* The cache after a SIGTERMed `run`: no temporary (KEY.wasmaot-tmp-*, KEY.hot.wasmaot-tmp-*)
+ * and no executable (a 64-hex-digit name) without its tier-up store beside it; then emptied. */
+static void expect_cache_whole_and_empty_it(int delay_ms) {
+  DIR *d = opendir(cache_dir);
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (e->d_name[0] == '.')
+      continue;
+    char path[1400], store[1500];
+    snprintf(path, sizeof path, "%s/%s", cache_dir, e->d_name);
+    cr_expect(strstr(e->d_name, ".wasmaot-tmp-") == NULL, "%s left after SIGTERM at %d ms",
+              e->d_name, delay_ms);
+    if (strlen(e->d_name) == 64 && strspn(e->d_name, "0123456789abcdef") == 64) {
+      snprintf(store, sizeof store, "%s.hot", path);
+      cr_expect_eq(access(store, F_OK), 0, "an entry without its store after SIGTERM at %d ms",
+                   delay_ms);
+    }
+  }
+  if (d)
+    closedir(d);
+  d = opendir(cache_dir);
+  while (d && (e = readdir(d))) {
+    char path[1400];
+    snprintf(path, sizeof path, "%s/%s", cache_dir, e->d_name);
+    if (e->d_name[0] != '.')
+      unlink(path);
+  }
+  if (d)
+    closedir(d);
+}
+
+/* The same through `wasmaot run --tier quick` with in-run tier-up: the instrumented parts
+ * compile while a forked child writes the tier-up store (translator/pipeline.c), so a signal
+ * can land while that child runs. At every delay from 0 to 600 ms, from an empty cache: no
+ * scratch left, and the cache as expect_cache_whole_and_empty_it says. */
+Test(interrupt, sigterm_at_any_moment_of_a_run_with_tier_up) {
+  fake_compiler(NULL);
+  snprintf(split_env, sizeof split_env, "WASMAOT_SPLIT_MIN_CODE=0");
+  char module[600];
+  snprintf(module, sizeof module, "%s/cpu-hash.wasm", WORKLOAD_DIR);
+  char *argv[] = {WASMAOT, "run", "--tier", "quick", "-j", "2", module, "--", "1000", NULL};
+  char *run_envp[] = {path_env, tmp_env, cache_env, split_env, "WASMAOT_TIER_UP_MIN_CODE=0", NULL};
+  for (int delay_ms = 0; delay_ms <= 600; delay_ms += 15) {
+    pid_t w = fork();
+    cr_assert_geq(w, 0);
+    if (w == 0) {
+      int null = open("/dev/null", O_RDWR);
+      dup2(null, 0), dup2(null, 1), dup2(null, 2);
+      execve(argv[0], argv, run_envp);
+      _exit(127);
+    }
+    usleep((useconds_t)delay_ms * 1000);
+    kill(w, SIGTERM);
+    wait_status(w);
+    cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR after SIGTERM at %d ms",
+                 delay_ms);
+    expect_cache_whole_and_empty_it(delay_ms);
   }
 }
