@@ -900,22 +900,33 @@ static int keep_generated_c(const char *dir, const char *stem, int nparts, char 
   return 0;
 }
 
-/* In the store writer: the store from the original parts (NAME.orig), at g_tmp_hot. */
-static void write_store(const struct build_options *o, int nparts, int tcc_compiles) {
-  char err[512];
+/* One pass of the tier-up rewrite over the parts (hot_rewrite.h): the parts' (store NULL,
+ * reading PART.c) or the store's (reading the originals, PART.c.orig). NULL if out of memory. */
+static struct hot_rewrite *hot_pass(const struct build_options *o, int nparts, int tcc_compiles,
+                                    const char *store) {
   struct hot_rewrite *h =
-      hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK, g_tmp_hot);
+      hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK, store);
   if (!h)
-    _exit(1);
-  hot_rewrite_store_only(h);
+    return NULL;
+  if (store)
+    hot_rewrite_store_only(h);
   if (tcc_compiles)
     hot_rewrite_types_array(h);
   for (int i = 0; i < nparts; i++) {
     char part[NAME_MAX + 1], name[NAME_MAX + 16];
     part_name(part, sizeof part, "guest", nparts, i);
-    snprintf(name, sizeof name, "%s.c.orig", part);
+    snprintf(name, sizeof name, "%s.c%s", part, store ? ".orig" : "");
     hot_rewrite_part(h, i, name);
   }
+  return h;
+}
+
+/* In the store writer: the store from the original parts (PART.c.orig), at g_tmp_hot. */
+static void write_store(const struct build_options *o, int nparts, int tcc_compiles) {
+  char err[512];
+  struct hot_rewrite *h = hot_pass(o, nparts, tcc_compiles, g_tmp_hot);
+  if (!h)
+    _exit(1);
   const char *headers[] = {"guest.h", "guest-impl.h"};
   int rc = hot_rewrite_supported(h, NULL)
                ? hot_rewrite_finish_store(h, headers, nparts > 1 ? 2 : 1, err, sizeof err)
@@ -971,18 +982,9 @@ static int hot_instrument(const struct build_options *o, int nparts, int tcc_com
   /* Written beside its destination (the executable's store, OUT.hot: up to the size of the
    * generated C), renamed into place with the executable (hot_keep_store). */
   snprintf(g_tmp_hot, sizeof g_tmp_hot, "%s.hot.wasmaot-tmp-%ld", out_path, (long)getpid());
-  struct hot_rewrite *h =
-      hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK, NULL);
+  struct hot_rewrite *h = hot_pass(o, nparts, tcc_compiles, NULL);
   if (!h)
     return set_error(err, errlen, "out of memory");
-  if (tcc_compiles)
-    hot_rewrite_types_array(h);
-  for (int i = 0; i < nparts; i++) {
-    char part[NAME_MAX + 1], name[NAME_MAX + 8];
-    part_name(part, sizeof part, "guest", nparts, i);
-    snprintf(name, sizeof name, "%s.c", part);
-    hot_rewrite_part(h, i, name);
-  }
   int rc = 0;
   const char *why = NULL;
   if (!hot_rewrite_supported(h, &why) && getenv("WASMAOT_HOT_DEBUG"))

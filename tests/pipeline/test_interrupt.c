@@ -50,16 +50,21 @@ static void fake_compiler(const char *fail_on) {
   snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s", cache_dir);
 }
 
-static pid_t start(char *const argv[]) {
+/* argv with the environment env, stdio on /dev/null. */
+static pid_t start_with(char *const argv[], char *const env[]) {
   pid_t pid = fork();
   cr_assert_geq(pid, 0);
   if (pid == 0) {
     int null = open("/dev/null", O_RDWR);
     dup2(null, 0), dup2(null, 1), dup2(null, 2);
-    execve(argv[0], argv, envp);
+    execve(argv[0], argv, env);
     _exit(127);
   }
   return pid;
+}
+
+static pid_t start(char *const argv[]) {
+  return start_with(argv, envp);
 }
 
 /* The pids the fake compiler wrote, once at least `want` are there (up to 60 s). */
@@ -245,14 +250,7 @@ Test(interrupt, sigterm_at_any_moment_of_a_run_with_tier_up) {
   char *argv[] = {WASMAOT, "run", "--tier", "quick", "-j", "2", module, "--", "1000", NULL};
   char *run_envp[] = {path_env, tmp_env, cache_env, split_env, "WASMAOT_TIER_UP_MIN_CODE=0", NULL};
   for (int delay_ms = 0; delay_ms <= 600; delay_ms += 15) {
-    pid_t w = fork();
-    cr_assert_geq(w, 0);
-    if (w == 0) {
-      int null = open("/dev/null", O_RDWR);
-      dup2(null, 0), dup2(null, 1), dup2(null, 2);
-      execve(argv[0], argv, run_envp);
-      _exit(127);
-    }
+    pid_t w = start_with(argv, run_envp);
     usleep((useconds_t)delay_ms * 1000);
     kill(w, SIGTERM);
     wait_status(w);
