@@ -42,9 +42,7 @@ struct hot_rewrite {
   const char *unsupported; /* why, or NULL */
   struct hot_func *funcs;
   size_t nfuncs, capacity;
-  FILE *data;      /* the store, growing: its head line, then the data; NULL: parts only */
-  long data_bytes; /* the data so far (written, or counted when parts only) */
-  int store_only;  /* the store alone: the parts' instrumented text is not kept */
+  FILE *data; /* the store, growing: its head line, then the data */
   char data_path[2 * PATH_MAX + 64];
   int kept; /* finished: the store stays */
   long prelude_offset, prelude_length;
@@ -195,8 +193,6 @@ struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_ch
     return NULL;
   snprintf(h->dir, sizeof h->dir, "%s", dir);
   h->nparts = nparts, h->bounds_check = bounds_check;
-  if (!store_path)
-    return h; /* the parts only: the data is counted (the same offsets), not written */
   snprintf(h->data_path, sizeof h->data_path, "%s", store_path);
   h->data = fopen(h->data_path, "w+");
   if (h->data) /* 1 MB writes (the store is up to ~240 MB; glibc's default is 4 KB) */
@@ -208,13 +204,7 @@ struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_ch
 
 /* Where the next byte written goes, relative to the data (the index's offsets are). */
 static long data_pos(struct hot_rewrite *h) {
-  return h->data_bytes;
-}
-
-/* Appends n bytes to the store's data (counts them only when there is no store). */
-static int store_put(struct hot_rewrite *h, const void *bytes, size_t n) {
-  h->data_bytes += (long)n;
-  return !h->data || fwrite(bytes, 1, n, h->data) == n;
+  return ftell(h->data) - STORE_HEAD_LEN;
 }
 
 static char *read_whole(const char *path, size_t *len) {
@@ -296,7 +286,7 @@ static const char *instrument(struct hot_rewrite *h, int part, char *src, size_t
       in_prelude = 0;
       h->prelude_offset = prelude_start;
       h->prelude_length = (long)(p - src);
-      if (!store_put(h, src, (size_t)(p - src)))
+      if (fwrite(src, 1, (size_t)(p - src), h->data) != (size_t)(p - src))
         return "cannot write the store";
     }
     if (def != 1) {
@@ -322,10 +312,10 @@ static const char *instrument(struct hot_rewrite *h, int part, char *src, size_t
     long off = data_pos(h), osr_off = 0, osr_len = 0;
     struct hot_osr osr;
     hot_osr_prepare(p, fn_len, n + 1, s.ret, s.cast, s.is_void, index, &osr);
-    int written = store_put(h, p, fn_len);
+    int written = fwrite(p, 1, fn_len, h->data) == fn_len;
     if (osr.ok) {
       osr_off = data_pos(h), osr_len = (long)osr.variant_len;
-      written = written && store_put(h, osr.variant, osr.variant_len);
+      written = written && fwrite(osr.variant, 1, osr.variant_len, h->data) == osr.variant_len;
       fputs(osr.frame, out);
     }
     if (!written || add_func(h, &s, 1, off, (long)fn_len, osr_off, osr_len) != 0) {
@@ -363,7 +353,7 @@ static const char *instrument(struct hot_rewrite *h, int part, char *src, size_t
   for (size_t i = first_index; i < h->nfuncs; i++)
     fprintf(out, "  table[%zu] = (void *)&%s;\n", i, h->funcs[i].name);
   fputs("}\n", out);
-  return ferror(out) || (h->data && ferror(h->data)) ? "cannot write the instrumented C" : NULL;
+  return ferror(out) || ferror(h->data) ? "cannot write the instrumented C" : NULL;
 }
 
 void hot_rewrite_part(struct hot_rewrite *h, int part, const char *c_name) {
@@ -374,8 +364,7 @@ void hot_rewrite_part(struct hot_rewrite *h, int part, const char *c_name) {
   snprintf(out_path, sizeof out_path, "%s.hot", path);
   size_t len;
   char *src = read_whole(path, &len);
-  /* The store alone: the text instrumented as by the parts' pass, and thrown away. */
-  FILE *out = src ? fopen(h->store_only ? "/dev/null" : out_path, "w") : NULL;
+  FILE *out = src ? fopen(out_path, "w") : NULL;
   if (out)
     setvbuf(out, g_part_buf, _IOFBF, sizeof g_part_buf);
   if (!out) {
@@ -392,10 +381,6 @@ void hot_rewrite_types_array(struct hot_rewrite *h) {
   h->types_array = 1;
 }
 
-void hot_rewrite_store_only(struct hot_rewrite *h) {
-  h->store_only = 1;
-}
-
 int hot_rewrite_struct_abi(const struct hot_rewrite *h) {
   return h->struct_abi;
 }
@@ -406,29 +391,39 @@ int hot_rewrite_supported(const struct hot_rewrite *h, const char **why) {
   return h->unsupported == NULL && h->nfuncs > 0;
 }
 
-static int append_file(struct hot_rewrite *h, const char *path, long *length) {
+static int append_file(FILE *to, const char *path, long *length) {
   size_t len;
   char *text = read_whole(path, &len);
   if (!text)
     return -1;
-  int ok = store_put(h, text, len);
+  int ok = fwrite(text, 1, len, to) == len;
   free(text);
   *length = (long)len;
   return ok ? 0 : -1;
 }
 
-int hot_rewrite_finish_parts(struct hot_rewrite *h, char *err, size_t errlen) {
-  /* The instrumented parts over the originals (kept as NAME.orig for the store's pass); part 0
-   * gets the tables. */
+int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int nheaders, char *err,
+                       size_t errlen) {
+  /* The headers go into the data too; then the index after it. */
+  long header_off[4] = {0}, header_len[4] = {0};
+  for (int i = 0; i < nheaders && i < 4; i++) {
+    char path[2 * PATH_MAX];
+    snprintf(path, sizeof path, "%s/%s", h->dir, headers[i]);
+    header_off[i] = data_pos(h);
+    if (append_file(h->data, path, &header_len[i]) != 0)
+      return set_error(err, errlen, "tier-up store: cannot copy %s", headers[i]);
+  }
+  if (fflush(h->data) != 0)
+    return set_error(err, errlen, "tier-up store: cannot write %s", h->data_path);
+  /* The instrumented parts over the originals; part 0 gets the tables. */
   for (int i = 0; i < h->nparts; i++) {
-    char path[2 * PATH_MAX], hot[2 * PATH_MAX + 8], orig[2 * PATH_MAX + 8];
+    char path[2 * PATH_MAX], hot[2 * PATH_MAX + 8];
     if (h->nparts > 1)
       snprintf(path, sizeof path, "%s/guest_%d.c", h->dir, i);
     else
       snprintf(path, sizeof path, "%s/guest.c", h->dir);
     snprintf(hot, sizeof hot, "%s.hot", path);
-    snprintf(orig, sizeof orig, "%s.orig", path);
-    if (rename(path, orig) != 0 || rename(hot, path) != 0)
+    if (rename(hot, path) != 0)
       return set_error(err, errlen, "tier-up: cannot rename %s: %s", hot, strerror(errno));
     if (i != 0)
       continue;
@@ -448,24 +443,6 @@ int hot_rewrite_finish_parts(struct hot_rewrite *h, char *err, size_t errlen) {
     if (fputs("}\n", f) < 0 || fclose(f) != 0)
       return set_error(err, errlen, "tier-up: cannot append to %s", path);
   }
-  return 0;
-}
-
-int hot_rewrite_finish_store(struct hot_rewrite *h, const char *const headers[], int nheaders,
-                             char *err, size_t errlen) {
-  if (!h->data)
-    return set_error(err, errlen, "tier-up store: not open");
-  /* The headers go into the data too; then the index after it. */
-  long header_off[4] = {0}, header_len[4] = {0};
-  for (int i = 0; i < nheaders && i < 4; i++) {
-    char path[2 * PATH_MAX];
-    snprintf(path, sizeof path, "%s/%s", h->dir, headers[i]);
-    header_off[i] = data_pos(h);
-    if (append_file(h, path, &header_len[i]) != 0)
-      return set_error(err, errlen, "tier-up store: cannot copy %s", headers[i]);
-  }
-  if (fflush(h->data) != 0)
-    return set_error(err, errlen, "tier-up store: cannot write %s", h->data_path);
   /* The index, after the data (written once, where it lies: the data is never copied), and
    * its offset into the head line. */
   FILE *store = h->data;

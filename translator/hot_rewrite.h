@@ -40,17 +40,10 @@
 struct hot_rewrite;
 
 /* A rewrite of nparts C files in dir (scratch), writing the store at store_path as it goes
- * (removed by hot_rewrite_free unless hot_rewrite_finish_store completed it); NULL when out of
- * memory. The build makes two passes over the parts, with the same offsets and indices (the
- * rewrite is deterministic): one with store_path NULL that writes the instrumented parts
- * (hot_rewrite_finish_parts), and one in a child process, alongside the parts' compiles, that
- * writes the store from the originals (hot_rewrite_store_only, hot_rewrite_finish_store):
- * CPython's store is ~240 MB, written in ~1 s that the compiles waited for in one pass. */
+ * (removed by hot_rewrite_free unless hot_rewrite_finish completed it); NULL when out of
+ * memory. */
 struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_check,
                                       const char *store_path);
-
-/* The store's pass: the parts' instrumented text goes nowhere. */
-void hot_rewrite_store_only(struct hot_rewrite *h);
 
 /* Reads part `part` (dir/NAME) and prepares its instrumented text (nothing written yet).
  * A file that does not look as expected marks the whole module unsupported: not an error. */
@@ -68,13 +61,10 @@ int hot_rewrite_struct_abi(const struct hot_rewrite *h);
 /* Whether every part was as expected (then hot_rewrite_finish writes). */
 int hot_rewrite_supported(const struct hot_rewrite *h, const char **why);
 
-/* Puts the instrumented parts in place of the originals (kept as NAME.orig) and appends the
- * tables to part 0. -1 with err on an I/O failure (the build then fails). */
-int hot_rewrite_finish_parts(struct hot_rewrite *h, char *err, size_t errlen);
-
-/* Completes the store, with the headers dir/headers[i] in it. -1 with err on an I/O failure. */
-int hot_rewrite_finish_store(struct hot_rewrite *h, const char *const headers[], int nheaders,
-                             char *err, size_t errlen);
+/* Writes the instrumented parts over the originals and completes the store, with the headers
+ * dir/headers[i] in it. -1 with err on an I/O failure (the build then fails). */
+int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int nheaders, char *err,
+                       size_t errlen);
 
 void hot_rewrite_free(struct hot_rewrite *h);
 

@@ -261,9 +261,6 @@ static void remove_temporaries(void) {
 /* The c_rewrite workers running (rewrite_parts), stopped by the signal handler before it
  * removes the scratch directory they write in. */
 static volatile pid_t g_workers[64];
-/* The tier-up store's pass (hot_rewrite.h), in a child forked by hot_instrument that runs while
- * the parts compile, waited for by hot_store_wait; also g_workers[0] for the stop. */
-static pid_t g_store_writer;
 
 static void stop_rewrite_workers(void) {
   for (int w = 0; w < 64; w++) {
@@ -275,7 +272,6 @@ static void stop_rewrite_workers(void) {
       g_workers[w] = 0;
     }
   }
-  g_store_writer = 0;
 }
 
 /* SIGINT, SIGTERM or SIGHUP mid-build: stop the compilers and wasm2c (each in its own process
@@ -323,7 +319,6 @@ static int begin_scratch(char *err, size_t errlen) {
 }
 
 static void end_scratch(void) {
-  stop_rewrite_workers(); /* a store writer still running: the build failed before its wait */
   remove_temporaries();
   g_tmp_dir[0] = g_tmp_out[0] = g_tmp_hot[0] = g_remove_at_end[0] = 0;
   set_stop_handlers(NULL);
@@ -900,91 +895,27 @@ static int keep_generated_c(const char *dir, const char *stem, int nparts, char 
   return 0;
 }
 
-/* One pass of the tier-up rewrite over the parts (hot_rewrite.h): the parts' (store NULL,
- * reading PART.c) or the store's (reading the originals, PART.c.orig). NULL if out of memory. */
-static struct hot_rewrite *hot_pass(const struct build_options *o, int nparts, int tcc_compiles,
-                                    const char *store) {
-  struct hot_rewrite *h =
-      hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK, store);
-  if (!h)
-    return NULL;
-  if (store)
-    hot_rewrite_store_only(h);
-  if (tcc_compiles)
-    hot_rewrite_types_array(h);
-  for (int i = 0; i < nparts; i++) {
-    char part[NAME_MAX + 1], name[NAME_MAX + 16];
-    part_name(part, sizeof part, "guest", nparts, i);
-    snprintf(name, sizeof name, "%s.c%s", part, store ? ".orig" : "");
-    hot_rewrite_part(h, i, name);
-  }
-  return h;
-}
-
-/* In the store writer: the store from the original parts (PART.c.orig), at g_tmp_hot. */
-static void write_store(const struct build_options *o, int nparts, int tcc_compiles) {
-  char err[512];
-  struct hot_rewrite *h = hot_pass(o, nparts, tcc_compiles, g_tmp_hot);
-  if (!h)
-    _exit(1);
-  const char *headers[] = {"guest.h", "guest-impl.h"};
-  int rc = hot_rewrite_supported(h, NULL)
-               ? hot_rewrite_finish_store(h, headers, nparts > 1 ? 2 : 1, err, sizeof err)
-               : -1;
-  hot_rewrite_free(h); /* removes the store unless finished */
-  _exit(rc == 0 ? 0 : 1);
-}
-
-/* Starts the store writer (registered for the stop handler, dying with us). */
-static int start_store_writer(const struct build_options *o, int nparts, int tcc_compiles,
-                              char *err, size_t errlen) {
-  sigset_t stop, old;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT), sigaddset(&stop, SIGTERM), sigaddset(&stop, SIGHUP);
-  sigprocmask(SIG_BLOCK, &stop, &old);
-  pid_t parent = getpid();
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid == 0) {
-    signal(SIGTERM, SIG_DFL), signal(SIGINT, SIG_DFL), signal(SIGHUP, SIG_DFL);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    sigprocmask(SIG_SETMASK, &old, NULL);
-    if (getppid() != parent)
-      _exit(1);
-    write_store(o, nparts, tcc_compiles);
-  }
-  if (pid > 0)
-    g_workers[0] = g_store_writer = pid; /* the rewrite workers are done: their slots are free */
-  sigprocmask(SIG_SETMASK, &old, NULL);
-  return pid > 0 ? 0
-                 : set_error(err, errlen, "cannot start the tier-up store's writer: %s",
-                             strerror(errno));
-}
-
-/* Waits for the store writer; -1 with err if it did not complete the store. */
-static int hot_store_wait(char *err, size_t errlen) {
-  int status = 0;
-  pid_t got;
-  while ((got = waitpid(g_store_writer, &status, 0)) < 0 && errno == EINTR)
-    ;
-  g_workers[0] = g_store_writer = 0;
-  if (got < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    return set_error(err, errlen, "cannot write the tier-up store %s", g_tmp_hot);
-  return 0;
-}
-
 /* In-run tier-up (hot_rewrite.h): instruments the translated parts in the scratch directory
- * and starts the writer of the store beside out_path (OUT.hot.wasmaot-tmp-PID, g_tmp_hot). A
- * module whose C is not as expected is built without tier-up (*made = 0), not refused. */
+ * and writes the store beside out_path (OUT.hot.wasmaot-tmp-PID, g_tmp_hot). A module whose C is
+ * not as expected is built without tier-up (*made = 0), not refused. */
 static int hot_instrument(const struct build_options *o, int nparts, int tcc_compiles,
                           const char *out_path, int *made, char *err, size_t errlen) {
   *made = 0;
   /* Written beside its destination (the executable's store, OUT.hot: up to the size of the
    * generated C), renamed into place with the executable (hot_keep_store). */
   snprintf(g_tmp_hot, sizeof g_tmp_hot, "%s.hot.wasmaot-tmp-%ld", out_path, (long)getpid());
-  struct hot_rewrite *h = hot_pass(o, nparts, tcc_compiles, NULL);
+  struct hot_rewrite *h =
+      hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK, g_tmp_hot);
   if (!h)
     return set_error(err, errlen, "out of memory");
+  if (tcc_compiles)
+    hot_rewrite_types_array(h);
+  for (int i = 0; i < nparts; i++) {
+    char part[NAME_MAX + 1], name[NAME_MAX + 8];
+    part_name(part, sizeof part, "guest", nparts, i);
+    snprintf(name, sizeof name, "%s.c", part);
+    hot_rewrite_part(h, i, name);
+  }
   int rc = 0;
   const char *why = NULL;
   if (!hot_rewrite_supported(h, &why) && getenv("WASMAOT_HOT_DEBUG"))
@@ -996,12 +927,11 @@ static int hot_instrument(const struct build_options *o, int nparts, int tcc_com
     fprintf(stderr,
             "wasmaot: no in-run tier-up for this module: multi-value functions under tcc\n");
   if (hot_rewrite_supported(h, NULL) && !abi_clash) {
-    rc = hot_rewrite_finish_parts(h, err, errlen);
-    if (rc == 0)
-      rc = start_store_writer(o, nparts, tcc_compiles, err, errlen);
+    const char *headers[] = {"guest.h", "guest-impl.h"};
+    rc = hot_rewrite_finish(h, headers, nparts > 1 ? 2 : 1, err, errlen);
     *made = rc == 0;
   }
-  hot_rewrite_free(h);
+  hot_rewrite_free(h); /* removes the store unless finished */
   if (!*made)
     g_tmp_hot[0] = 0;
   return rc;
@@ -1088,7 +1018,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
     goto out;
   if (o->keep_c && keep_generated_c(o->keep_c, "guest", nparts, err, errlen) != 0)
     goto out;
-  if (hot_made && (hot_store_wait(err, errlen) != 0 || hot_keep_store(out_path, err, errlen) != 0))
+  if (hot_made && hot_keep_store(out_path, err, errlen) != 0)
     goto out;
   if (rename(g_tmp_out, out_path) != 0) {
     set_error(err, errlen, "cannot write %s: %s", out_path, strerror(errno));

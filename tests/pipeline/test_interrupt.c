@@ -238,10 +238,10 @@ static void expect_cache_whole_and_empty_it(int delay_ms) {
     closedir(d);
 }
 
-/* The same through `wasmaot run --tier quick` with in-run tier-up: the instrumented parts
- * compile while a forked child writes the tier-up store (translator/pipeline.c), so a signal
- * can land while that child runs. At every delay from 0 to 600 ms, from an empty cache: no
- * scratch left, and the cache as expect_cache_whole_and_empty_it says. */
+/* The same through `wasmaot run --tier quick` with in-run tier-up (the instrumented parts and
+ * the tier-up store written beside the entry, then the program). At every delay from 0 to
+ * 600 ms, from an empty cache: no scratch left, and the cache as
+ * expect_cache_whole_and_empty_it says. */
 Test(interrupt, sigterm_at_any_moment_of_a_run_with_tier_up) {
   fake_compiler(NULL);
   snprintf(split_env, sizeof split_env, "WASMAOT_SPLIT_MIN_CODE=0");
