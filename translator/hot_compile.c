@@ -1,5 +1,7 @@
-/* The hidden `wasmaot __hot-compile --entry STORE --funcs I,J,... -o OUT.so [-v]`: what a
- * running quick-tier executable starts to compile its hot functions (runtime-support/tierup.c).
+/* The hidden `wasmaot __hot-compile --entry STORE --funcs I,J,... -o OUT.so [--pch P --link L]
+ * [-v]`: what a running quick-tier executable starts to compile its hot functions
+ * (runtime-support/tierup.c), and `wasmaot __hot-compile --entry STORE --prepare OUT.pch`, what
+ * it starts once before its first round (below).
  *
  * From the store (hot_rewrite.h) it writes one C file beside OUT.so: the prelude (types,
  * macros, helpers, declarations, through guest.h), then every function not chosen redirected
@@ -11,11 +13,21 @@
  * It compiles with the optimised tier's compiler and flags, -fPIC -shared
  * -fvisibility=hidden; the runtime and the imports come from the executable, linked
  * -rdynamic. $WASMAOT_HOT_CC replaces the compiler (tests: a compiler that fails).
- * Exit status 0 and OUT.so written, or 1 and one line on stderr. */
+ * Exit status 0 and OUT.so written, or 1 and one line on stderr.
+ *
+ * A round's fixed cost was ~0.12 s of clang for a function of a few lines: ~20 ms its start,
+ * ~35 ms the prelude and wasmaot-runtime.h, ~45 ms the driver's link. --prepare (clang only)
+ * precompiles the prelude, with guest-impl.h and guest.h spliced in, read from stdin (a
+ * precompiled header names the files it was made from, and these are gone after it), into
+ * OUT.pch, and writes OUT.link: the linker and libgcc.a the driver would use ("ld PATH",
+ * "libgcc PATH"). A round given --pch (the runtime passes the open files as /dev/fd/N) then
+ * writes only its functions, compiles them with -include-pch and -c, and links the object with
+ * that ld itself: ~40 ms for such a function (without --link, clang links as before). */
 #define _GNU_SOURCE
 #include "hot_compile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <search.h>
 #include <signal.h>
@@ -32,6 +44,11 @@
  * per cent of -O3's on wasm2c's C (cpu-hash 1.02x). */
 enum { HOT_OPT_LEVEL = 1 };
 
+struct store_file { /* guest.h, guest-impl.h */
+  char name[64];
+  long offset, length;
+};
+
 struct store_func {
   unsigned eligible, chosen, osr_chosen; /* osr: its OSR variant only (hot_osr.h) */
   long offset, length, osr_offset, osr_length;
@@ -39,6 +56,8 @@ struct store_func {
 };
 
 static char g_c_path[PATH_MAX + 16], g_so_path[PATH_MAX], g_dir[PATH_MAX];
+/* --prepare's outputs, and a round's object before its link */
+static char g_pch_path[PATH_MAX], g_link_path[PATH_MAX + 16], g_obj_path[PATH_MAX + 16];
 static char g_header_paths[2][2 * PATH_MAX];
 
 /* The runtime ends us with SIGTERM (PR_SET_PDEATHSIG) when the program exits: stop the
@@ -53,6 +72,12 @@ static void on_term(int sig) {
       unlink(g_header_paths[i]);
   if (g_so_path[0])
     unlink(g_so_path);
+  if (g_pch_path[0])
+    unlink(g_pch_path);
+  if (g_link_path[0])
+    unlink(g_link_path);
+  if (g_obj_path[0])
+    unlink(g_obj_path);
   if (g_dir[0])
     rmdir(g_dir);
   signal(sig, SIG_DFL);
@@ -207,9 +232,187 @@ static int copy_range(FILE *store, long data_start, long offset, long length, FI
   return 0;
 }
 
+/* The hot compiles' options: the optimised tier's compiler and flags at HOT_OPT_LEVEL, for the
+ * store's bounds mode. */
+static void hot_options(struct build_options *o, const char *bounds, struct guest_cflags *flags) {
+  build_options_default(o);
+  o->bounds = strcmp(bounds, "check") == 0 ? BOUNDS_CHECK : BOUNDS_GUARD;
+  o->tier = TIER_OPTIMIZED;
+  build_options_resolve(o);
+  const char *cc = getenv("WASMAOT_HOT_CC"), *level = getenv("WASMAOT_HOT_OPT");
+  if (cc && *cc)
+    o->cc = cc;
+  /* HOT_OPT_LEVEL, not the optimised tier's -O3: a round's compile delays every function that
+   * gets hot meanwhile ($WASMAOT_HOT_OPT=N to measure another level). */
+  o->opt_level = HOT_OPT_LEVEL;
+  if (level && *level >= '0' && *level <= '3' && !level[1])
+    o->opt_level = *level - '0';
+  pipeline_guest_cflags(o, flags);
+}
+
+/* The compile's flags into args (the same for the precompiled prelude and the rounds that use
+ * it: clang refuses a PCH made with other options); with a PCH, wasmaot-runtime.h is in it.
+ * Returns how many. */
+static int hot_args(const struct guest_cflags *flags, const char *pch, char **args) {
+  int n = 0;
+  for (int i = 0; i < flags->argc && n < 30; i++) {
+    if (pch && strcmp(flags->argv[i], "-include") == 0 && i + 1 < flags->argc &&
+        strcmp(flags->argv[i + 1], "wasmaot-runtime.h") == 0) {
+      i++;
+      continue;
+    }
+    args[n++] = flags->argv[i];
+  }
+  args[n++] = "-fPIC";
+  args[n++] = "-fvisibility=hidden";
+  return n;
+}
+
+/* The linker and libgcc.a from a --link file ("ld PATH" and "libgcc PATH" lines, absolute
+ * paths): 0, or -1 if it does not say both. */
+static int read_link(const char *path, char ld[PATH_MAX], char libgcc[PATH_MAX]) {
+  FILE *f = fopen(path, "r");
+  char line[PATH_MAX];
+  ld[0] = libgcc[0] = 0;
+  while (f && fgets(line, sizeof line, f)) {
+    line[strcspn(line, "\n")] = 0;
+    if (strncmp(line, "ld /", 4) == 0)
+      snprintf(ld, PATH_MAX, "%s", line + 3);
+    else if (strncmp(line, "libgcc /", 8) == 0)
+      snprintf(libgcc, PATH_MAX, "%s", line + 7);
+  }
+  if (f)
+    fclose(f);
+  return ld[0] && libgcc[0] ? 0 : -1;
+}
+
+/* The store's prelude and headers, for --prepare. */
+struct store_text {
+  FILE *store;
+  long data_start, prelude_off, prelude_len;
+  const struct store_file *files;
+  int nfiles, arrays;
+};
+
+/* One piece of the store's text (copy_text's), in memory; NULL if it cannot be read. */
+static char *read_text(const struct store_text *t, long offset, long length) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&text, &len);
+  if (!m)
+    return NULL;
+  int bad = copy_text(t->store, t->data_start, offset, length, m, t->arrays) != 0;
+  if (fclose(m) != 0 || bad) {
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
+/* text with its first `directive` replaced by `with` (a new string), or NULL. */
+static char *splice_text(const char *text, const char *directive, const char *with) {
+  const char *at = text && with ? strstr(text, directive) : NULL;
+  if (!at)
+    return NULL;
+  size_t a = (size_t)(at - text), d = strlen(directive), w = strlen(with), rest = strlen(at + d);
+  char *s = malloc(a + w + rest + 1);
+  if (s) {
+    memcpy(s, text, a);
+    memcpy(s + a, with, w);
+    memcpy(s + a + w, at + d, rest + 1);
+  }
+  return s;
+}
+
+/* The first line of a child's output, if it is an absolute path to a file we may `mode`. */
+static int tool_path(char *out, int mode) {
+  out[strcspn(out, "\r\n")] = 0;
+  return out[0] == '/' && access(out, mode) == 0;
+}
+
+/* --prepare: the prelude with its headers spliced in, precompiled into g_pch_path, and the
+ * linker and libgcc.a the compiler's driver would use into g_link_path (the top of this file).
+ * The three run at once. */
+static int prepare_prelude(const struct store_text *t, const char *bounds, int verbose) {
+  /* The prelude includes guest-impl.h, which includes guest.h (one part: guest.h alone). */
+  char *flat = read_text(t, t->prelude_off, t->prelude_len);
+  const char *order[] = {"guest-impl.h", "guest.h"};
+  for (int o = 0; o < 2 && flat; o++)
+    for (int k = 0; k < t->nfiles && k < 4 && flat; k++)
+      if (strcmp(t->files[k].name, order[o]) == 0) {
+        char directive[96], *text = read_text(t, t->files[k].offset, t->files[k].length);
+        snprintf(directive, sizeof directive, "#include \"%s\"", order[o]);
+        char *spliced = splice_text(flat, directive, text);
+        free(flat), free(text);
+        flat = spliced;
+      }
+  if (!flat)
+    return fail("no prelude to precompile: ", "the store's prelude is not as expected");
+  /* The text goes to the compiler's stdin from a file already unlinked. */
+  int fd = open(g_c_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  size_t len = strlen(flat);
+  int ok = fd >= 0 && write(fd, flat, len) == (ssize_t)len;
+  free(flat);
+  if (fd >= 0)
+    unlink(g_c_path);
+  g_c_path[0] = 0;
+  if (!ok) {
+    if (fd >= 0)
+      close(fd);
+    return fail("cannot write the prelude beside ", g_pch_path);
+  }
+  struct build_options o;
+  struct guest_cflags flags;
+  hot_options(&o, bounds, &flags);
+  if (!strstr(o.cc, "clang")) {
+    close(fd);
+    return fail("no precompiled prelude: not clang: ", o.cc);
+  }
+  char in_path[64];
+  snprintf(in_path, sizeof in_path, "/dev/fd/%d", fd);
+  char *pch_args[48];
+  int n = hot_args(&flags, NULL, pch_args);
+  pch_args[n++] = "-x";
+  pch_args[n++] = "c-header";
+  pch_args[n++] = "-";
+  pch_args[n++] = "-o";
+  pch_args[n++] = g_pch_path;
+  pch_args[n] = NULL;
+  char *ld_args[] = {(char *)o.cc, "-print-prog-name=ld", NULL};
+  char *libgcc_args[] = {(char *)o.cc, "-print-libgcc-file-name", NULL};
+  struct spawn_job *jobs = calloc(3, sizeof *jobs);
+  if (!jobs) {
+    close(fd);
+    return fail("out of memory", "");
+  }
+  jobs[0].argv = pch_args, jobs[0].stdin_path = in_path;
+  jobs[1].argv = ld_args, jobs[2].argv = libgcc_args;
+  int failed = spawn_all(jobs, 3, 3);
+  close(fd);
+  int rc = 0;
+  if (failed >= 0) { /* the others were stopped: the PCH may be partial */
+    unlink(g_pch_path);
+    rc = fail(o.cc, failed == 0 ? ": the prelude's compile failed" : ": cannot ask for its tools");
+  } else if (tool_path(jobs[1].out, X_OK) && tool_path(jobs[2].out, R_OK)) {
+    FILE *l = fopen(g_link_path, "w");
+    if (!l || fprintf(l, "ld %s\nlibgcc %s\n", jobs[1].out, jobs[2].out) < 0 || fclose(l) != 0) {
+      if (l)
+        fclose(l);
+      unlink(g_link_path);
+    }
+  }
+  /* Without the link file the rounds link with the compiler's driver (a round without the
+   * precompiled prelude is no failure either: the runtime then compiles as before). */
+  free(jobs);
+  if (rc == 0 && verbose)
+    fprintf(stderr, "wasmaot: hot compile: prelude precompiled with %s -O%d\n", o.cc, o.opt_level);
+  g_pch_path[0] = g_link_path[0] = 0; /* ours no more: the runtime's to open and remove */
+  return rc;
+}
+
 int hot_compile_main(int argc, char **argv) {
-  const char *entry = NULL, *funcs = NULL, *out = NULL;
-  int verbose = 0;
+  const char *entry = NULL, *funcs = NULL, *out = NULL, *pch = NULL, *link = NULL;
+  int verbose = 0, prepare = 0;
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--entry") == 0 && i + 1 < argc)
       entry = argv[++i];
@@ -217,13 +420,21 @@ int hot_compile_main(int argc, char **argv) {
       funcs = argv[++i];
     else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
       out = argv[++i];
+    else if (strcmp(argv[i], "--prepare") == 0 && i + 1 < argc)
+      out = argv[++i], prepare = 1;
+    else if (strcmp(argv[i], "--pch") == 0 && i + 1 < argc)
+      pch = argv[++i];
+    else if (strcmp(argv[i], "--link") == 0 && i + 1 < argc)
+      link = argv[++i];
     else if (strcmp(argv[i], "-v") == 0)
       verbose = 1;
     else
       return fail("unknown argument ", argv[i]);
   }
-  if (!entry || !funcs || !out)
-    return fail("usage: wasmaot __hot-compile --entry STORE --funcs I,J,... -o OUT.so", "");
+  if (!entry || !out || (!funcs && !prepare) || (prepare && (funcs || pch || link)))
+    return fail("usage: wasmaot __hot-compile --entry STORE (--funcs I,J,... -o OUT.so [--pch "
+                "PCH [--link LINK]] | --prepare OUT.pch)",
+                "");
   signal(SIGTERM, on_term);
   /* The runtime starts us with SIGTERM blocked (its PR_SET_PDEATHSIG may come before the
    * handler is in place); now it may come. */
@@ -232,9 +443,18 @@ int hot_compile_main(int argc, char **argv) {
   sigaddset(&term, SIGTERM);
   sigprocmask(SIG_UNBLOCK, &term, NULL);
   size_t outlen = strlen(out);
-  if (outlen < 4 || outlen >= PATH_MAX || strcmp(out + outlen - 3, ".so") != 0)
-    return fail("the output must end in .so: ", out);
-  snprintf(g_c_path, sizeof g_c_path, "%.*s.c", (int)(outlen - 3), out);
+  const char *ext = prepare ? ".pch" : ".so";
+  size_t extlen = strlen(ext);
+  if (outlen <= extlen || outlen >= PATH_MAX || strcmp(out + outlen - extlen, ext) != 0)
+    return fail(prepare ? "the output must end in .pch: " : "the output must end in .so: ", out);
+  if (prepare) {
+    snprintf(g_pch_path, sizeof g_pch_path, "%s", out);
+    snprintf(g_link_path, sizeof g_link_path, "%.*s.link", (int)(outlen - extlen), out);
+    snprintf(g_c_path, sizeof g_c_path, "%.*s.h", (int)(outlen - extlen), out);
+  } else {
+    snprintf(g_c_path, sizeof g_c_path, "%.*s.c", (int)(outlen - 3), out);
+    snprintf(g_obj_path, sizeof g_obj_path, "%.*s.o", (int)(outlen - 3), out);
+  }
   char dir[PATH_MAX];
   snprintf(dir, sizeof dir, "%s", out);
   char *slash = strrchr(dir, '/');
@@ -242,7 +462,8 @@ int hot_compile_main(int argc, char **argv) {
     *slash = 0;
   else
     snprintf(dir, sizeof dir, ".");
-  snprintf(g_so_path, sizeof g_so_path, "%s", out);
+  if (!prepare)
+    snprintf(g_so_path, sizeof g_so_path, "%s", out);
   if (slash) /* the runtime's private directory: ours to remove if we are stopped */
     snprintf(g_dir, sizeof g_dir, "%s", dir);
 
@@ -264,10 +485,7 @@ int hot_compile_main(int argc, char **argv) {
     return fail("not a tier-up store: ", entry);
   }
   struct store_func *f = calloc(nfuncs, sizeof *f);
-  struct {
-    char name[64];
-    long offset, length;
-  } files[4];
+  struct store_file files[4];
   int nfiles = 0;
   long prelude_off = -1, prelude_len = 0;
   int bad = !f;
@@ -309,6 +527,14 @@ int hot_compile_main(int argc, char **argv) {
     fclose(store), free_funcs(f, nfuncs);
     return fail("a corrupt tier-up store: ", entry);
   }
+  if (prepare) {
+    free_funcs(f, nfuncs);
+    struct store_text text = {
+        store, data_start, prelude_off, prelude_len, files, nfiles, strcmp(types, "array") == 0};
+    int rc = prepare_prelude(&text, bounds, verbose);
+    fclose(store);
+    return rc;
+  }
   /* The chosen functions: indices of eligible functions; "oI" asks for I's OSR variant (a
    * function without one is skipped: its running call stays quick). */
   unsigned nchosen = 0;
@@ -329,8 +555,8 @@ int hot_compile_main(int argc, char **argv) {
     }
     p = *end ? end + 1 : end;
   }
-  /* The headers beside the C file, then the C file. */
-  for (int k = 0; k < nfiles && !bad; k++) {
+  /* The headers beside the C file, then the C file (with --pch, both are in it). */
+  for (int k = 0; k < nfiles && !bad && !pch; k++) {
     char path[2 * PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, files[k].name);
     if (k < 2)
@@ -348,7 +574,9 @@ int hot_compile_main(int argc, char **argv) {
     fclose(store), free_funcs(f, nfuncs);
     return fail(c ? "nothing to compile: " : "cannot write the hot C in ", c ? funcs : dir);
   }
-  bad = copy_text(store, data_start, prelude_off, prelude_len, c, strcmp(types, "array") == 0) != 0;
+  if (!pch)
+    bad =
+        copy_text(store, data_start, prelude_off, prelude_len, c, strcmp(types, "array") == 0) != 0;
   fputs("\n/* wasmaot __hot-compile: the other functions are the quick tier's */\n"
         "static void **wasmaot_hot_quick;\n",
         c);
@@ -395,46 +623,45 @@ int hot_compile_main(int argc, char **argv) {
 
   /* The optimised tier's compile, as a shared object. */
   struct build_options o;
-  build_options_default(&o);
-  o.bounds = strcmp(bounds, "check") == 0 ? BOUNDS_CHECK : BOUNDS_GUARD;
-  o.tier = TIER_OPTIMIZED;
-  build_options_resolve(&o);
-  const char *cc = getenv("WASMAOT_HOT_CC"), *level = getenv("WASMAOT_HOT_OPT");
-  if (cc && *cc)
-    o.cc = cc;
-  /* HOT_OPT_LEVEL, not the optimised tier's -O3: a round's compile delays every function that
-   * gets hot meanwhile ($WASMAOT_HOT_OPT=N to measure another level). */
-  o.opt_level = HOT_OPT_LEVEL;
-  if (level && *level >= '0' && *level <= '3' && !level[1])
-    o.opt_level = *level - '0';
   struct guest_cflags flags;
-  pipeline_guest_cflags(&o, &flags);
-  char *args[40];
-  int n = 0;
-  for (int i = 0; i < flags.argc && n < 30; i++)
-    args[n++] = flags.argv[i];
-  args[n++] = "-fPIC";
-  args[n++] = "-shared";
-  args[n++] = "-fvisibility=hidden";
+  hot_options(&o, bounds, &flags);
+  char *args[48];
+  int n = hot_args(&flags, pch, args);
+  char ld[PATH_MAX], libgcc[PATH_MAX];
+  int own_link = pch && link && read_link(link, ld, libgcc) == 0;
+  if (pch) {
+    args[n++] = "-include-pch";
+    args[n++] = (char *)pch;
+  }
+  args[n++] = own_link ? "-c" : "-shared";
   args[n++] = g_c_path;
   args[n++] = "-o";
-  args[n++] = (char *)out;
+  args[n++] = own_link ? g_obj_path : (char *)out;
   args[n] = NULL;
   char msg[8192];
   int rc = spawn_capture(args, msg, sizeof msg);
+  if (rc == 0 && own_link) {
+    char *ld_args[] = {ld,   "-shared",   "-z",       "noexecstack", "--eh-frame-hdr",
+                       "-o", (char *)out, g_obj_path, libgcc,        NULL};
+    rc = spawn_capture(ld_args, msg, sizeof msg);
+  }
   unlink(g_c_path);
-  for (int k2 = 0; k2 < nfiles; k2++) {
+  unlink(g_obj_path);
+  for (int k2 = 0; k2 < nfiles && !pch; k2++) {
     char path[2 * PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, files[k2].name);
     unlink(path);
   }
-  g_c_path[0] = 0;
+  g_c_path[0] = g_obj_path[0] = 0;
   if (rc != 0) {
     unlink(out);
     return fail(o.cc, rc == 127 ? ": cannot run the compiler" : ": the compile failed");
   }
   if (verbose)
-    fprintf(stderr, "wasmaot: hot compile: %u functions with %s -O%d\n", nchosen, o.cc,
-            o.opt_level);
+    fprintf(stderr, "wasmaot: hot compile: %u functions with %s -O%d%s\n", nchosen, o.cc,
+            o.opt_level,
+            own_link ? " (prelude precompiled, own link)"
+            : pch    ? " (prelude precompiled)"
+                     : "");
   return 0;
 }

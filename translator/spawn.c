@@ -34,9 +34,10 @@ static void block_stop_signals(sigset_t *old) {
 }
 
 /* Starts argv in a new process group with stdout and stderr into a pipe (its read end in
- * *fd), stdin from /dev/null, and registers it in *slot. Returns its pid, or 0 with the
- * reason in `out`. */
-static pid_t start_child(char *const argv[], int *fd, int *slot, char *out, size_t outlen) {
+ * *fd), stdin from in_path (NULL: /dev/null), and registers it in *slot. Returns its pid, or 0
+ * with the reason in `out`. */
+static pid_t start_child(char *const argv[], const char *in_path, int *fd, int *slot, char *out,
+                         size_t outlen) {
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) {
     snprintf(out, outlen, "cannot run %s: %s", argv[0], strerror(errno));
@@ -46,7 +47,7 @@ static pid_t start_child(char *const argv[], int *fd, int *slot, char *out, size
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, in_path ? in_path : "/dev/null", O_RDONLY, 0);
   /* Blocked from before the child exists until it is registered, so that a stop signal cannot
    * miss it; the child gets the mask we had. */
   sigset_t old;
@@ -127,7 +128,7 @@ int spawn_all(struct spawn_job *jobs, int njobs, int parallel) {
     while (failed < 0 && nrun < parallel && next < njobs) {
       struct running *r = &run[nrun];
       struct spawn_job *j = &jobs[next];
-      r->pid = start_child(j->argv, &r->fd, &r->slot, j->out, sizeof j->out);
+      r->pid = start_child(j->argv, j->stdin_path, &r->fd, &r->slot, j->out, sizeof j->out);
       if (!r->pid) {
         j->rc = 127;
         failed = next;

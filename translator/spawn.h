@@ -19,8 +19,9 @@ int spawn_capture(char *const argv[], char *out, size_t outlen);
  * first 8 KiB of its stdout and stderr out. */
 struct spawn_job {
   char *const *argv;
-  int rc;      /* -1: not run */
-  int stopped; /* stopped by spawn_all after another job failed */
+  const char *stdin_path; /* its stdin; NULL: /dev/null */
+  int rc;                 /* -1: not run */
+  int stopped;            /* stopped by spawn_all after another job failed */
   char out[8192];
 };
 

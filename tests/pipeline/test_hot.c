@@ -104,6 +104,11 @@ Test(hot, hot_function_swapped_and_output_unchanged) {
   cr_expect_eq(strlen(on.out), 9); /* 8 hex digits and a newline */
   cr_expect(strstr(on.err, "tier-up round 1 at") != NULL, "%s", on.err);
   cr_expect(strstr(off.err, "tier-up") == NULL, "%s", off.err);
+  /* The rounds used the prelude precompiled once (clang-16 is the hot compiler here) and
+   * linked with ld themselves (hot_compile.c). */
+  cr_expect(strstr(on.err, "tier-up prepared: prelude precompiled in") != NULL, "%s", on.err);
+  cr_expect(strstr(on.err, "functions with clang-16 -O1 (prelude precompiled, own link)") != NULL,
+            "%s", on.err);
   /* work() alone runs 1,000 calls of >= 100 iterations: the quick tier counts >= 100,000
    * ticks unless the calls after the first went to the hot code. */
   const char *report = strstr(on.err, "wasmaot: tier-up: ");
