@@ -176,6 +176,33 @@ void wasmaot_exit_cleanup(void) {
     rmdir(g_prep_dir);
 }
 
+/* A program ended by a signal's default action (SIGTERM from a supervisor or `timeout`, Ctrl-C)
+ * runs no atexit handler: a round's directory (or the prelude's) caught between its steps
+ * stayed in $TMPDIR. These clean up and then die of the same signal; one the program was
+ * started with ignored (nohup) stays ignored. The compiles get back what we had
+ * (start_compile). */
+static const int g_stop_signals[3] = {SIGTERM, SIGINT, SIGHUP};
+static struct sigaction g_stop_was[3];
+
+static void on_stop_signal(int sig) {
+  wasmaot_exit_cleanup();
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static void catch_stop_signals(void) {
+  for (int k = 0; k < 3; k++) {
+    if (sigaction(g_stop_signals[k], NULL, &g_stop_was[k]) != 0 ||
+        g_stop_was[k].sa_handler != SIG_DFL || (g_stop_was[k].sa_flags & SA_SIGINFO))
+      continue;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(g_stop_signals[k], &sa, NULL);
+  }
+}
+
 static double now_seconds(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -212,6 +239,8 @@ static pid_t start_compile(char **argv) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent)
       _exit(126);
+    for (int k = 0; k < 3; k++) /* not our clean-up in the compile (its own: hot_compile.c) */
+      sigaction(g_stop_signals[k], &g_stop_was[k], NULL);
     int null_fd = open("/dev/null", O_RDWR);
     if (null_fd >= 0) {
       dup2(null_fd, 0);
@@ -773,6 +802,7 @@ void wasmaot_tierup_start(void) {
   wasmaot_hot_quick_table(g_quick);
   read_sizes();
   atexit(wasmaot_exit_cleanup);
+  catch_stop_signals();
   if (g_verbose)
     atexit(report_at_exit);
   if (!g_sync) {

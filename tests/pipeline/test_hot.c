@@ -13,15 +13,21 @@
  *    round for a long call that ends meanwhile is given up for the call that runs next;
  *  - (the same guest, a tick threshold never reached) the sampled time alone makes a long
  *    call hot, and it moves to its OSR variant;
+ *  - (the same guest) a program ended by SIGTERM or SIGINT while a round compiles dies of that
+ *    signal and leaves no directory of its rounds;
  * and nothing is left in $TMPDIR. The guest: hot/hot_loop.wat. */
 #define _GNU_SOURCE
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli_util.h"
@@ -223,4 +229,70 @@ Test(hot, sampled_time_alone_makes_a_function_hot) {
   cr_expect(strstr(r[1].err, "its running call moved there by OSR") != NULL, "%s", r[1].err);
   proc_result_free(&r[0]), proc_result_free(&r[1]);
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
+}
+
+/* Whether dir holds an entry whose name starts with prefix. */
+static int has_entry_starting(const char *dir, const char *prefix) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int found = 0;
+  while (d && !found && (e = readdir(d)) != NULL)
+    found = strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+  if (d)
+    closedir(d);
+  return found;
+}
+
+/* hot/two_phases.wasm on the quick tier with a hot compiler that sleeps: once a round's
+ * directory is in $TMPDIR (the round compiling), the program gets sig. It dies of it, and the
+ * round's directory goes (the runtime's handler, and the stopped compile's own clean-up). */
+static void stop_during_a_round(int sig, const char *tag) {
+  char cc[800], cc_env[900], cache[800], cache_env[900], tmp_env[700], path_env[8192], in[700];
+  snprintf(cc, sizeof cc, "%s/slow-cc-%s", scratch, tag);
+  FILE *f = fopen(cc, "w");
+  cr_assert(f != NULL);
+  fputs("#!/bin/sh\nsleep 60\nexit 1\n", f);
+  fclose(f);
+  chmod(cc, 0755);
+  snprintf(cc_env, sizeof cc_env, "WASMAOT_HOT_CC=%s", cc);
+  snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp-%s", scratch, tag);
+  mkdir(tmp_dir, 0700);
+  snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s", tmp_dir);
+  snprintf(path_env, sizeof path_env, "PATH=%s", getenv("PATH"));
+  snprintf(cache, sizeof cache, "%s/cache-%s", scratch, tag);
+  snprintf(cache_env, sizeof cache_env, "WASMAOT_CACHE=%s", cache);
+  snprintf(in, sizeof in, "%s/two_phases.wasm", HOT_DIR);
+  char *envp[] = {
+      cache_env, tmp_env, path_env, "WASMAOT_TIER_UP_MIN_CODE=0", "WASMAOT_HOT_THRESHOLD=1000",
+      cc_env,    NULL};
+  char *argv[] = {WASMAOT, "run", "--tier", "quick", in, NULL};
+  pid_t pid = fork();
+  cr_assert(pid >= 0);
+  if (pid == 0) {
+    int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, 1), dup2(null_fd, 2);
+    execve(WASMAOT, argv, envp);
+    _exit(127);
+  }
+  int seen = 0;
+  for (int i = 0; i < 3000 && !seen; i++) { /* up to 30 s: the quick build first */
+    seen = has_entry_starting(tmp_dir, "wasmaot-hot-");
+    if (!seen)
+      usleep(10000);
+  }
+  cr_expect(seen, "no tier-up round seen under way");
+  kill(pid, sig);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == sig, "status %#x", status);
+  /* the stopped compile removes its own files (PR_SET_PDEATHSIG): give it a moment */
+  for (int i = 0; i < 300 && count_entries(tmp_dir) != 0; i++)
+    usleep(10000);
+  cr_expect_eq(count_entries(tmp_dir), 0, "a round's directory left in TMPDIR after signal %d",
+               sig);
+}
+
+Test(hot, a_program_stopped_during_a_round_leaves_nothing) {
+  stop_during_a_round(SIGTERM, "term");
+  stop_during_a_round(SIGINT, "int");
 }
