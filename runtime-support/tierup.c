@@ -349,8 +349,7 @@ static void prepare(void) {
   g_prep_dir[0] = g_prep_pch[0] = g_prep_link[0] = 0;
   if (g_verbose)
     fprintf(stderr, "wasmaot: tier-up prepared: %s in %.2f s\n",
-            g_pch_fd >= 0 ? "prelude precompiled" : "no precompiled prelude (its compile failed)",
-            now_seconds() - t0);
+            g_pch_fd >= 0 ? "prelude precompiled" : "no precompiled prelude", now_seconds() - t0);
 }
 
 /* Loads so_path and publishes its functions; the number published, -1 if it cannot. */
