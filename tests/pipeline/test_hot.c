@@ -198,15 +198,21 @@ static void run_two_phases(const char *tag, const char *threshold, const char *c
  * minute: round 1 takes $first's OSR variant and is still compiling when $first returns, and
  * is given up once $second runs; round 2 takes $second's, and is still compiling when the
  * program ends (the compile is stopped then). */
-Test(hot, a_round_gone_cold_is_given_up) {
-  char cc[800], cc_env[900];
-  snprintf(cc, sizeof cc, "%s/slow-cc", scratch);
+/* A hot compiler that sleeps for a minute (then fails), named by tag, as WASMAOT_HOT_CC=... */
+static void slow_compiler_env(const char *tag, char *env, size_t len) {
+  char cc[800];
+  snprintf(cc, sizeof cc, "%s/slow-cc-%s", scratch, tag);
   FILE *f = fopen(cc, "w");
   cr_assert(f != NULL);
   fputs("#!/bin/sh\nsleep 60\nexit 1\n", f);
   fclose(f);
   chmod(cc, 0755);
-  snprintf(cc_env, sizeof cc_env, "WASMAOT_HOT_CC=%s", cc);
+  snprintf(env, len, "WASMAOT_HOT_CC=%s", cc);
+}
+
+Test(hot, a_round_gone_cold_is_given_up) {
+  char cc_env[900];
+  slow_compiler_env("cold", cc_env, sizeof cc_env);
   struct proc_result r[2];
   run_two_phases("cold", "1000", cc_env, r);
   cr_expect(strstr(r[1].err, "tier-up round 1 at") && strstr(r[1].err, "given up after") &&
@@ -247,14 +253,8 @@ static int has_entry_starting(const char *dir, const char *prefix) {
  * directory is in $TMPDIR (the round compiling), the program gets sig. It dies of it, and the
  * round's directory goes (the runtime's handler, and the stopped compile's own clean-up). */
 static void stop_during_a_round(int sig, const char *tag) {
-  char cc[800], cc_env[900], cache[800], cache_env[900], tmp_env[700], path_env[8192], in[700];
-  snprintf(cc, sizeof cc, "%s/slow-cc-%s", scratch, tag);
-  FILE *f = fopen(cc, "w");
-  cr_assert(f != NULL);
-  fputs("#!/bin/sh\nsleep 60\nexit 1\n", f);
-  fclose(f);
-  chmod(cc, 0755);
-  snprintf(cc_env, sizeof cc_env, "WASMAOT_HOT_CC=%s", cc);
+  char cc_env[900], cache[800], cache_env[900], tmp_env[700], path_env[8192], in[700];
+  slow_compiler_env(tag, cc_env, sizeof cc_env);
   snprintf(tmp_dir, sizeof tmp_dir, "%s/tmp-%s", scratch, tag);
   mkdir(tmp_dir, 0700);
   snprintf(tmp_env, sizeof tmp_env, "TMPDIR=%s", tmp_dir);
