@@ -45,18 +45,18 @@ int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char
   /* stdio: the host's own 0, 1, 2. They are shared with whoever started us (a terminal, a pipe,
    * a `>> log` file), so the guest gets a stream on each, whatever the host fd is: read, write
    * and stat, no seek, truncate, times or allocation, and fdflags kept per guest descriptor
-   * (fd_io.c) rather than set on the shared host file. The type says what the host fd is, so a
-   * guest's libc can tell a file from a terminal. (wasmtime gives FD_READ only on 0, FD_WRITE
-   * only on 1-2, and type UNKNOWN for anything but a tty; we keep both directions, as the host
-   * fd's own access mode already limits them, and the type pipes had before.) */
+   * (fd_io.c) rather than set on the shared host file. As wasmtime: the type is
+   * CHARACTER_DEVICE for a terminal (a guest's isatty() is true) and UNKNOWN for anything
+   * else (a pipe, a `> file`, a socket: what the host fd is stays the host's), and the fdflags
+   * start clear (a host `>> log` keeps its append mode without the guest being told).
+   * (wasmtime gives FD_READ only on 0, FD_WRITE only on 1-2; we keep both directions, as the
+   * host fd's own access mode already limits them.) */
   for (int fd = 0; fd < 3; fd++) {
     if (!stdio_open_or_null(fd)) {
       fprintf(stderr, "wasmaot: cannot set up stdio\n");
       return -1;
     }
-    uint8_t type = fd_filetype_of_host_fd(fd);
-    if (type == WASI_FILETYPE_UNKNOWN || type == WASI_FILETYPE_DIRECTORY)
-      type = WASI_FILETYPE_CHARACTER_DEVICE; /* pipes: preview1 has no type for them */
+    uint8_t type = isatty(fd) ? WASI_FILETYPE_CHARACTER_DEVICE : WASI_FILETYPE_UNKNOWN;
     wasi_rights_t rights = fd_rights_for_stream();
     wasi_fd_t got;
     if (fd_table_insert(ctx->fds, fd, type, rights, rights, &got) != WASI_ESUCCESS) {
@@ -65,10 +65,8 @@ int wasi_ctx_init(wasi_ctx *ctx, uint32_t argc, char **argv, uint32_t envc, char
     }
     struct wasi_fd_entry *e = &ctx->fds->entries[got];
     e->host_stdio = true;
-    /* The guest starts blocking (a parent's O_NONBLOCK is waited out, fd_io.c) and sees the
-     * host's append mode, which it cannot change. */
-    int fl = fcntl(fd, F_GETFL);
-    e->stdio_fdflags = fl >= 0 && (fl & O_APPEND) ? WASI_FDFLAG_APPEND : 0;
+    /* The guest starts blocking (a parent's O_NONBLOCK is waited out, fd_io.c). */
+    e->stdio_fdflags = 0;
   }
   return 0;
 }
@@ -150,7 +148,7 @@ int wasi_ctx_set_mem_stream(wasi_ctx *ctx, uint32_t fd, struct wasi_mem_stream *
   e->host_fd = null_fd;
   e->host_stdio = true;
   e->stdio_fdflags = 0;
-  e->filetype = WASI_FILETYPE_CHARACTER_DEVICE; /* what a pipe has always been here */
+  e->filetype = WASI_FILETYPE_UNKNOWN; /* not a terminal (wasi_ctx_init's stdio) */
   e->mem_stream = stream;
   return 0;
 }

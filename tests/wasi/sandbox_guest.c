@@ -398,6 +398,10 @@ static void scenario_stdio(void) {
     expect(label, got, want, want);                                                                \
   } while (0)
     CHECK("fdstat_get", raw_fd_fdstat_get(fd, addr(fdstat)), E_SUCCESS);
+    /* What the host's descriptor is (a pipe, a log file) and its append mode are the host's:
+     * type UNKNOWN (no terminal here) and no flags, as wasmtime answers. */
+    CHECK("type is unknown", fdstat[0], 0);
+    CHECK("fdflags start clear", fdstat[2], 0);
     /* The host's stdio (here a pipe, a log file and a pipe) is not the guest's to stat: zeros,
      * type unknown, as wasmtime answers; never the log's inode, size or times. */
     uint8_t filestat[64];
