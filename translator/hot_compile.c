@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hot_rewrite.h"
 #include "pipeline.h"
 #include "spawn.h"
 
@@ -410,6 +411,25 @@ static int prepare_prelude(const struct store_text *t, const char *bounds, int v
   return rc;
 }
 
+/* Function i's OSR variant into out: from the store, or (HOT_OSR_REGENERATE) made again from
+ * the function's text, which must give as many bytes as the index says. */
+static int copy_osr(FILE *store, long data_start, const struct store_func *f, unsigned long i,
+                    FILE *out) {
+  if (f->osr_offset != HOT_OSR_REGENERATE)
+    return copy_range(store, data_start, f->osr_offset, f->osr_length, out);
+  if (f->length <= 0 || f->length > (1L << 30) ||
+      fseek(store, data_start + f->offset, SEEK_SET) != 0)
+    return -1;
+  char *text = malloc((size_t)f->length), *variant = NULL;
+  size_t variant_len = 0;
+  int ok = text && fread(text, 1, (size_t)f->length, store) == (size_t)f->length &&
+           hot_rewrite_osr_variant(text, (size_t)f->length, i, &variant, &variant_len) == 0 &&
+           variant_len == (size_t)f->osr_length &&
+           fwrite(variant, 1, variant_len, out) == variant_len;
+  free(text), free(variant);
+  return ok ? 0 : -1;
+}
+
 int hot_compile_main(int argc, char **argv) {
   const char *entry = NULL, *funcs = NULL, *out = NULL, *pch = NULL, *link = NULL;
   int verbose = 0, prepare = 0;
@@ -589,8 +609,7 @@ int hot_compile_main(int argc, char **argv) {
   for (unsigned long i = 0; i < nfuncs && !bad; i++)
     bad = !mem ||
           (f[i].chosen && copy_range(store, data_start, f[i].offset, f[i].length, mem) != 0) ||
-          (f[i].osr_chosen &&
-           copy_range(store, data_start, f[i].osr_offset, f[i].osr_length, mem) != 0);
+          (f[i].osr_chosen && copy_osr(store, data_start, &f[i], i, mem) != 0);
   if (mem && fclose(mem) != 0)
     bad = 1;
   struct name_set used;

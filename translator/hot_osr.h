@@ -5,7 +5,8 @@
  * variable of the function, and at each loop label a jump: if wasmaot_hot_osr[I] is set, the
  * state goes into a frame and the hot variant `wasmaot_osr_I(instance, LABEL, &frame)`
  * finishes the call (its switch enters the loop at LABEL); the quick frame returns its result.
- * The variant is kept in the store beside the function and compiled with it. */
+ * The store keeps only the function: `__hot-compile` makes the variant again from its text
+ * (hot_rewrite_osr_variant, the same call on the same bytes) and compiles it. */
 #ifndef WASMAOT_HOT_OSR_H
 #define WASMAOT_HOT_OSR_H
 
@@ -14,7 +15,7 @@
 struct hot_osr {
   int ok;
   char *frame;   /* "struct wasmaot_frame_I { ... };\n", for the quick C */
-  char *variant; /* the frame struct and wasmaot_osr_I, for the store */
+  char *variant; /* the frame struct and wasmaot_osr_I, for the hot compile */
   size_t variant_len;
   char *quick_jump; /* a printf format with one %lu (the label): the quick side's jump */
 };

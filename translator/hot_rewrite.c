@@ -314,8 +314,9 @@ static const char *instrument(struct hot_rewrite *h, int part, char *src, size_t
     hot_osr_prepare(p, fn_len, n + 1, s.ret, s.cast, s.is_void, index, &osr);
     int written = fwrite(p, 1, fn_len, h->data) == fn_len;
     if (osr.ok) {
-      osr_off = data_pos(h), osr_len = (long)osr.variant_len;
-      written = written && fwrite(osr.variant, 1, osr.variant_len, h->data) == osr.variant_len;
+      /* not stored: __hot-compile makes it again from the function's text
+       * (hot_rewrite_osr_variant; 87 MB of CPython's 237 MB store were these) */
+      osr_off = HOT_OSR_REGENERATE, osr_len = (long)osr.variant_len;
       fputs(osr.frame, out);
     }
     if (!written || add_func(h, &s, 1, off, (long)fn_len, osr_off, osr_len) != 0) {
@@ -375,6 +376,27 @@ void hot_rewrite_part(struct hot_rewrite *h, int part, const char *c_name) {
       h->unsupported = "cannot write the instrumented C";
   }
   free(src);
+}
+
+int hot_rewrite_osr_variant(const char *fn, size_t fn_len, size_t index, char **variant,
+                            size_t *variant_len) {
+  const char *nl = memchr(fn, '\n', fn_len);
+  struct signature *s = malloc(sizeof *s); /* ~32 KB: wasm2c's C++ names */
+  *variant = NULL;
+  if (!nl || !s || parse_definition(fn, (size_t)(nl - fn), s) != 1) {
+    free(s);
+    return -1;
+  }
+  struct hot_osr osr;
+  hot_osr_prepare(fn, fn_len, (size_t)(nl - fn) + 1, s->ret, s->cast, s->is_void, index, &osr);
+  free(s);
+  if (osr.ok && (*variant = malloc(osr.variant_len + 1)) != NULL) {
+    memcpy(*variant, osr.variant, osr.variant_len);
+    (*variant)[osr.variant_len] = 0;
+    *variant_len = osr.variant_len;
+  }
+  hot_osr_free(&osr);
+  return *variant ? 0 : -1;
 }
 
 void hot_rewrite_types_array(struct hot_rewrite *h) {

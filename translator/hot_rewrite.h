@@ -23,7 +23,9 @@
  *   prelude OFFSET LENGTH
  *   f INDEX ELIGIBLE OFFSET LENGTH OSR_OFFSET OSR_LENGTH NAME CAST
  *                                   one per function, CAST its C pointer type; the OSR
- *                                   variant's range (hot_osr.h), length 0 if none
+ *                                   variant's range (hot_osr.h), length 0 if none; offset
+ *                                   -1 (HOT_OSR_REGENERATE): not stored, made again from
+ *                                   the function's text (hot_rewrite_osr_variant)
  *   end
  *
  * The index comes last so that the bytes are written once, where they stay (CPython's store
@@ -67,5 +69,14 @@ int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int n
                        size_t errlen);
 
 void hot_rewrite_free(struct hot_rewrite *h);
+
+/* An OSR variant's offset in the store's index when the store does not keep it. */
+enum { HOT_OSR_REGENERATE = -1 };
+
+/* The OSR variant of function `index` from its text as the store keeps it (what the rewrite
+ * made and did not store: the same function of the same text), malloc'd in *variant; -1 if
+ * the text is not a function with one. */
+int hot_rewrite_osr_variant(const char *fn, size_t fn_len, size_t index, char **variant,
+                            size_t *variant_len);
 
 #endif
