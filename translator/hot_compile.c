@@ -133,17 +133,25 @@ static const char *const array_types[][2] = {
 
 /* Copies length bytes at offset of the store's data into out; with `arrays`, a header or
  * prelude whose function-type macros take the array form (array_types). */
-static int copy_text(FILE *store, long data_start, long offset, long length, FILE *out,
-                     int arrays) {
+/* length bytes at offset of the store's data, malloc'd and NUL-terminated; NULL if it cannot. */
+static char *read_range(FILE *store, long data_start, long offset, long length) {
   if (offset < 0 || length < 0 || length > (1L << 30) ||
       fseek(store, data_start + offset, SEEK_SET) != 0)
-    return -1;
+    return NULL;
   char *text = malloc((size_t)length + 1);
   if (!text || fread(text, 1, (size_t)length, store) != (size_t)length) {
     free(text);
-    return -1;
+    return NULL;
   }
   text[length] = 0;
+  return text;
+}
+
+static int copy_text(FILE *store, long data_start, long offset, long length, FILE *out,
+                     int arrays) {
+  char *text = read_range(store, data_start, offset, length);
+  if (!text)
+    return -1;
   const char *p = text;
   int ok = 1;
   while (ok && arrays && *p) {
@@ -417,15 +425,11 @@ static int copy_osr(FILE *store, long data_start, const struct store_func *f, un
                     FILE *out) {
   if (f->osr_offset != HOT_OSR_REGENERATE)
     return copy_range(store, data_start, f->osr_offset, f->osr_length, out);
-  if (f->length <= 0 || f->length > (1L << 30) ||
-      fseek(store, data_start + f->offset, SEEK_SET) != 0)
-    return -1;
-  char *text = malloc((size_t)f->length), *variant = NULL;
+  char *text = read_range(store, data_start, f->offset, f->length), *variant = NULL;
   size_t variant_len = 0;
-  int ok = text && fread(text, 1, (size_t)f->length, store) == (size_t)f->length &&
-           hot_rewrite_osr_variant(text, (size_t)f->length, i, &variant, &variant_len) == 0 &&
-           variant_len == (size_t)f->osr_length &&
-           fwrite(variant, 1, variant_len, out) == variant_len;
+  int ok =
+      text && hot_rewrite_osr_variant(text, (size_t)f->length, i, &variant, &variant_len) == 0 &&
+      variant_len == (size_t)f->osr_length && fwrite(variant, 1, variant_len, out) == variant_len;
   free(text), free(variant);
   return ok ? 0 : -1;
 }
