@@ -319,7 +319,7 @@ static int run_compile(const char *list, const char *so_path, const struct round
   return given_up ? 1 : -1;
 }
 
-/* Once, before the first round (pthread_once): the precompiled prelude and link file
+/* Once, at the first trigger (pthread_once): the precompiled prelude and link file
  * (g_pch_fd). In its own private directory, removed as soon as the two are open; at exit if
  * the program ends meanwhile. */
 static void prepare(void) {
@@ -701,11 +701,12 @@ static void start_sampling(void) {
 
 static void *tierup_thread(void *arg) {
   unsigned lane = (unsigned)(uintptr_t)arg;
-  /* At once, while the program starts: the second core is idle then. */
-  pthread_once(&g_prepared, prepare);
   for (;;) {
     while (sem_wait(&g_wake) != 0)
       ;
+    /* Once a function is hot, not before: a program that never has one (most short runs)
+     * costs no compile (compile_round would do it too, after the batch wait). */
+    pthread_once(&g_prepared, prepare);
     struct timespec batch = {0, HOT_BATCH_MS * 1000000L};
     mark_counts();
     nanosleep(&batch, NULL);
