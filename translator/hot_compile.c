@@ -64,31 +64,31 @@ static char g_header_paths[2][2 * PATH_MAX];
 /* The runtime ends us with SIGTERM (PR_SET_PDEATHSIG) when the program exits: stop the
  * compiler's process group too, and leave nothing behind, not even the directory the runtime
  * made for us (it is gone). Async-signal-safe calls only. */
+static void remove_ours(void);
+
 static void on_term(int sig) {
   spawn_stop_all();
-  if (g_c_path[0])
-    unlink(g_c_path);
-  for (int i = 0; i < 2; i++)
-    if (g_header_paths[i][0])
-      unlink(g_header_paths[i]);
-  if (g_so_path[0])
-    unlink(g_so_path);
-  if (g_pch_path[0])
-    unlink(g_pch_path);
-  if (g_link_path[0])
-    unlink(g_link_path);
-  if (g_obj_path[0])
-    unlink(g_obj_path);
+  remove_ours();
   if (g_dir[0])
     rmdir(g_dir);
   signal(sig, SIG_DFL);
   raise(sig);
 }
 
+/* The files we write that must not outlive us (their paths empty when not ours): on a stop
+ * (on_term) and on a failure, which left the headers beside the C file until now (the
+ * runtime's directory could then not be removed). Async-signal-safe. */
+static void remove_ours(void) {
+  const char *ours[] = {g_c_path,   g_header_paths[0], g_header_paths[1], g_so_path,
+                        g_pch_path, g_link_path,       g_obj_path};
+  for (size_t i = 0; i < sizeof ours / sizeof *ours; i++)
+    if (ours[i][0])
+      unlink(ours[i]);
+}
+
 static int fail(const char *what, const char *detail) {
   fprintf(stderr, "wasmaot: hot compile: %s%s\n", what, detail);
-  if (g_c_path[0])
-    unlink(g_c_path);
+  remove_ours();
   return 1;
 }
 
