@@ -15,7 +15,9 @@
  *   region and the runtime's signal handler turns the fault into the trap), else the same
  *   comparison MEMCHECK_DEFAULT32 makes against the local or the memory's size;
  * - the access: an unaligned-safe move on x86-64 (tcc emits exactly the access the C names,
- *   so a load whose value is unused still faults: wasm's trap happens where it should).
+ *   so a load whose value is unused still faults: wasm's trap happens where it should);
+ *   a store is a bare assignment, its value unused: tcc turns `(void)` of a double into a
+ *   cvttsd2si it then drops (one per f64 store in the quick code).
  * wasm2c passes these helpers side-effect-free arguments (locals, constants, their sums), so
  * evaluating the address twice in the checked form is safe. */
 #ifndef WASMAOT_TCC_INLINE_H
@@ -38,16 +40,15 @@
 #if WASM_RT_MEMCHECK_GUARD_PAGES
 #define WASMAOT_TCC_LOAD(base, size, mem, addr, t1, t3) ((t3)*WASMAOT_TCC_AT(base, mem, addr, t1))
 #define WASMAOT_TCC_STORE(base, size, mem, addr, t1, value)                                        \
-  ((void)(*WASMAOT_TCC_AT(base, mem, addr, t1) = (t1)(value)))
+  (*WASMAOT_TCC_AT(base, mem, addr, t1) = (t1)(value))
 #else
 #define WASMAOT_TCC_LOAD(base, size, mem, addr, t1, t3)                                            \
   ((addr) + (uint64_t)sizeof(t1) > WASMAOT_TCC_SIZE(size, mem)                                     \
        ? (t3)TRAP(OOB)                                                                             \
        : (t3)*WASMAOT_TCC_AT(base, mem, addr, t1))
 #define WASMAOT_TCC_STORE(base, size, mem, addr, t1, value)                                        \
-  ((addr) + (uint64_t)sizeof(t1) > WASMAOT_TCC_SIZE(size, mem)                                     \
-       ? (void)TRAP(OOB)                                                                           \
-       : (void)(*WASMAOT_TCC_AT(base, mem, addr, t1) = (t1)(value)))
+  (((addr) + (uint64_t)sizeof(t1) > WASMAOT_TCC_SIZE(size, mem) ? (void)TRAP(OOB) : (void)0),      \
+   (*WASMAOT_TCC_AT(base, mem, addr, t1) = (t1)(value)))
 #endif
 
 /* Loads: the stored type t1, widened through t2 (sign or zero) to the wasm type t3, as

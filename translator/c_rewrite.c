@@ -32,6 +32,7 @@
 #define _GNU_SOURCE
 #include "error.h"
 #include "c_rewrite.h"
+#include "tcc_fold.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -348,6 +349,13 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   memset(&try_labels, 0, sizeof try_labels);
   char fixed[4096], moved[4500], negation[160];
   struct active_fill fill = {active, nactive, 0, NULL, 0, 0, ""};
+  /* tcc's C gets its function bodies folded into expressions (tcc_fold.h); every line that may
+   * be inside a function goes through it */
+  struct tcc_fold *fold = NULL;
+  if (asm_path && !(fold = tcc_fold_new())) {
+    set_error(err, errlen, "out of memory");
+    goto out;
+  }
   if (asm_path)
     snprintf(fill.sym_prefix, sizeof fill.sym_prefix, "wasmaot_%.*s_active_", stem_len, blob_name);
   else
@@ -377,8 +385,11 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
      * Every such declaration is in a function with `instance` in scope: start the slot there. */
     const char *decl = line + strspn(line, " ");
     if (strcmp(decl, "void *instance_ptr_storage;\n") == 0) {
-      if (fprintf(out, "%.*svoid *instance_ptr_storage = instance; /* wasmaot: wabt#2831 */\n",
-                  (int)(decl - line), line) < 0)
+      char started[256];
+      int n = snprintf(started, sizeof started,
+                       "%.*svoid *instance_ptr_storage = instance; /* wasmaot: wabt#2831 */\n",
+                       (int)(decl - line) < 128 ? (int)(decl - line) : 128, line);
+      if (fold ? tcc_fold_line(fold, started, (size_t)n, out) != 0 : fputs(started, out) == EOF)
         goto write_error;
       continue;
     }
@@ -411,7 +422,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
         if (negated)
           text = negated;
       }
-      if (fputs(text, out) == EOF ||
+      if ((fold ? tcc_fold_line(fold, text, strlen(text), out) != 0 : fputs(text, out) == EOF) ||
           (strcmp(line, tcc_anchor) == 0 && fputs(tcc_include, out) == EOF))
         goto write_error;
       continue;
@@ -471,6 +482,8 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
     set_error(err, errlen, "cannot read %s", c_path);
     goto out;
   }
+  if (fold && tcc_fold_finish(fold, out) != 0)
+    goto write_error;
   for (size_t k = 0; k < fill.next; k++) {
     const char *sym = fill.sym_prefix;
     if (as ? fprintf(as, ".globl %s%zu\n.hidden %s%zu\n.set %s%zu, " BLOB_LABEL " + %zu\n", sym, k,
@@ -521,6 +534,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
 write_error:
   set_error(err, errlen, "cannot write %s (disk full?)", tmp_path);
 out:
+  tcc_fold_free(fold);
   free(line);
   free(fill.offsets);
   if (in)

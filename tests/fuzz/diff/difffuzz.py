@@ -63,8 +63,11 @@ CONFIGS = {
     "check": ["--bounds", "check"],                        # gcc -O2 (default with check)
     "gcc-guard": ["--cc", "gcc", "--bounds", "guard"],     # gcc -O3
     "clang-check": ["--cc", "clang-16", "--bounds", "check"],  # clang-16 -O2
+    # the quick tier: tcc when installed (its C folded into expressions: translator/tcc_fold.c)
+    "quick": ["--tier", "quick", "--bounds", "guard"],
+    "quick-check": ["--tier", "quick", "--bounds", "check"],
 }
-DEFAULT_CONFIGS = "guard,check,gcc-guard"
+DEFAULT_CONFIGS = "guard,check,gcc-guard,quick"
 
 # What smith generates: valid modules wasmaot and wasmtime both run, that terminate and need no
 # host: no imports, everything exported, a fuel global bounding loops and calls, small memories
@@ -704,6 +707,17 @@ class Toolchain:
             self.cflags[config] = [x for x in out if x]
         return self.cflags[config]
 
+    def driver_cc(self, config):
+        """The driver's compiler and what its link adds: tcc's objects (the quick tier) are
+        linked by gcc with tcc's libtcc1.a, as wasmaot links them."""
+        flags = [f for f in self.guest_cflags(config) if not re.match(r"-O\d$", f)]
+        if flags[0] != "tcc":
+            return flags, []
+        info = subprocess.run([self.wasmaot, "info", "--json"] + CONFIGS[config], check=True,
+                              capture_output=True, text=True).stdout
+        flags = ["gcc"] + [f for f in flags[1:] if f.startswith(("-D", "-I"))]
+        return flags, [json.loads(info)["quick_tier"]["libtcc1"]]
+
     def runtime_lib(self, config):
         """wabt's runtime + our trap.c/stack_guard.c for this bounds mode, with no trap
         handler: wasm_rt_trap longjmps to the driver's wasm_rt_impl_try."""
@@ -883,11 +897,11 @@ def check_module(tc, wasm_path, key, configs, mdir, known):
         drv_c = os.path.join(cdir, "driver.c")
         with open(drv_c, "w") as f:
             f.write(gen_driver(info, plan, header))
-        flags = [f for f in tc.guest_cflags(config) if not re.match(r"-O\d$", f)]
+        flags, extra = tc.driver_cc(config)
         exe = os.path.join(cdir, "driver")
         try:
             run([flags[0], "-O1"] + flags[1:] + ["-I" + cdir, "-I" + tc.rtdir, drv_c, obj,
-                 tc.runtime_lib(config), "-lm", "-o", exe])
+                 tc.runtime_lib(config)] + extra + ["-lm", "-z", "noexecstack", "-o", exe])
         except RuntimeError as e:
             res.status = "build-error"
             res.details.append((config, "driver: " + str(e)))

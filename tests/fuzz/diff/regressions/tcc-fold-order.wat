@@ -1,0 +1,77 @@
+;; The quick tier's C is folded into expressions for tcc (translator/tcc_fold.c): a temporary's
+;; value is written where it is read. These functions each have an order the fold must keep: a
+;; load before a store (or a call, or memory.grow) to the same address, a local's old value read
+;; before the local changes (local.tee too), a global read before a call that changes it, a
+;; dropped load that must still trap, a load in select's arms (both evaluated in wasm; C
+;; evaluates one arm), an out-of-bounds load before a division by zero (which trap comes
+;; first), a value carried by br_if. Every configuration must agree with wasmtime.
+(module
+  (memory 1 2)
+  (data (i32.const 8) "\2a\00\00\00")
+  (global $g (mut i32) (i32.const 1))
+  (func $bump (global.set $g (i32.add (global.get $g) (i32.const 10))))
+  (func $set (param i32 i32) (i32.store (local.get 0) (local.get 1)))
+  (func (export "load_store") (param i32) (result i32)
+    (i32.load (local.get 0))
+    (i32.store (local.get 0) (i32.const 99))
+    (i32.load (local.get 0))
+    i32.add)
+  (func (export "load_store_fixed") (result i32)
+    (i32.load (i32.const 8))
+    (i32.store (i32.const 8) (i32.add (i32.load (i32.const 8)) (i32.const 5)))
+    (i32.load (i32.const 8))
+    i32.sub)
+  (func (export "tee") (param i32) (result i32) (local i32)
+    (local.tee 1 (i32.add (local.get 0) (i32.const 1)))
+    (local.set 1 (i32.const 1000))
+    (local.get 1)
+    i32.add)
+  (func (export "stale") (param i32) (result i32)
+    local.get 0
+    (local.set 0 (i32.const 7))
+    local.get 0
+    i32.sub)
+  (func (export "glob") (result i32)
+    global.get $g
+    call $bump
+    global.get $g
+    i32.sub)
+  (func (export "dead_load") (param i32) (result i32)
+    (drop (i32.load (local.get 0)))
+    (i32.const 1))
+  (func (export "dead_load_oob") (result i32)
+    (drop (i32.load (i32.const -4)))
+    (i32.const 1))
+  (func (export "sel") (param i32 i32) (result i32)
+    (select (i32.load (local.get 0)) (i32.const 1) (local.get 1)))
+  (func (export "sel_oob") (result i32)
+    (select (i32.load (i32.const -4)) (i32.const 1) (i32.const 0)))
+  (func (export "oob_then_div") (result i32)
+    (i32.div_s (i32.load (i32.const -4)) (i32.const 0)))
+  (func (export "load_div") (param i32 i32) (result i32)
+    (i32.div_u (i32.load (local.get 0)) (local.get 1)))
+  (func (export "br_value") (param i32) (result i32)
+    (block (result i32)
+      (br_if 0 (i32.load (i32.const 8)) (local.get 0))
+      (drop)
+      (i32.const 3)))
+  (func (export "call_arg") (result i32)
+    (i32.load (i32.const 8))
+    (call $set (i32.const 8) (i32.add (i32.load (i32.const 8)) (i32.const 1)))
+    (i32.load (i32.const 8))
+    i32.sub)
+  (func (export "grow") (result i32)
+    (i32.load (i32.const 8))
+    (drop (memory.grow (i32.const 1)))
+    (i32.store (i32.const 65536) (i32.const 4))
+    (i32.load (i32.const 65536))
+    i32.add)
+  (func (export "loop_sum") (param i32) (result i32) (local i32 i32)
+    (local.set 1 (i32.and (local.get 0) (i32.const 255)))
+    (loop $l
+      (local.set 2 (i32.add (local.get 2) (i32.mul (local.tee 1 (i32.sub (local.get 1) (i32.const 1))) (i32.const 3))))
+      (br_if $l (i32.gt_s (local.get 1) (i32.const 0))))
+    (local.get 2))
+  (func (export "i64_chain") (param i64 i64) (result i64)
+    (i64.xor (i64.rotl (i64.mul (local.get 0) (i64.const 31)) (local.get 1))
+             (i64.shr_u (local.get 0) (i64.and (local.get 1) (i64.const 63))))))
