@@ -67,14 +67,17 @@ struct line {
   size_t label_off, label_len;
   long target; /* K_GOTO, K_IFGOTO: the label's line, -1 if not found */
   int visit;
+  unsigned long long vars; /* the variables named in the line, as var_bit()s */
+  int control;             /* K_OTHER: may jump or end a block (a brace, a colon, a jump word) */
 };
 
 struct pending {
   char var[MAX_VAR];
   char *text;
-  int mem;  /* reads memory or a global (may trap, if a load) */
-  int load; /* holds a load: may trap */
-  int dup;  /* a bare variable or literal: can be copied into several reads */
+  int mem;                 /* reads memory or a global (may trap, if a load) */
+  int load;                /* holds a load: may trap */
+  int dup;                 /* a bare variable or literal: can be copied into several reads */
+  unsigned long long vars; /* the variables its text names, as var_bit()s */
 };
 
 struct tcc_fold {
@@ -90,7 +93,10 @@ struct tcc_fold {
   int stamp;
   int failed;
   size_t folded;
-  char *scratch; /* one statement's rewritten text */
+  char *local_types; /* var_lN's type, by N: 'i', 'j', 'f', 'd' (u32, u64, f32, f64), or 0 */
+  size_t nlocals, locals_cap;
+  unsigned long long folded_vars; /* var_bit()s of the values folded into the statement */
+  char *scratch;                  /* one statement's rewritten text */
   size_t scratch_cap;
   FILE *out;
 };
@@ -138,6 +144,34 @@ static const char *temp_type(const char *var) {
   return NULL;
 }
 
+static const char *type_name(char code) {
+  switch (code) {
+  case 'i':
+    return "u32";
+  case 'j':
+    return "u64";
+  case 'f':
+    return "f32";
+  case 'd':
+    return "f64";
+  }
+  return NULL;
+}
+
+/* The declared locals' types, from the lines between the definition and FUNC_PROLOGUE:
+ * "  u32 var_l1 = 0, var_l2 = 0," and continuation lines with more spaces. A local declared
+ * otherwise (volatile, in a function that catches exceptions; v128; references) has none and
+ * is never held back. */
+static int index_locals(struct tcc_fold *f);
+
+static const char *var_type(const struct tcc_fold *f, const char *var) {
+  const char *t = temp_type(var);
+  if (t || strncmp(var, "var_l", 5) != 0)
+    return t;
+  size_t n = strtoul(var + 5, NULL, 10);
+  return n < f->nlocals ? type_name(f->local_types[n]) : NULL;
+}
+
 /* Whether text (n bytes) holds the variable name var as a whole token. */
 static int has_token(const char *text, size_t n, const char *var) {
   size_t vl = strlen(var);
@@ -150,6 +184,47 @@ static int has_token(const char *text, size_t n, const char *var) {
     p = q + 1;
   }
   return 0;
+}
+
+/* A one-bit summary of a variable name (a Bloom filter of one hash): a line or text whose
+ * summary lacks var's bit does not name var, and needs no search. */
+static unsigned long long var_bit(const char *v, size_t n) {
+  unsigned h = 2166136261u;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ (unsigned char)v[i]) * 16777619u;
+  return 1ull << (h >> 26);
+}
+
+/* One pass over a line or text: the var_bit()s of the variables it names, and (into *control,
+ * if not NULL) whether it has a brace, a colon or a jump keyword (goto, return, ...). */
+static unsigned long long scan_names(const char *text, size_t n, int *control) {
+  unsigned long long bits = 0;
+  int ctl = 0;
+  for (size_t i = 0; i < n;) {
+    char c = text[i];
+    if (!ident_char(c)) {
+      if (c == '{' || c == '}' || c == ':')
+        ctl = 1;
+      i++;
+      continue;
+    }
+    size_t j = i;
+    while (j < n && ident_char(text[j]))
+      j++;
+    const char *w = text + i;
+    size_t wn = j - i;
+    if (wn > 4 && memcmp(w, "var_", 4) == 0 && var_token(w, wn) == wn)
+      bits |= var_bit(w, wn);
+    else if ((wn == 4 && (memcmp(w, "goto", 4) == 0 || memcmp(w, "case", 4) == 0)) ||
+             (wn == 5 && memcmp(w, "break", 5) == 0) || (wn == 6 && memcmp(w, "return", 6) == 0) ||
+             (wn == 7 && memcmp(w, "default", 7) == 0) ||
+             (wn == 8 && memcmp(w, "continue", 8) == 0))
+      ctl = 1;
+    i = j;
+  }
+  if (control)
+    *control = ctl;
+  return bits;
 }
 
 static const char *const scalar_types[] = {"u8",  "s8",  "u16", "s16", "u32",
@@ -262,6 +337,7 @@ static void parse_line(struct tcc_fold *f, struct line *l) {
   l->indent = ind < 200 ? (unsigned char)ind : 200;
   l->kind = K_OTHER;
   l->target = -1;
+  l->vars = scan_names(s, n, &l->control);
   const char *t = s + ind;
   size_t tn = n - ind;
   size_t base = l->off + ind;
@@ -442,17 +518,61 @@ static int index_labels(struct tcc_fold *f) {
   return 0;
 }
 
-/* ---- liveness: may `var` be read, from line `from` on, before it is assigned? ---- */
-
-static int control_like(const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (s[i] == '{' || s[i] == '}' || s[i] == ':')
-      return 1;
-  return has_token(s, n, "goto") || has_token(s, n, "return") || has_token(s, n, "break") ||
-         has_token(s, n, "continue") || has_token(s, n, "case") || has_token(s, n, "default");
+static int index_locals(struct tcc_fold *f) {
+  f->nlocals = 0;
+  size_t prologue = 0;
+  for (size_t i = 1; i + 1 < f->nlines && !prologue; i++)
+    if (strncmp(f->body + f->lines[i].off, "  FUNC_PROLOGUE;\n", 17) == 0)
+      prologue = i;
+  char code = 0;
+  for (size_t i = 1; i < prologue; i++) {
+    const char *s = f->body + f->lines[i].off;
+    size_t n = f->lines[i].len;
+    size_t ind = 0;
+    while (ind < n && s[ind] == ' ')
+      ind++;
+    if (ind <= 2) { /* a declaration's first line: its type */
+      code = 0;
+      static const char codes[] = "ijfd";
+      for (int t = 0; t < 4; t++) {
+        const char *name = type_name(codes[t]);
+        if (starts_with(s + ind, n - ind, name) && s[ind + 3] == ' ')
+          code = codes[t];
+      }
+    }
+    for (const char *p = s; (p = memmem(p, (size_t)(s + n - p), "var_l", 5)); p += 5) {
+      if (p > s && ident_char(p[-1]))
+        continue;
+      size_t v = var_token(p, (size_t)(s + n - p));
+      if (!v)
+        continue;
+      size_t k = strtoul(p + 5, NULL, 10);
+      if (k > 1000000) { /* not what wasm2c writes: no local is held back */
+        f->nlocals = 0;
+        return 0;
+      }
+      if (k >= f->locals_cap) {
+        size_t cap = f->locals_cap ? f->locals_cap : 64;
+        while (cap <= k)
+          cap *= 2;
+        char *nt = realloc(f->local_types, cap);
+        if (!nt)
+          return -1;
+        f->local_types = nt;
+        f->locals_cap = cap;
+      }
+      while (f->nlocals <= k)
+        f->local_types[f->nlocals++] = 0;
+      f->local_types[k] = code;
+    }
+  }
+  return 0;
 }
 
+/* ---- liveness: may `var` be read, from line `from` on, before it is assigned? ---- */
+
 static int read_first(struct tcc_fold *f, const char *var, size_t from, int *budget) {
+  unsigned long long bit = var_bit(var, strlen(var));
   for (size_t j = from; j < f->nlines; j++) {
     if (--*budget < 0)
       return 1;
@@ -461,7 +581,7 @@ static int read_first(struct tcc_fold *f, const char *var, size_t from, int *bud
       return 0; /* already followed from here in this query */
     l->visit = f->stamp;
     const char *s = f->body + l->off;
-    if (has_token(s, l->len, var)) {
+    if ((l->vars & bit) && has_token(s, l->len, var)) {
       return !(((l->kind == K_ASSIGN && l->op == '=') || l->kind == K_CALL) && !l->dest_reread &&
                l->dest_len == strlen(var) && memcmp(f->body + l->dest_off, var, l->dest_len) == 0);
     }
@@ -477,7 +597,7 @@ static int read_first(struct tcc_fold *f, const char *var, size_t from, int *bud
         return 1;
       break;
     case K_OTHER:
-      if (control_like(s, l->len))
+      if (l->control)
         return 1;
       break;
     default:
@@ -502,6 +622,28 @@ static int live_after(struct tcc_fold *f, const char *var, size_t i) {
   if (l->kind == K_IFGOTO && (l->target < 0 || read_first(f, var, (size_t)l->target, &budget)))
     return 1;
   return read_first(f, var, i + 1, &budget);
+}
+
+/* Whether text is one cast group "(TYPE)(...)" (its last ')' closing the group): such a value
+ * is an operand as it is, and cast to its type already. */
+static int cast_group(const char *text, const char *type) {
+  size_t tl = type ? strlen(type) : 0, n = strlen(text);
+  if (type ? !(text[0] == '(' && strncmp(text + 1, type, tl) == 0 && text[tl + 1] == ')')
+           : !(text[0] == '(' && n > 5 && text[4] == ')' && text[5] == '('))
+    return 0;
+  if (!type)
+    tl = 3;
+  size_t i = tl + 2;
+  if (i >= n || text[i] != '(')
+    return 0;
+  int depth = 0;
+  for (; i < n; i++) {
+    if (text[i] == '(')
+      depth++;
+    else if (text[i] == ')' && --depth == 0)
+      return i == n - 1;
+  }
+  return 0;
 }
 
 /* ---- output ---- */
@@ -594,6 +736,8 @@ static void fold_into(struct tcc_fold *f, struct sbuf *b, const char *e, size_t 
     int count = 0;
     const char *v = f->pend[k].var;
     size_t vl = strlen(v);
+    if (!(f->lines[i].vars & var_bit(v, vl)))
+      continue;
     for (const char *p = e, *end = e + n; (p = memmem(p, (size_t)(end - p), v, vl)); p += vl)
       if ((p == e || !ident_char(p[-1])) && (p + vl == end || !ident_char(p[vl])))
         count++;
@@ -634,8 +778,9 @@ static void fold_into(struct tcc_fold *f, struct sbuf *b, const char *e, size_t 
       struct pending *pd = &f->pend[k];
       *mem |= pd->mem;
       *load |= pd->load;
-      int bare = pd->dup && (var_token(pd->text, strlen(pd->text)) == strlen(pd->text) ||
-                             (pd->text[0] >= '0' && pd->text[0] <= '9'));
+      f->folded_vars |= pd->vars;
+      int bare = (pd->dup && var_token(pd->text, strlen(pd->text)) == strlen(pd->text)) ||
+                 cast_group(pd->text, NULL);
       if (!bare)
         sb_str(b, "(");
       sb_str(b, pd->text);
@@ -656,11 +801,13 @@ static void fold_into(struct tcc_fold *f, struct sbuf *b, const char *e, size_t 
 /* Before `var` is assigned: pending values that read it, and its own (if it may trap; a dead
  * pure one is dropped), are written out. */
 static void before_assign(struct tcc_fold *f, const char *var, unsigned indent) {
+  unsigned long long bit = var_bit(var, strlen(var));
   for (int k = 0; k < f->npend;) {
     struct pending *p = &f->pend[k];
     if (strcmp(p->var, var) == 0 && !p->load) {
       drop(f, k);
-    } else if (strcmp(p->var, var) == 0 || has_token(p->text, strlen(p->text), var)) {
+    } else if (strcmp(p->var, var) == 0 ||
+               ((p->vars & bit) && has_token(p->text, strlen(p->text), var))) {
       write_out(f, k, indent);
     } else {
       k++;
@@ -687,6 +834,7 @@ static void statement(struct tcc_fold *f, size_t i) {
   int mem = 0, load = 0, cond = 0;
   struct sbuf b = {f->scratch, 0, f->scratch_cap, 0};
   char dest[MAX_VAR] = "";
+  f->folded_vars = 0;
   switch (l->kind) {
   case K_NEUTRAL:
     copy_line(f, l);
@@ -707,8 +855,8 @@ static void statement(struct tcc_fold *f, size_t i) {
     memcpy(dest, f->body + l->dest_off, l->dest_len);
     dest[l->dest_len] = 0;
   }
-  const char *type = l->kind == K_ASSIGN ? temp_type(dest) : NULL;
-  if (l->kind == K_ASSIGN && l->op == '/' && !(type && (dest[4] == 'f' || dest[4] == 'd')))
+  const char *type = l->kind == K_ASSIGN ? var_type(f, dest) : NULL;
+  if (l->kind == K_ASSIGN && l->op == '/' && !(type && type[0] == 'f'))
     goto barrier; /* integer division traps: only float division is taken */
   if (l->kind == K_CALL || l->kind == K_IFGOTO || l->kind == K_RETURN) {
     /* control leaves or may not come back the same: fold into it, write the rest out first */
@@ -726,7 +874,7 @@ static void statement(struct tcc_fold *f, size_t i) {
     put(f, e + l->e_len, l->off + l->len - (l->e_off + l->e_len));
   } else { /* K_ASSIGN */
     int self = l->op != '=' || l->dest_reread;
-    if (!type && l->op == '=' && var_token(e, l->e_len) == l->e_len) {
+    if (!temp_type(dest) && l->op == '=' && var_token(e, l->e_len) == l->e_len) {
       /* `LOCAL = T;` with T read again later (wasm's local.tee): LOCAL gets T's value, and T's
        * pending value becomes LOCAL (written out, as any, before LOCAL is assigned again) */
       before_assign(f, dest, l->indent);
@@ -744,6 +892,7 @@ static void statement(struct tcc_fold *f, size_t i) {
         put(f, ";\n", 2);
         free(f->pend[k].text);
         f->pend[k].text = v;
+        f->pend[k].vars = var_bit(v, strlen(v));
         f->pend[k].dup = 1;
         f->pend[k].mem = f->pend[k].load = 0;
         return;
@@ -756,6 +905,7 @@ static void statement(struct tcc_fold *f, size_t i) {
       if (k >= 0) {
         mem |= f->pend[k].mem;
         load |= f->pend[k].load;
+        f->folded_vars |= f->pend[k].vars;
         sb_str(&rhs, f->pend[k].text);
         drop(f, k);
       } else {
@@ -780,18 +930,22 @@ static void statement(struct tcc_fold *f, size_t i) {
     if (type && rhs.len <= MAX_EXPR && f->npend < MAX_PENDING) {
       struct pending *p = &f->pend[f->npend];
       int bare = var_token(rhs.s, rhs.len) == rhs.len;
-      int literal = !bare && foldable(rhs.s, rhs.len, &(int){0}, &(int){0}, &(int){0}) &&
-                    rhs.s[0] >= '0' && rhs.s[0] <= '9' && !strpbrk(rhs.s, " ()");
+      int literal = !bare && rhs.len < 40 && rhs.s[0] >= '0' && rhs.s[0] <= '9' &&
+                    strspn(rhs.s, "0123456789abcdefABCDEFxXpPuUlL.+-_") == rhs.len;
       snprintf(p->var, sizeof p->var, "%s", dest);
       p->mem = mem;
       p->load = load;
       p->dup = (bare || literal) && !mem;
       if (bare) {
         p->text = strndup(rhs.s, rhs.len);
+      } else if (cast_group(rhs.s, type)) {
+        p->text = strndup(rhs.s, rhs.len);
       } else if ((p->text = malloc(rhs.len + strlen(type) + 5)) != NULL) {
         sprintf(p->text, "(%s)(%s)", type, rhs.s);
       }
       free(rhs.s);
+      if (p->text)
+        p->vars = f->lines[i].vars | f->folded_vars; /* a superset of what the text names */
       if (!p->text) {
         f->failed = 1;
         return;
@@ -839,9 +993,12 @@ static int fold_body(struct tcc_fold *f) {
     off = end;
   }
   /* the definition line and the closing brace are copied as they are */
-  for (size_t i = 1; i + 1 < f->nlines; i++)
-    parse_line(f, &f->lines[i]);
-  if (index_labels(f) != 0)
+  for (size_t i = 1; i + 1 < f->nlines; i++) {
+    struct line *l = &f->lines[i];
+    parse_line(f, l);
+    l->control = l->kind == K_OTHER && l->control;
+  }
+  if (index_labels(f) != 0 || index_locals(f) != 0)
     return -1;
   f->npend = 0;
   copy_line(f, &f->lines[0]);
@@ -940,5 +1097,6 @@ void tcc_fold_free(struct tcc_fold *f) {
   free(f->lines);
   free(f->labels);
   free(f->scratch);
+  free(f->local_types);
   free(f);
 }
