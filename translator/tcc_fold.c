@@ -107,6 +107,22 @@ static int ident_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+/* Makes room for `need` elements of `size` bytes in *array (capacity *cap, doubled from
+ * `first`); -1 when out of memory (the array is kept). */
+static int reserve(void *array, size_t *cap, size_t need, size_t size, size_t first) {
+  if (need <= *cap)
+    return 0;
+  size_t n = *cap ? *cap : first;
+  while (n < need)
+    n *= 2;
+  void *grown = realloc(*(void **)array, n * size);
+  if (!grown)
+    return -1;
+  *(void **)array = grown;
+  *cap = n;
+  return 0;
+}
+
 static int starts_with(const char *s, size_t n, const char *p) {
   size_t pl = strlen(p);
   return n >= pl && memcmp(s, p, pl) == 0;
@@ -484,13 +500,8 @@ static int index_labels(struct tcc_fold *f) {
   size_t cap = 16;
   while (cap < count * 2 + 2)
     cap *= 2;
-  if (cap > f->labels_cap) {
-    long *nl = realloc(f->labels, cap * sizeof *nl);
-    if (!nl)
-      return -1;
-    f->labels = nl;
-    f->labels_cap = cap;
-  }
+  if (reserve(&f->labels, &f->labels_cap, cap, sizeof *f->labels, 16) != 0)
+    return -1;
   memset(f->labels, 0, cap * sizeof *f->labels);
   for (size_t i = 0; i < f->nlines; i++) {
     struct line *l = &f->lines[i];
@@ -551,16 +562,8 @@ static int index_locals(struct tcc_fold *f) {
         f->nlocals = 0;
         return 0;
       }
-      if (k >= f->locals_cap) {
-        size_t cap = f->locals_cap ? f->locals_cap : 64;
-        while (cap <= k)
-          cap *= 2;
-        char *nt = realloc(f->local_types, cap);
-        if (!nt)
-          return -1;
-        f->local_types = nt;
-        f->locals_cap = cap;
-      }
+      if (reserve(&f->local_types, &f->locals_cap, k + 1, 1, 64) != 0)
+        return -1;
       while (f->nlocals <= k)
         f->local_types[f->nlocals++] = 0;
       f->local_types[k] = code;
@@ -702,17 +705,9 @@ struct sbuf {
 static void sb_add(struct sbuf *b, const char *s, size_t n) {
   if (b->oom)
     return;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *ns = realloc(b->s, cap);
-    if (!ns) {
-      b->oom = 1;
-      return;
-    }
-    b->s = ns;
-    b->cap = cap;
+  if (reserve(&b->s, &b->cap, b->len + n + 1, 1, 256) != 0) {
+    b->oom = 1;
+    return;
   }
   memcpy(b->s + b->len, s, n);
   b->len += n;
@@ -978,14 +973,8 @@ static int fold_body(struct tcc_fold *f) {
   for (size_t off = 0; off < f->body_len;) {
     const char *nl = memchr(f->body + off, '\n', f->body_len - off);
     size_t end = nl ? (size_t)(nl - f->body) + 1 : f->body_len;
-    if (f->nlines == f->lines_cap) {
-      size_t cap = f->lines_cap ? f->lines_cap * 2 : 1024;
-      struct line *nlns = realloc(f->lines, cap * sizeof *nlns);
-      if (!nlns)
-        return -1;
-      f->lines = nlns;
-      f->lines_cap = cap;
-    }
+    if (reserve(&f->lines, &f->lines_cap, f->nlines + 1, sizeof *f->lines, 1024) != 0)
+      return -1;
     struct line *l = &f->lines[f->nlines++];
     memset(l, 0, sizeof *l);
     l->off = off;
@@ -1015,16 +1004,8 @@ struct tcc_fold *tcc_fold_new(void) {
 }
 
 static int hold(struct tcc_fold *f, const char *line, size_t len) {
-  if (f->body_len + len > f->body_cap) {
-    size_t cap = f->body_cap ? f->body_cap : 65536;
-    while (cap < f->body_len + len)
-      cap *= 2;
-    char *nb = realloc(f->body, cap);
-    if (!nb)
-      return -1;
-    f->body = nb;
-    f->body_cap = cap;
-  }
+  if (reserve(&f->body, &f->body_cap, f->body_len + len, 1, 65536) != 0)
+    return -1;
   memcpy(f->body + f->body_len, line, len);
   f->body_len += len;
   return 0;
