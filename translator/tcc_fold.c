@@ -243,6 +243,23 @@ static unsigned long long scan_names(const char *text, size_t n, int *control) {
   return bits;
 }
 
+/* The var_bit()s of the variables a line names (scan_names without the control words; most
+ * of a line is wasm2c's long helper names, skipped to the next 'v'). */
+static unsigned long long line_names(const char *text, size_t n) {
+  unsigned long long bits = 0;
+  for (const char *p = text, *end = text + n; (p = memchr(p, 'v', (size_t)(end - p))); p++) {
+    if ((size_t)(end - p) < 5 || p[1] != 'a' || p[2] != 'r' || p[3] != '_' ||
+        (p > text && ident_char(p[-1])))
+      continue;
+    size_t v = var_token(p, (size_t)(end - p));
+    if (v) {
+      bits |= var_bit(p, v);
+      p += v - 1;
+    }
+  }
+  return bits;
+}
+
 static const char *const scalar_types[] = {"u8",  "s8",  "u16", "s16", "u32",
                                            "s32", "u64", "s64", "f32", "f64"};
 static const char *const pure_helpers[] = {"wasm_quiet", "wasm_quietf",    "wasm_fabs",
@@ -353,7 +370,7 @@ static void parse_line(struct tcc_fold *f, struct line *l) {
   l->indent = ind < 200 ? (unsigned char)ind : 200;
   l->kind = K_OTHER;
   l->target = -1;
-  l->vars = scan_names(s, n, &l->control);
+  l->vars = line_names(s, n);
   const char *t = s + ind;
   size_t tn = n - ind;
   size_t base = l->off + ind;
@@ -405,7 +422,8 @@ static void parse_line(struct tcc_fold *f, struct line *l) {
         char var[MAX_VAR];
         memcpy(var, t, v);
         var[v] = 0;
-        l->dest_reread = has_token(t + k + 11, l->e_len, var);
+        l->dest_reread = (line_names(t + k + 11, l->e_len) & var_bit(var, v)) &&
+                         has_token(t + k + 11, l->e_len, var);
       } else if (starts_with(t + k, tn - k, "(instance);")) {
         l->kind = K_CALL;
         l->e_off = base + k + 10;
@@ -420,7 +438,8 @@ static void parse_line(struct tcc_fold *f, struct line *l) {
     char var[MAX_VAR];
     memcpy(var, t, v);
     var[v] = 0;
-    l->dest_reread = has_token(t + j, tn - 1 - j, var);
+    l->dest_reread =
+        (line_names(t + j, tn - 1 - j) & var_bit(var, v)) && has_token(t + j, tn - 1 - j, var);
     return;
   }
   if (starts_with(t, tn, "if (") && tn > 14 && memcmp(t + tn - 2, ";}", 2) == 0) {
@@ -985,7 +1004,8 @@ static int fold_body(struct tcc_fold *f) {
   for (size_t i = 1; i + 1 < f->nlines; i++) {
     struct line *l = &f->lines[i];
     parse_line(f, l);
-    l->control = l->kind == K_OTHER && l->control;
+    if (l->kind == K_OTHER)
+      scan_names(f->body + l->off, l->len, &l->control);
   }
   if (index_labels(f) != 0 || index_locals(f) != 0)
     return -1;
