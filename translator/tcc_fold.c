@@ -2,7 +2,9 @@
  * 1.0.42's C (one statement per line), and why the folded C means the same:
  *
  * Held back ("pending"): `T = E;` and `T op= E;` where T is a temporary (var_iN, var_jN,
- * var_fN, var_dN: wasm's operand stack as u32, u64, f32, f64) and E is made only of variables,
+ * var_fN, var_dN: wasm's operand stack as u32, u64, f32, f64) or a local declared with one of
+ * those types (var_lN; wasm built without optimisation puts every value in a fresh local),
+ * and E is made only of variables,
  * number literals, casts to wasm2c's scalar types, arithmetic, comparison and bit operators,
  * `?:`, wasm2c's load helpers on the local memory base (tcc: wasmaot-tcc-inline.h's macros),
  * global reads `instance->w2c_NAME`, and a few pure helpers (quieting, fabs, our sign flip).
@@ -34,7 +36,8 @@
  *    nothing writes memory between.
  * A pending value is never folded into a statement that reads its variable twice (it is
  * written out first), and values longer than MAX_EXPR bytes are written out (tcc's registers
- * are few; giant expressions only spill). */
+ * are few; giant expressions only spill). `LOCAL = T;` with T read again later (local.tee)
+ * writes T's expression into LOCAL and leaves T pending as a copy of LOCAL. */
 #define _GNU_SOURCE
 #include "tcc_fold.h"
 

@@ -15,9 +15,10 @@
  *
  * tcc evaluates it in registers. The fold rewrites the function bodies of the C tcc compiles,
  * statement by statement (tcc_fold.c says exactly which statements and why the result means
- * the same): a temporary assigned a side-effect-free expression (or a load) is held back and
- * its expression written where it is read, when that read is its last. Everything it does not
- * recognise is copied as it is, with every held-back assignment written out before it. */
+ * the same): a temporary or local assigned a side-effect-free expression (or a load) is held
+ * back and its expression written where it is read, when that read is its last. Everything
+ * it does not recognise is copied as it is, with every held-back assignment written out
+ * before it. */
 #ifndef WASMAOT_TCC_FOLD_H
 #define WASMAOT_TCC_FOLD_H
 
