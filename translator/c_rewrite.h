@@ -42,7 +42,7 @@ struct c_rewrite_stats {
  * its first '.'), and asm_path gets the blob and those symbols, global and hidden, for
  * `as -I<directory of blob_path>`; it is written only if there is data (stats->asm_written).
  * That route (tcc's) also writes f32/f64.neg as a sign-bit flip (tcc's unary minus is wrong
- * for NaNs).
+ * for NaNs) and folds the module's function bodies into expressions (tcc_fold.h).
  * On failure returns -1 with a one-line reason in err. */
 int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
               const char *asm_path, const struct data_segment *active, size_t nactive,
