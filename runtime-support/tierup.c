@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -161,7 +162,26 @@ static char g_prep_dir[PATH_MAX], g_prep_pch[PATH_MAX + 16], g_prep_link[PATH_MA
  * the compile's end and the round's own clean-up left $TMPDIR/wasmaot-hot-* behind (4 runs of
  * a short program at once, tests/pipeline/test_tiers.c). Async-signal-safe: traps call it from
  * the signal handler. */
+/* A private directory is made and its path published only while the program is not ending:
+ * the clean-up first says so (g_exiting), then waits (up to a second) for a directory being
+ * made to be published, and removes what is published. Without it a program ending just as
+ * the tier-up thread made a directory left it behind (the clean-up had read the path before
+ * mkdtemp filled it in: 4 short runs at once, tests/pipeline/test_tiers.c). */
+static int g_exiting, g_creating;
+
+static int make_private_dir(char *dir, char *published, size_t len) {
+  __atomic_add_fetch(&g_creating, 1, __ATOMIC_SEQ_CST);
+  int made = !__atomic_load_n(&g_exiting, __ATOMIC_SEQ_CST) && mkdtemp(dir); /* 0700 */
+  if (made)
+    snprintf(published, len, "%s", dir);
+  __atomic_sub_fetch(&g_creating, 1, __ATOMIC_SEQ_CST);
+  return made;
+}
+
 void wasmaot_exit_cleanup(void) {
+  __atomic_store_n(&g_exiting, 1, __ATOMIC_SEQ_CST);
+  for (int i = 0; i < 1000 && __atomic_load_n(&g_creating, __ATOMIC_SEQ_CST); i++)
+    poll(NULL, 0, 1);
   for (int lane = 0; lane < HOT_LANES_MAX; lane++) {
     if (g_live_so[lane][0])
       unlink(g_live_so[lane]);
@@ -325,11 +345,10 @@ static int run_compile(const char *list, const char *so_path, const struct round
 static void prepare(void) {
   double t0 = now_seconds();
   const char *tmp = getenv("TMPDIR");
-  snprintf(g_prep_dir, sizeof g_prep_dir, "%s/wasmaot-hot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(g_prep_dir)) {
-    g_prep_dir[0] = 0;
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s/wasmaot-hot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!make_private_dir(dir, g_prep_dir, sizeof g_prep_dir))
     return;
-  }
   snprintf(g_prep_pch, sizeof g_prep_pch, "%s/prelude.pch", g_prep_dir);
   snprintf(g_prep_link, sizeof g_prep_link, "%s/prelude.link", g_prep_dir);
   char *argv[] = {g_compiler, "__hot-compile",         "--entry", "/dev/fd/3", "--prepare",
@@ -507,10 +526,9 @@ static unsigned compile_round(unsigned lane) {
   snprintf(dir, sizeof dir, "%s/wasmaot-hot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   int published = -1, locked = 0, outcome = -1;
   const char *why = "cannot create a temporary directory";
-  if (mkdtemp(dir)) { /* 0700 */
+  if (make_private_dir(dir, g_live_dir[lane], sizeof g_live_dir[lane])) {
     snprintf(so_path, sizeof so_path, "%s/hot.so", dir);
     snprintf(g_live_so[lane], sizeof g_live_so[lane], "%s", so_path);
-    snprintf(g_live_dir[lane], sizeof g_live_dir[lane], "%s", dir);
     why = "the compile failed";
     __atomic_add_fetch(&g_compiling, 1, __ATOMIC_ACQ_REL);
     outcome = run_compile(list, so_path, &r);
