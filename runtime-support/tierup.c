@@ -156,12 +156,6 @@ static int g_pch_fd = -1, g_link_fd = -1;
 static pthread_once_t g_prepared = PTHREAD_ONCE_INIT;
 static char g_prep_dir[PATH_MAX], g_prep_pch[PATH_MAX + 16], g_prep_link[PATH_MAX + 16];
 
-/* The program is ending (proc_exit, a trap, _start returning) while a round may be under way:
- * its shared object and directory go (the compile itself, stopped by PR_SET_PDEATHSIG, removes
- * its own files; a directory still holding them is left to it). Without this, an exit between
- * the compile's end and the round's own clean-up left $TMPDIR/wasmaot-hot-* behind (4 runs of
- * a short program at once, tests/pipeline/test_tiers.c). Async-signal-safe: traps call it from
- * the signal handler. */
 /* A private directory is made and its path published only while the program is not ending:
  * the clean-up first says so (g_exiting), then waits (up to a second) for a directory being
  * made to be published, and removes what is published. Without it a program ending just as
@@ -178,6 +172,12 @@ static int make_private_dir(char *dir, char *published, size_t len) {
   return made;
 }
 
+/* The program is ending (proc_exit, a trap, _start returning) while a round may be under way:
+ * its shared object and directory go (the compile itself, stopped by PR_SET_PDEATHSIG, removes
+ * its own files; a directory still holding them is left to it). Without this, an exit between
+ * the compile's end and the round's own clean-up left $TMPDIR/wasmaot-hot-* behind (4 runs of
+ * a short program at once, tests/pipeline/test_tiers.c). Async-signal-safe: traps call it from
+ * the signal handler. */
 void wasmaot_exit_cleanup(void) {
   __atomic_store_n(&g_exiting, 1, __ATOMIC_SEQ_CST);
   for (int i = 0; i < 1000 && __atomic_load_n(&g_creating, __ATOMIC_SEQ_CST); i++)

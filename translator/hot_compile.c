@@ -131,8 +131,6 @@ static const char *const array_types[][2] = {
     {"#define FUNC_TYPE_T(x) static const char* const x\n",
      "#define FUNC_TYPE_T(x) static const char x[]\n"}};
 
-/* Copies length bytes at offset of the store's data into out; with `arrays`, a header or
- * prelude whose function-type macros take the array form (array_types). */
 /* length bytes at offset of the store's data, malloc'd and NUL-terminated; NULL if it cannot. */
 static char *read_range(FILE *store, long data_start, long offset, long length) {
   if (offset < 0 || length < 0 || length > (1L << 30) ||
@@ -147,6 +145,8 @@ static char *read_range(FILE *store, long data_start, long offset, long length) 
   return text;
 }
 
+/* Copies length bytes at offset of the store's data into out; with `arrays`, a header or
+ * prelude whose function-type macros take the array form (array_types). */
 static int copy_text(FILE *store, long data_start, long offset, long length, FILE *out,
                      int arrays) {
   char *text = read_range(store, data_start, offset, length);
