@@ -95,7 +95,6 @@ struct tcc_fold {
   int npend;
   int stamp;
   int failed;
-  size_t folded;
   char *local_types; /* var_lN's type, by N: 'i', 'j', 'f', 'd' (u32, u64, f32, f64), or 0 */
   size_t nlocals, locals_cap;
   unsigned long long folded_vars; /* var_bit()s of the values folded into the statement */
@@ -149,20 +148,6 @@ static size_t var_token(const char *s, size_t n) {
   return i;
 }
 
-static const char *temp_type(const char *var) {
-  switch (var[4]) {
-  case 'i':
-    return var[5] >= '0' && var[5] <= '9' ? "u32" : NULL;
-  case 'j':
-    return var[5] >= '0' && var[5] <= '9' ? "u64" : NULL;
-  case 'f':
-    return var[5] >= '0' && var[5] <= '9' ? "f32" : NULL;
-  case 'd':
-    return var[5] >= '0' && var[5] <= '9' ? "f64" : NULL;
-  }
-  return NULL;
-}
-
 static const char *type_name(char code) {
   switch (code) {
   case 'i':
@@ -175,6 +160,11 @@ static const char *type_name(char code) {
     return "f64";
   }
   return NULL;
+}
+
+/* A temporary's type: var_i/var_j/var_f/var_d followed by digits; NULL for anything else. */
+static const char *temp_type(const char *var) {
+  return var[5] >= '0' && var[5] <= '9' ? type_name(var[4]) : NULL;
 }
 
 /* The declared locals' types, from the lines between the definition and FUNC_PROLOGUE:
@@ -214,16 +204,14 @@ static unsigned long long var_bit(const char *v, size_t n) {
   return 1ull << (h >> 26);
 }
 
-/* One pass over a line or text: the var_bit()s of the variables it names, and (into *control,
- * if not NULL) whether it has a brace, a colon or a jump keyword (goto, return, ...). */
-static unsigned long long scan_names(const char *text, size_t n, int *control) {
-  unsigned long long bits = 0;
-  int ctl = 0;
+/* Whether a line has a brace, a colon or a jump keyword (goto, return, ...): a barrier line
+ * the look-ahead cannot follow. */
+static int control_words(const char *text, size_t n) {
   for (size_t i = 0; i < n;) {
     char c = text[i];
     if (!ident_char(c)) {
       if (c == '{' || c == '}' || c == ':')
-        ctl = 1;
+        return 1;
       i++;
       continue;
     }
@@ -232,22 +220,17 @@ static unsigned long long scan_names(const char *text, size_t n, int *control) {
       j++;
     const char *w = text + i;
     size_t wn = j - i;
-    if (wn > 4 && memcmp(w, "var_", 4) == 0 && var_token(w, wn) == wn)
-      bits |= var_bit(w, wn);
-    else if ((wn == 4 && (memcmp(w, "goto", 4) == 0 || memcmp(w, "case", 4) == 0)) ||
-             (wn == 5 && memcmp(w, "break", 5) == 0) || (wn == 6 && memcmp(w, "return", 6) == 0) ||
-             (wn == 7 && memcmp(w, "default", 7) == 0) ||
-             (wn == 8 && memcmp(w, "continue", 8) == 0))
-      ctl = 1;
+    if ((wn == 4 && (memcmp(w, "goto", 4) == 0 || memcmp(w, "case", 4) == 0)) ||
+        (wn == 5 && memcmp(w, "break", 5) == 0) || (wn == 6 && memcmp(w, "return", 6) == 0) ||
+        (wn == 7 && memcmp(w, "default", 7) == 0) || (wn == 8 && memcmp(w, "continue", 8) == 0))
+      return 1;
     i = j;
   }
-  if (control)
-    *control = ctl;
-  return bits;
+  return 0;
 }
 
-/* The var_bit()s of the variables a line names (scan_names without the control words; most
- * of a line is wasm2c's long helper names, skipped to the next 'v'). */
+/* The var_bit()s of the variables a line or text names (most of a line is wasm2c's long helper
+ * names, skipped to the next 'v'). */
 static unsigned long long line_names(const char *text, size_t n) {
   unsigned long long bits = 0;
   for (const char *p = text, *end = text + n; (p = memchr(p, 'v', (size_t)(end - p))); p++) {
@@ -702,7 +685,6 @@ static void write_out(struct tcc_fold *f, int k, unsigned indent) {
   put(f, p->text, strlen(p->text));
   put(f, ";\n", 2);
   drop(f, k);
-  f->folded--; /* counted when it was held back */
 }
 
 static void write_all(struct tcc_fold *f, unsigned indent) {
@@ -968,7 +950,6 @@ static void statement(struct tcc_fold *f, size_t i) {
         return;
       }
       f->npend++;
-      f->folded++; /* counted back by write_out */
       return;
     }
     put_indent(f, l->indent);
@@ -1008,7 +989,7 @@ static int fold_body(struct tcc_fold *f) {
     struct line *l = &f->lines[i];
     parse_line(f, l);
     if (l->kind == K_OTHER)
-      scan_names(f->body + l->off, l->len, &l->control);
+      l->control = control_words(f->body + l->off, l->len);
   }
   if (index_labels(f) != 0 || index_locals(f) != 0)
     return -1;
@@ -1086,10 +1067,6 @@ int tcc_fold_finish(struct tcc_fold *f, FILE *out) {
     f->inside = 0;
   }
   return f->failed ? -1 : 0;
-}
-
-size_t tcc_fold_count(const struct tcc_fold *f) {
-  return f->folded;
 }
 
 void tcc_fold_free(struct tcc_fold *f) {

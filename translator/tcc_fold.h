@@ -38,9 +38,6 @@ int tcc_fold_line(struct tcc_fold *f, const char *line, size_t len, FILE *out);
  * write error. */
 int tcc_fold_finish(struct tcc_fold *f, FILE *out);
 
-/* Statements folded away (assignments no longer written) so far. */
-size_t tcc_fold_count(const struct tcc_fold *f);
-
 void tcc_fold_free(struct tcc_fold *f);
 
 #endif
