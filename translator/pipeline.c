@@ -217,7 +217,11 @@ const char *pipeline_share_dir(void) {
 
 /* The build's scratch directory. Everything in it is ours and goes at the end, or when we are
  * interrupted mid-build: nothing partial may stay behind. */
-static char g_tmp_dir[PATH_MAX], g_tmp_out[2 * PATH_MAX], g_tmp_hot[2 * PATH_MAX + 32];
+static char g_tmp_dir[PATH_MAX], g_tmp_hot[2 * PATH_MAX + 32];
+/* The directory beside the output the executable is linked in (OUT.wasmaot-tmp-PID/): the
+ * linker's own temporaries (ld.lld writes NAME.tmpXXXXXXX and renames it) fall in it too, so
+ * an interrupted link leaves nothing beside the output whatever the linker was doing. */
+static char g_link_dir[2 * PATH_MAX];
 /* A file of the caller's that goes with the build's end, however it ends (run's KEY.lock). */
 static char g_remove_at_end[PATH_MAX + 32];
 
@@ -225,18 +229,10 @@ void pipeline_remove_at_end(const char *path) {
   snprintf(g_remove_at_end, sizeof g_remove_at_end, "%s", path ? path : "");
 }
 
-/* Empties and removes the scratch directory, and removes the partial output. Called from
- * the signal handler too, so async-signal-safe: getdents64 and unlinkat, no opendir. */
-static void remove_temporaries(void) {
-  if (g_tmp_out[0])
-    unlink(g_tmp_out);
-  if (g_remove_at_end[0])
-    unlink(g_remove_at_end);
-  if (g_tmp_hot[0])
-    unlink(g_tmp_hot);
-  if (!g_tmp_dir[0])
-    return;
-  int dfd = open(g_tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+/* Empties and removes a directory of ours (the scratch directory, the link directory). Called
+ * from the signal handler too, so async-signal-safe: getdents64 and unlinkat, no opendir. */
+static void remove_dir(const char *path) {
+  int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   /* Entries unlinked while reading may shift the rest: read again until a pass finds none. */
   for (int pass = 0, found = 1; dfd >= 0 && found && pass < 8; pass++) {
     char buf[4096] __attribute__((aligned(8)));
@@ -255,7 +251,19 @@ static void remove_temporaries(void) {
   }
   if (dfd >= 0)
     close(dfd);
-  rmdir(g_tmp_dir);
+  rmdir(path);
+}
+
+/* Removes the scratch and link directories and the partial outputs (async-signal-safe). */
+static void remove_temporaries(void) {
+  if (g_link_dir[0])
+    remove_dir(g_link_dir);
+  if (g_remove_at_end[0])
+    unlink(g_remove_at_end);
+  if (g_tmp_hot[0])
+    unlink(g_tmp_hot);
+  if (g_tmp_dir[0])
+    remove_dir(g_tmp_dir);
 }
 
 /* The c_rewrite workers running (rewrite_parts), stopped by the signal handler before it
@@ -320,7 +328,7 @@ static int begin_scratch(char *err, size_t errlen) {
 
 static void end_scratch(void) {
   remove_temporaries();
-  g_tmp_dir[0] = g_tmp_out[0] = g_tmp_hot[0] = g_remove_at_end[0] = 0;
+  g_tmp_dir[0] = g_link_dir[0] = g_tmp_hot[0] = g_remove_at_end[0] = 0;
   set_stop_handlers(NULL);
 }
 
@@ -974,8 +982,22 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   char wasm_copy[2 * PATH_MAX];
   if (write_module_copy(bytes, len, &ds, wasm_copy, sizeof wasm_copy, err, errlen) != 0)
     goto out;
-  /* The executable is linked next to its destination and renamed over it at the end. */
-  snprintf(g_tmp_out, sizeof g_tmp_out, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
+  /* The executable is linked in a directory of ours next to its destination and renamed over
+   * it at the end (named before it is made: a signal in between removes nothing of others'). */
+  snprintf(g_link_dir, sizeof g_link_dir, "%s.wasmaot-tmp-%ld", out_path, (long)getpid());
+  int made = mkdir(g_link_dir, 0700) == 0;
+  if (!made && errno == EEXIST) { /* left by a killed build that had this pid */
+    remove_dir(g_link_dir);
+    made = mkdir(g_link_dir, 0700) == 0;
+  }
+  if (!made) {
+    set_error(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
+    g_link_dir[0] = 0;
+    goto out;
+  }
+  const char *out_base = strrchr(out_path, '/') ? strrchr(out_path, '/') + 1 : out_path;
+  char tmp_out[3 * PATH_MAX];
+  snprintf(tmp_out, sizeof tmp_out, "%s/%s", g_link_dir, out_base);
 
   char guest_h[2 * PATH_MAX], host_o[2 * PATH_MAX], glue_h[2 * PATH_MAX];
   snprintf(guest_h, sizeof guest_h, "%s/guest.h", g_tmp_dir);
@@ -1013,19 +1035,18 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   what[njobs++] = "C compiler (host main)";
   if (run_jobs(jobs, njobs, what, o, err, errlen) != 0)
     goto out;
-  pipeline_link_argv(&g, objs, nobjs, host_o, g_tmp_out, &link);
+  pipeline_link_argv(&g, objs, nobjs, host_o, tmp_out, &link);
   if (run_tool(link.argv, "linker", err, errlen) != 0)
     goto out;
   if (o->keep_c && keep_generated_c(o->keep_c, "guest", nparts, err, errlen) != 0)
     goto out;
   if (hot_made && hot_keep_store(out_path, err, errlen) != 0)
     goto out;
-  if (rename(g_tmp_out, out_path) != 0) {
+  if (rename(tmp_out, out_path) != 0) {
     set_error(err, errlen, "cannot write %s: %s", out_path, strerror(errno));
     goto out;
   }
-  g_tmp_out[0] = 0;
-  rc = 0;
+  rc = 0; /* end_scratch removes the link directory, empty now */
 out:
   end_scratch();
 done:

@@ -213,32 +213,44 @@ int spawn_capture(char *const argv[], char *out, size_t outlen) {
 
 void spawn_stop_all(void) {
   int saved = errno;
-  for (int i = 0; i < MAX_CHILDREN; i++)
-    if (g_children[i] > 0)
-      kill(-g_children[i], SIGTERM);
+  /* Each child leads its own process group: a compiler driver's own children (cc1, as, ld.lld)
+   * are in it, and get the signal too. The group, not just its leader, must be gone before the
+   * caller removes what they write in (a linker removes its own temporary on SIGTERM, after
+   * its driver may have ended). */
+  pid_t groups[MAX_CHILDREN];
+  for (int i = 0; i < MAX_CHILDREN; i++) {
+    groups[i] = g_children[i];
+    if (groups[i] > 0)
+      kill(-groups[i], SIGTERM);
+  }
   /* Up to 2 s for them to end (poll as an async-signal-safe sleep). */
   for (int tick = 0; tick < 200; tick++) {
     int left = 0;
     for (int i = 0; i < MAX_CHILDREN; i++) {
       pid_t p = g_children[i];
-      if (p <= 0)
-        continue;
-      int status;
-      pid_t r = waitpid(p, &status, WNOHANG);
-      if (r == p || (r < 0 && errno == ECHILD))
-        g_children[i] = 0;
-      else
+      if (p > 0) {
+        int status;
+        pid_t r = waitpid(p, &status, WNOHANG);
+        if (r == p || (r < 0 && errno == ECHILD))
+          g_children[i] = 0;
+      }
+      /* A group outlives its reaped leader while another member runs (kill(-g, 0) finds it;
+       * the group's number is not reused while it has members). */
+      if (g_children[i] > 0 || (groups[i] > 0 && kill(-groups[i], 0) == 0))
         left++;
+      else
+        groups[i] = 0;
     }
     if (!left)
       break;
     poll(NULL, 0, 10);
   }
   for (int i = 0; i < MAX_CHILDREN; i++) {
+    if (groups[i] > 0)
+      kill(-groups[i], SIGKILL);
     pid_t p = g_children[i];
     if (p <= 0)
       continue;
-    kill(-p, SIGKILL); /* its leader has not been reaped: the group is still this one */
     int status;
     while (waitpid(p, &status, 0) < 0 && errno == EINTR)
       ;
