@@ -44,7 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { MAX_PENDING = 64, MAX_EXPR = 1500, LOOK_AHEAD = 48, MAX_VAR = 24 };
+enum { MAX_PENDING = 64, MAX_EXPR = 1500, LOOK_AHEAD = 160, MAX_VAR = 24 };
 
 enum kind {
   K_OTHER,   /* anything else: a barrier */
@@ -370,7 +370,10 @@ static void parse_line(struct tcc_fold *f, struct line *l) {
       size_t j = 4;
       while (j < tn && ident_char(t[j]))
         j++;
-      if ((tn == j + 2 && t[j] == ':' && t[j + 1] == ';') || (tn == j + 1 && t[j] == ':')) {
+      size_t tt = tn; /* wasm2c writes a loop's label `var_L4: ` (a space after the colon) */
+      while (tt > j && t[tt - 1] == ' ')
+        tt--;
+      if ((tt == j + 2 && t[j] == ':' && t[j + 1] == ';') || (tt == j + 1 && t[j] == ':')) {
         l->kind = K_LABEL;
         l->label_off = base;
         l->label_len = j;
@@ -582,6 +585,8 @@ static int index_locals(struct tcc_fold *f) {
 static int read_first(struct tcc_fold *f, const char *var, size_t from, int *budget) {
   unsigned long long bit = var_bit(var, strlen(var));
   for (size_t j = from; j < f->nlines; j++) {
+    if (j == f->nlines - 1)
+      return 0; /* the closing brace: the function ends, nothing more is read */
     if (--*budget < 0)
       return 1;
     struct line *l = &f->lines[j];

@@ -193,8 +193,8 @@ static void run_two_phases(const char *tag, const char *threshold, const char *c
   cr_expect_str_eq(r[1].out, r[0].out);
 }
 
-/* _start calls $first once (60 M iterations on the quick code: a few tenths of a second),
- * then $second (400 M). Tier-up from 1,000 ticks, with a hot compiler that sleeps for a
+/* _start calls $first once (400 M iterations on the quick code: a tenth of a second or more),
+ * then $second (2,400 M). Tier-up from 1,000 ticks, with a hot compiler that sleeps for a
  * minute: round 1 takes $first's OSR variant and is still compiling when $first returns, and
  * is given up once $second runs; round 2 takes $second's, and is still compiling when the
  * program ends (the compile is stopped then). */
@@ -225,7 +225,7 @@ Test(hot, a_round_gone_cold_is_given_up) {
   cr_expect_eq(count_entries(tmp_dir), 0, "scratch left in TMPDIR");
 }
 
-/* The tick threshold out of reach (4e9; the guest counts 460 M ticks): $second's one call,
+/* The tick threshold out of reach (4e9; the guest counts 2,800 M ticks): $second's one call,
  * a second or so on the quick code, gets hot by its samples alone (5 of the guest thread's
  * CPU-time timer, runtime-support/tierup.c) and moves to its OSR variant. */
 Test(hot, sampled_time_alone_makes_a_function_hot) {

@@ -1,5 +1,5 @@
 ;; In-run tier-up gives up a round that has gone cold (tests/pipeline/test_hot.c): _start calls
-;; $first once (a loop of 60 M iterations), then $second once (a loop of 400 M), and prints
+;; $first once (a loop of 400 M iterations), then $second once (a loop of 2,400 M), and prints
 ;; the sum of their results as 8 hex digits. Each is one long call: each asks for its OSR
 ;; variant, and $first's call ends while that compile is still under way.
 (module
@@ -35,4 +35,4 @@
     (i32.store (i32.const 4) (i32.const 9))
     (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
   (func (export "_start")
-    (call $hex (i32.add (call $first (i32.const 60000000)) (call $second (i32.const 400000000))))))
+    (call $hex (i32.add (call $first (i32.const 400000000)) (call $second (i32.const 2400000000))))))
