@@ -43,7 +43,8 @@
 /* Defined by the instrumented guest C (hot_rewrite.c). */
 extern void *wasmaot_hot_slot[];
 extern unsigned wasmaot_hot_count[];
-extern unsigned wasmaot_hot_calls[]; /* calls only (count: calls and loop iterations) */
+extern unsigned wasmaot_hot_calls[]; /* calls only, of functions with loops (count: calls and loop
+                                      * iterations) */
 extern void *wasmaot_hot_osr[];
 extern const unsigned wasmaot_hot_nfuncs;
 void wasmaot_hot_quick_table(void **table);

@@ -330,7 +330,11 @@ static const char *instrument(struct hot_rewrite *h, int part, char *src, size_t
     else
       fprintf(out, "  if (wasmaot_hot_slot[%zu]) return ((%s)wasmaot_hot_slot[%zu])(%s);\n", index,
               s.cast, index, s.args);
-    fprintf(out, "  wasmaot_hot_calls[%zu]++;\n  WASMAOT_HOT_TICK(%zu);\n", index, index);
+    /* calls apart from loop ticks matter only to a function with loops (an OSR variant:
+     * tierup.c's long_call); without loops its count is its calls */
+    if (osr.ok)
+      fprintf(out, "  wasmaot_hot_calls[%zu]++;\n", index);
+    fprintf(out, "  WASMAOT_HOT_TICK(%zu);\n", index);
     for (const char *q = p + n + 1, *fn_end = p + fn_len; q < fn_end;) {
       const char *qnl = memchr(q, '\n', (size_t)(fn_end - q));
       size_t qn = (size_t)(qnl - q);

@@ -4,7 +4,8 @@
  *  - at the start of every wasm function (numbered 0..N-1 over the module), a forwarding check
  *    `if (wasmaot_hot_slot[I]) return ((RET (*)(w2c_guest*, ...))wasmaot_hot_slot[I])(...);`
  *    and a counter `if (++wasmaot_hot_count[I] == wasmaot_hot_threshold) wasmaot_hot_trigger(I);`,
- *    the counter also at each loop label (a loop makes a function hot even if called once);
+ *    the counter also at each loop label (a loop makes a function hot even if called once),
+ *    and in a function with loops a count of its calls alone (wasmaot_hot_calls[I]++);
  *  - at the end of part 0 the tables (slots, counts) and wasmaot_hot_quick_table(), which
  *    fills a table with every function's quick address.
  *

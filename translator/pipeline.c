@@ -690,9 +690,43 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
   }
   for (int i = 0; i < nparts; i++)
     out[i].rc = 1; /* not reported yet */
-  int fds[2];
+  /* The parts go to the workers through a pipe, largest first, each taken by the first worker
+   * free (round robin left one worker with most of the C: svg-flatten's parts are 3-7 MB). */
+  int fds[2], todo[2];
   if (pipe2(fds, O_CLOEXEC) != 0)
     return -1;
+  if (pipe2(todo, O_CLOEXEC) != 0) {
+    close(fds[0]), close(fds[1]);
+    return -1;
+  }
+  int *order = malloc((size_t)nparts * sizeof *order);
+  off_t *size = malloc((size_t)nparts * sizeof *size);
+  if (!order || !size || (size_t)nparts * sizeof(int) > PIPE_BUF * 16) {
+    free(order), free(size);
+    close(fds[0]), close(fds[1]), close(todo[0]), close(todo[1]);
+    for (int i = 0; i < nparts; i++)
+      rewrite_part(stem, nparts, i, ds, separate_asm, &out[i]);
+    return 0;
+  }
+  for (int i = 0; i < nparts; i++) {
+    char name[2 * PATH_MAX], part[NAME_MAX + 1];
+    struct stat st;
+    part_name(part, sizeof part, stem, nparts, i);
+    snprintf(name, sizeof name, "%s/%s.c", g_tmp_dir, part);
+    size[i] = stat(name, &st) == 0 ? st.st_size : 0;
+    int k = i;
+    for (; k > 0 && size[order[k - 1]] < size[i]; k--)
+      order[k] = order[k - 1];
+    order[k] = i;
+  }
+  /* every index fits in the pipe's buffer at once (64 KiB on Linux; checked above) */
+  ssize_t queued = write(todo[1], order, (size_t)nparts * sizeof *order);
+  close(todo[1]);
+  free(order), free(size);
+  if (queued != (ssize_t)(nparts * sizeof(int))) {
+    close(fds[0]), close(fds[1]), close(todo[0]);
+    return -1;
+  }
   int started = 0; /* workers forked: g_workers[0 .. started-1] */
   if (workers > 64)
     workers = 64;
@@ -712,7 +746,8 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
       if (getppid() != parent) /* it is gone already */
         _exit(1);
       close(fds[0]);
-      for (int i = w; i < nparts; i += workers) {
+      int i;
+      while (read(todo[0], &i, sizeof i) == (ssize_t)sizeof i) { /* 4 bytes: taken whole */
         struct part_record rec;
         memset(&rec, 0, sizeof rec);
         rec.index = i;
@@ -729,6 +764,7 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
       break;
   }
   close(fds[1]);
+  close(todo[0]);
   /* One record per part; each write is smaller than PIPE_BUF, so it arrives whole. */
   int reported = 0;
   for (;;) {
