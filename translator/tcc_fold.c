@@ -97,6 +97,7 @@ struct tcc_fold {
   int failed;
   char *local_types; /* var_lN's type, by N: 'i', 'j', 'f', 'd' (u32, u64, f32, f64), or 0 */
   size_t nlocals, locals_cap;
+  size_t prologue; /* the FUNC_PROLOGUE line; the locals' declarations are before it (0: none) */
   unsigned long long folded_vars; /* var_bit()s of the values folded into the statement */
   char *scratch;                  /* one statement's rewritten text */
   size_t scratch_cap;
@@ -543,6 +544,7 @@ static int index_locals(struct tcc_fold *f) {
   for (size_t i = 1; i + 1 < f->nlines && !prologue; i++)
     if (strncmp(f->body + f->lines[i].off, "  FUNC_PROLOGUE;\n", 17) == 0)
       prologue = i;
+  f->prologue = prologue;
   char code = 0;
   for (size_t i = 1; i < prologue; i++) {
     const char *s = f->body + f->lines[i].off;
@@ -620,13 +622,18 @@ static int read_first(struct tcc_fold *f, const char *var, size_t from, int *bud
   return 1;
 }
 
-/* Whether var is read after line i (which reads it) before being assigned. */
-static int live_after(struct tcc_fold *f, const char *var, size_t i) {
+/* A new liveness query: lines visited by earlier ones count as not visited. */
+static void new_query(struct tcc_fold *f) {
   if (++f->stamp == 0x7fffffff) {
     for (size_t j = 0; j < f->nlines; j++)
       f->lines[j].visit = 0;
     f->stamp = 1;
   }
+}
+
+/* Whether var is read after line i (which reads it) before being assigned. */
+static int live_after(struct tcc_fold *f, const char *var, size_t i) {
+  new_query(f);
   int budget = LOOK_AHEAD;
   struct line *l = &f->lines[i];
   l->visit = f->stamp;
@@ -974,6 +981,36 @@ barrier:
   copy_line(f, l);
 }
 
+/* ---- the locals' declarations ---- */
+
+/* A line of the locals' declarations (before FUNC_PROLOGUE): `var_lN = 0` loses its
+ * initialiser when every path from the prologue assigns var_lN before reading it (read_first:
+ * anything it cannot follow, or a look-ahead run out, counts as a read), so its first value is
+ * never seen. wasm built without optimisation gives most of its values fresh locals, and tcc
+ * spends two instructions per initialiser on every call. */
+static void declaration(struct tcc_fold *f, size_t i) {
+  const char *s = f->body + f->lines[i].off, *end = s + f->lines[i].len, *from = s;
+  for (const char *p = s; (p = memmem(p, (size_t)(end - p), "var_l", 5)); p += 5) {
+    if (p > s && ident_char(p[-1]))
+      continue;
+    size_t v = var_token(p, (size_t)(end - p));
+    if (!v || (size_t)(end - p) < v + 5 || memcmp(p + v, " = 0", 4) != 0 ||
+        (p[v + 4] != ',' && p[v + 4] != ';'))
+      continue;
+    char var[MAX_VAR];
+    memcpy(var, p, v);
+    var[v] = 0;
+    new_query(f);
+    int budget = LOOK_AHEAD;
+    f->lines[f->prologue].visit = f->stamp;
+    if (read_first(f, var, f->prologue + 1, &budget))
+      continue;
+    put(f, from, (size_t)(p + v - from));
+    from = p + v + 4; /* past " = 0" */
+  }
+  put(f, from, (size_t)(end - from));
+}
+
 /* ---- a whole function ---- */
 
 static int fold_body(struct tcc_fold *f) {
@@ -1000,8 +1037,12 @@ static int fold_body(struct tcc_fold *f) {
     return -1;
   f->npend = 0;
   copy_line(f, &f->lines[0]);
-  for (size_t i = 1; i + 1 < f->nlines && !f->failed; i++)
-    statement(f, i);
+  for (size_t i = 1; i + 1 < f->nlines && !f->failed; i++) {
+    if (i < f->prologue)
+      declaration(f, i);
+    else
+      statement(f, i);
+  }
   write_all(f, 2);
   if (f->nlines > 1)
     copy_line(f, &f->lines[f->nlines - 1]);
