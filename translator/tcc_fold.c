@@ -97,7 +97,6 @@ struct tcc_fold {
   int failed;
   char *local_types; /* var_lN's type, by N: 'i', 'j', 'f', 'd' (u32, u64, f32, f64), or 0 */
   size_t nlocals, locals_cap;
-  size_t prologue; /* the FUNC_PROLOGUE line; the locals' declarations are before it (0: none) */
   unsigned long long folded_vars; /* var_bit()s of the values folded into the statement */
   char *scratch;                  /* one statement's rewritten text */
   size_t scratch_cap;
@@ -544,7 +543,6 @@ static int index_locals(struct tcc_fold *f) {
   for (size_t i = 1; i + 1 < f->nlines && !prologue; i++)
     if (strncmp(f->body + f->lines[i].off, "  FUNC_PROLOGUE;\n", 17) == 0)
       prologue = i;
-  f->prologue = prologue;
   char code = 0;
   for (size_t i = 1; i < prologue; i++) {
     const char *s = f->body + f->lines[i].off;
@@ -887,25 +885,33 @@ static void statement(struct tcc_fold *f, size_t i) {
     int self = l->op != '=' || l->dest_reread;
     if (!temp_type(dest) && l->op == '=' && var_token(e, l->e_len) == l->e_len) {
       /* `LOCAL = T;` with T read again later (wasm's local.tee): LOCAL gets T's value, and T's
-       * pending value becomes LOCAL (written out, as any, before LOCAL is assigned again) */
-      before_assign(f, dest, l->indent);
+       * pending value becomes LOCAL (written out, as any, before LOCAL is assigned again). T is
+       * taken out first: its value may read LOCAL's old one (`T = LOCAL + 1; LOCAL = T;`),
+       * which `LOCAL = (LOCAL + 1)` reads before LOCAL changes. A T read no more goes the
+       * general way below: folded into the assignment, the rest written out after. */
       int k = find_pending(f, e, l->e_len);
       if (k >= 0 && !f->pend[k].dup && live_after(f, f->pend[k].var, i)) {
+        struct pending t = f->pend[k];
+        memmove(&f->pend[k], &f->pend[k + 1], (size_t)(f->npend - k - 1) * sizeof f->pend[0]);
+        f->npend--;
+        before_assign(f, dest, l->indent);
         char *v = strdup(dest);
         if (!v) {
+          free(t.text);
           f->failed = 1;
           return;
         }
         put_indent(f, l->indent);
         put(f, dest, strlen(dest));
         put(f, " = ", 3);
-        put(f, f->pend[k].text, strlen(f->pend[k].text));
+        put(f, t.text, strlen(t.text));
         put(f, ";\n", 2);
-        free(f->pend[k].text);
-        f->pend[k].text = v;
-        f->pend[k].vars = var_bit(v, strlen(v));
-        f->pend[k].dup = 1;
-        f->pend[k].mem = f->pend[k].load = 0;
+        free(t.text);
+        t.text = v;
+        t.vars = var_bit(v, strlen(v));
+        t.dup = 1;
+        t.mem = t.load = 0;
+        f->pend[f->npend++] = t;
         return;
       }
     }
@@ -981,36 +987,6 @@ barrier:
   copy_line(f, l);
 }
 
-/* ---- the locals' declarations ---- */
-
-/* A line of the locals' declarations (before FUNC_PROLOGUE): `var_lN = 0` loses its
- * initialiser when every path from the prologue assigns var_lN before reading it (read_first:
- * anything it cannot follow, or a look-ahead run out, counts as a read), so its first value is
- * never seen. wasm built without optimisation gives most of its values fresh locals, and tcc
- * spends two instructions per initialiser on every call. */
-static void declaration(struct tcc_fold *f, size_t i) {
-  const char *s = f->body + f->lines[i].off, *end = s + f->lines[i].len, *from = s;
-  for (const char *p = s; (p = memmem(p, (size_t)(end - p), "var_l", 5)); p += 5) {
-    if (p > s && ident_char(p[-1]))
-      continue;
-    size_t v = var_token(p, (size_t)(end - p));
-    if (!v || (size_t)(end - p) < v + 5 || memcmp(p + v, " = 0", 4) != 0 ||
-        (p[v + 4] != ',' && p[v + 4] != ';'))
-      continue;
-    char var[MAX_VAR];
-    memcpy(var, p, v);
-    var[v] = 0;
-    new_query(f);
-    int budget = LOOK_AHEAD;
-    f->lines[f->prologue].visit = f->stamp;
-    if (read_first(f, var, f->prologue + 1, &budget))
-      continue;
-    put(f, from, (size_t)(p + v - from));
-    from = p + v + 4; /* past " = 0" */
-  }
-  put(f, from, (size_t)(end - from));
-}
-
 /* ---- a whole function ---- */
 
 static int fold_body(struct tcc_fold *f) {
@@ -1037,12 +1013,8 @@ static int fold_body(struct tcc_fold *f) {
     return -1;
   f->npend = 0;
   copy_line(f, &f->lines[0]);
-  for (size_t i = 1; i + 1 < f->nlines && !f->failed; i++) {
-    if (i < f->prologue)
-      declaration(f, i);
-    else
-      statement(f, i);
-  }
+  for (size_t i = 1; i + 1 < f->nlines && !f->failed; i++)
+    statement(f, i);
   write_all(f, 2);
   if (f->nlines > 1)
     copy_line(f, &f->lines[f->nlines - 1]);
