@@ -653,6 +653,22 @@ static void part_name(char *buf, size_t len, const char *stem, int nparts, int i
     snprintf(buf, len, "%s", stem);
 }
 
+/* The parts' indices, largest C file first (their sizes into size[], 0 if unreadable): the
+ * work that takes longest is started first. */
+static void parts_by_size(const char *stem, int nparts, int *order, long long *size) {
+  for (int i = 0; i < nparts; i++) {
+    char part[NAME_MAX + 1], name[2 * PATH_MAX];
+    struct stat st;
+    part_name(part, sizeof part, stem, nparts, i);
+    snprintf(name, sizeof name, "%s/%s.c", g_tmp_dir, part);
+    size[i] = stat(name, &st) == 0 ? (long long)st.st_size : 0;
+    int k = i;
+    for (; k > 0 && size[order[k - 1]] < size[i]; k--)
+      order[k] = order[k - 1];
+    order[k] = i;
+  }
+}
+
 /* The outcome of c_rewrite on one part. */
 struct part_rewrite {
   int rc; /* 0, or -1 with err */
@@ -703,7 +719,7 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
     return -1;
   }
   int *order = malloc((size_t)nparts * sizeof *order);
-  off_t *size = malloc((size_t)nparts * sizeof *size);
+  long long *size = malloc((size_t)nparts * sizeof *size);
   if (!order || !size || (size_t)nparts * sizeof(int) > PIPE_BUF * 16) {
     free(order), free(size);
     close(fds[0]), close(fds[1]), close(todo[0]), close(todo[1]);
@@ -711,17 +727,7 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
       rewrite_part(stem, nparts, i, ds, separate_asm, &out[i]);
     return 0;
   }
-  for (int i = 0; i < nparts; i++) {
-    char name[2 * PATH_MAX], part[NAME_MAX + 1];
-    struct stat st;
-    part_name(part, sizeof part, stem, nparts, i);
-    snprintf(name, sizeof name, "%s/%s.c", g_tmp_dir, part);
-    size[i] = stat(name, &st) == 0 ? st.st_size : 0;
-    int k = i;
-    for (; k > 0 && size[order[k - 1]] < size[i]; k--)
-      order[k] = order[k - 1];
-    order[k] = i;
-  }
+  parts_by_size(stem, nparts, order, size);
   /* every index fits in the pipe's buffer at once (64 KiB on Linux; checked above) */
   ssize_t queued = write(todo[1], order, (size_t)nparts * sizeof *order);
   close(todo[1]);
@@ -1072,16 +1078,7 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
    * C, and little beside an optimised part's. Host main last made a small module's build
    * wait for it after tcc was done (flite: 0.08 s). */
   int host_at = nparts;
-  for (int i = 0; i < nparts; i++) {
-    struct stat st;
-    order[i] = i;
-    part_size[i] = stat(parts[i].c_path, &st) == 0 ? (long long)st.st_size : 0;
-  }
-  for (int i = 1; i < nparts; i++)
-    for (int k = i; k > 0 && part_size[order[k - 1]] < part_size[order[k]]; k--) {
-      int t = order[k];
-      order[k] = order[k - 1], order[k - 1] = t;
-    }
+  parts_by_size("guest", nparts, order, part_size);
   if (g.tcc)
     for (host_at = 0; host_at < nparts && part_size[order[host_at]] >= HOST_MAIN_TCC_BYTES;)
       host_at++;
