@@ -130,19 +130,22 @@ class Program:
         return f"{self.registry} {self.package}{sep}{self.version}"
 
 
+FLITE_REPEAT = 8
+
+
 def flite_task(quick: bool) -> Task:
     # The slt voice (clustergen statistical parametric synthesis) is the CPU-heavy one; the text
-    # twice is about one second under wasmtime here.
-    text = TEXT if quick else TEXT + " " + TEXT
+    # eight times is about one second under wasmtime (its .cwasm run) on this machine.
+    text = TEXT if quick else " ".join([TEXT] * FLITE_REPEAT)
     voice = "kal" if quick else "slt"
     digest = ("1580a348a407c3b37d954c4300e03db03c5f72d147cc80e4a49923dba66f0245" if quick
-              else "48967bbd6f97fe8fe672ab67e8a1a19738331a97d7e5e450ff094a2d2092bb8c")
+              else "9a8888d543dc6594999c7f93c6705b101f88aad687f289dfdf1b1a3021c8ea25")
     return Task(args=["-voice", voice, "-t", text, "-o", "/out/speech.wav"], dirs={"/out": {}},
                 output_file="/out/speech.wav", expected_sha256=digest,
                 describes=f"speech synthesis, voice {voice}, {len(text.split())} words -> WAV, sha256 checked")
 
 
-SVG_PATHS = 500
+SVG_PATHS = 1200
 SVG_PATHS_QUICK = 50
 # svg-flatten names its temporary files from /dev/urandom and writes them under /tmp: the guest
 # gets a private /tmp and a /dev holding a regular file "urandom" (fixed bytes: the names only
@@ -153,7 +156,7 @@ FAKE_URANDOM = hashlib.sha256(b"svg-flatten temp names").digest() * 128
 def svg_flatten_task(quick: bool) -> Task:
     paths = SVG_PATHS_QUICK if quick else SVG_PATHS
     digest = ("b21c932c00d4dc6c293188077044bfa58ec3d4e679583139cc9db6ba769c4b6a" if quick
-              else "2d133780ec1ccf5f1b8a165f4e815370da2465d2cee7580583f954487a656a7f")
+              else "42f673776b97bfd37d240dc28cf28b97497fa8a9382245c5d44fe028cf8455ec")
     return Task(args=["--force-svg", "--no-usvg", "--format", "gerber", "/in/in.svg", "-"],
                 dirs={"/in": {"in.svg": svg_input(paths).encode()}, "/dev": {"urandom": FAKE_URANDOM},
                       "/tmp": {}},
@@ -161,7 +164,7 @@ def svg_flatten_task(quick: bool) -> Task:
                 describes=f"SVG ({paths} Bézier paths, filled and stroked) -> Gerber on stdout, sha256 checked")
 
 
-PY_N = 15000
+PY_N = 30000
 PY_N_QUICK = 1500
 
 
