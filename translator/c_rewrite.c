@@ -32,6 +32,7 @@
 #define _GNU_SOURCE
 #include "error.h"
 #include "c_rewrite.h"
+#include "hot_rewrite.h"
 #include "tcc_fold.h"
 
 #include <errno.h>
@@ -345,6 +346,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   size_t cap = 0, total = 0;
   int rc = -1;
   struct tailcallee_fix tailcallee = {0, ""};
+  int numbered = 0; /* in a function hot_rewrite numbers, before its FUNC_PROLOGUE line */
   static struct try_label_fix try_labels;
   memset(&try_labels, 0, sizeof try_labels);
   char fixed[4096], moved[4500], negation[160];
@@ -364,6 +366,7 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
   stats->active_filled = 0;
   stats->asm_written = 0;
   stats->needs = 0;
+  stats->wasm_funcs = 0;
   if (nactive && !(fill.offsets = calloc(nactive, sizeof *fill.offsets))) {
     set_error(err, errlen, "out of memory");
     goto out;
@@ -394,6 +397,13 @@ int c_rewrite(const char *c_path, const char *blob_path, const char *blob_name,
       continue;
     }
     stats->needs |= line_needs(line);
+    if (line[0] != ' ' && line[0] != '\n') {
+      size_t n = strlen(line);
+      numbered = line[n - 1] == '\n' && hot_rewrite_numbered(line, n - 1);
+    } else if (numbered && strcmp(line, "  FUNC_PROLOGUE;\n") == 0) {
+      stats->wasm_funcs++;
+      numbered = 0;
+    }
     if (nactive && !fill.started &&
         strncmp(line, init_memories_prefix, sizeof init_memories_prefix - 1) == 0) {
       if (!blob && open_blob(&blob, blob_path, &as, asm_path, err, errlen) != 0)

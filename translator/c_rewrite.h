@@ -29,6 +29,8 @@ struct c_rewrite_stats {
   size_t active_filled; /* LOAD_DATA lines given their active segment's bytes back */
   int asm_written;      /* the assembler file asm_path was written (there was data) */
   int needs;            /* C_NEEDS_*: what the C file's own lines say it uses */
+  size_t wasm_funcs;    /* wasm functions in it (hot_rewrite_numbered, then FUNC_PROLOGUE): in-run
+                         * tier-up numbers them across the parts (hot_rewrite.h) */
 };
 
 /* Rewrites `c_path` in place, writing segment bytes to `blob_path`. When the file holds the

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -40,14 +41,28 @@ struct hot_rewrite {
   char dir[PATH_MAX];
   int nparts, bounds_check;
   const char *unsupported; /* why, or NULL */
-  struct hot_func *funcs;
-  size_t nfuncs, capacity;
-  FILE *data; /* the store, growing: its head line, then the data */
+  char why[sizeof((struct hot_part *)0)->why];
+  size_t nfuncs;
+  /* Per part, where its functions' text goes in the store's data (a span as long as the part's
+   * C, which holds them: the parts write at once, from workers); region[nparts]: the end. */
+  long *region;
+  FILE *data; /* the store: its head line, the parts' spans, then headers and index */
   char data_path[2 * PATH_MAX + 64];
   int kept; /* finished: the store stays */
   long prelude_offset, prelude_length;
   int struct_abi;  /* some function takes or returns a struct (multi-value results) */
   int types_array; /* the quick objects define function types as arrays (tcc) */
+};
+
+/* One part being instrumented (in a rewrite worker, or in the build's own process). */
+struct part_pass {
+  FILE *store;  /* at the part's span */
+  long pos;     /* the data offset of the next byte written there */
+  long end;     /* ... and where its span ends */
+  size_t first; /* the module-wide index of the part's first function */
+  struct hot_func *funcs;
+  size_t nfuncs, capacity;
+  struct hot_part *r;
 };
 
 /* The types wasm2c 1.0.42 gives wasm values (results and parameters). */
@@ -139,6 +154,15 @@ static int parse_definition(const char *line, size_t n, struct signature *s) {
   return 1;
 }
 
+int hot_rewrite_numbered(const char *line, size_t n) {
+  if (n < 4 || line[0] == ' ' || memcmp(line + n - 3, ") {", 3) != 0)
+    return 0;
+  struct signature *s = malloc(sizeof *s); /* ~32 KB: wasm2c's C++ names */
+  int def = s ? parse_definition(line, n, s) : 1;
+  free(s);
+  return def != 0;
+}
+
 /* What a function the hot compile must never take uses: data and element segments (arrays of
  * the executable's that the shared object cannot name), tail calls, exceptions (tags are
  * compared by address), funcref wrappers and function addresses (static in the quick C). */
@@ -182,9 +206,16 @@ static int is_prelude_end(const char *line, size_t n) {
  * placeholder first, the offset filled in once the index is written after the data. */
 enum { STORE_HEAD_LEN = 35 };
 
-/* stdio buffers: one rewrite at a time in a process; each file is closed before its buffer is
- * used again (the part's at the end of hot_rewrite_part, the store's by finish or free). */
+/* stdio buffers: one part at a time in a process; each file is closed before its buffer is
+ * used again (at the end of hot_rewrite_part). */
 static char g_store_buf[1 << 20], g_part_buf[1 << 20];
+
+static void part_path(const struct hot_rewrite *h, int i, char *buf, size_t len) {
+  if (h->nparts > 1)
+    snprintf(buf, len, "%s/guest_%d.c", h->dir, i);
+  else
+    snprintf(buf, len, "%s/guest.c", h->dir);
+}
 
 struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_check,
                                       const char *store_path) {
@@ -194,17 +225,24 @@ struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_ch
   snprintf(h->dir, sizeof h->dir, "%s", dir);
   h->nparts = nparts, h->bounds_check = bounds_check;
   snprintf(h->data_path, sizeof h->data_path, "%s", store_path);
+  h->region = calloc((size_t)nparts + 1, sizeof *h->region);
   h->data = fopen(h->data_path, "w+");
-  if (h->data) /* 1 MB writes (the store is up to ~240 MB; glibc's default is 4 KB) */
-    setvbuf(h->data, g_store_buf, _IOFBF, sizeof g_store_buf);
-  if (!h->data || fprintf(h->data, "wasmaot-hot 2 %020d\n", 0) != STORE_HEAD_LEN)
+  if (!h->region || !h->data || fprintf(h->data, "wasmaot-hot 2 %020d\n", 0) != STORE_HEAD_LEN ||
+      fflush(h->data) != 0) {
     h->unsupported = "cannot create the tier-up store";
+    return h;
+  }
+  for (int i = 0; i < nparts; i++) {
+    char path[2 * PATH_MAX];
+    struct stat st;
+    part_path(h, i, path, sizeof path);
+    if (stat(path, &st) != 0 || st.st_size > (1L << 40)) {
+      h->unsupported = "cannot read the generated C";
+      return h;
+    }
+    h->region[i + 1] = h->region[i] + (long)st.st_size;
+  }
   return h;
-}
-
-/* Where the next byte written goes, relative to the data (the index's offsets are). */
-static long data_pos(struct hot_rewrite *h) {
-  return ftell(h->data) - STORE_HEAD_LEN;
 }
 
 static char *read_whole(const char *path, size_t *len) {
@@ -234,33 +272,43 @@ static char *read_whole(const char *path, size_t *len) {
   return buf;
 }
 
-static int add_func(struct hot_rewrite *h, const struct signature *s, int ok, long off, long len,
+/* Writes n bytes of the part's text to its span of the store; 0, or -1 past the span. */
+static int store_write(struct part_pass *pp, const char *text, size_t n) {
+  if (pp->pos + (long)n > pp->end || fwrite(text, 1, n, pp->store) != n)
+    return -1;
+  pp->pos += (long)n;
+  return 0;
+}
+
+static int add_func(struct part_pass *pp, const struct signature *s, int ok, long off, long len,
                     long osr_off, long osr_len) {
-  if (h->nfuncs == h->capacity) {
-    size_t cap = h->capacity ? h->capacity * 2 : 256;
-    struct hot_func *bigger = realloc(h->funcs, cap * sizeof *bigger);
+  if (pp->nfuncs == pp->capacity) {
+    size_t cap = pp->capacity ? pp->capacity * 2 : 256;
+    struct hot_func *bigger = realloc(pp->funcs, cap * sizeof *bigger);
     if (!bigger)
       return -1;
-    h->funcs = bigger, h->capacity = cap;
+    pp->funcs = bigger, pp->capacity = cap;
   }
-  struct hot_func *f = &h->funcs[h->nfuncs];
+  struct hot_func *f = &pp->funcs[pp->nfuncs];
   f->name = strdup(s->name), f->cast = strdup(s->cast);
   if (strstr(s->cast, "struct "))
-    h->struct_abi = 1;
+    pp->r->struct_abi = 1;
   f->eligible = (unsigned)ok, f->offset = off, f->length = len;
   f->osr_offset = osr_off, f->osr_length = osr_len;
-  if (!f->name || !f->cast)
+  if (!f->name || !f->cast) {
+    free(f->name), free(f->cast);
     return -1;
-  h->nfuncs++;
+  }
+  pp->nfuncs++;
   return 0;
 }
 
 /* Instruments one part into out (see the file comment); the functions' original text goes to
- * the store's data. Returns NULL on success, else why the module is not supported. */
-static const char *instrument(struct hot_rewrite *h, int part, char *src, size_t len, FILE *out) {
-  size_t first_index = h->nfuncs;
+ * the part's span of the store. Returns NULL on success, else why the module is not
+ * supported. */
+static const char *instrument(struct part_pass *pp, int part, char *src, size_t len, FILE *out) {
   int in_prelude = part == 0;
-  long prelude_start = data_pos(h);
+  long prelude_start = pp->pos;
   fputs("/* wasmaot: in-run tier-up (translator/hot_rewrite.c) */\n"
         "extern void *wasmaot_hot_slot[];\nextern unsigned wasmaot_hot_count[], "
         "wasmaot_hot_calls[];\n"
@@ -284,9 +332,9 @@ static const char *instrument(struct hot_rewrite *h, int part, char *src, size_t
     }
     if (in_prelude && (def == 1 || is_prelude_end(p, n))) {
       in_prelude = 0;
-      h->prelude_offset = prelude_start;
-      h->prelude_length = (long)(p - src);
-      if (fwrite(src, 1, (size_t)(p - src), h->data) != (size_t)(p - src))
+      pp->r->prelude_offset = prelude_start;
+      pp->r->prelude_length = (long)(p - src);
+      if (store_write(pp, src, (size_t)(p - src)) != 0)
         return "cannot write the store";
     }
     if (def != 1) {
@@ -302,24 +350,24 @@ static const char *instrument(struct hot_rewrite *h, int part, char *src, size_t
     int is_wasm = has_prologue(p, fn_len);
     int ok = is_wasm && eligible(p, fn_len);
     if (!is_wasm || !ok) {
-      if (is_wasm && add_func(h, &s, 0, 0, 0, 0, 0) != 0)
+      if (is_wasm && add_func(pp, &s, 0, 0, 0, 0, 0) != 0)
         return "out of memory";
       fwrite(p, 1, fn_len, out);
       p += fn_len;
       continue;
     }
-    size_t index = h->nfuncs;
-    long off = data_pos(h), osr_off = 0, osr_len = 0;
+    size_t index = pp->first + pp->nfuncs;
+    long off = pp->pos, osr_off = 0, osr_len = 0;
     struct hot_osr osr;
     hot_osr_prepare(p, fn_len, n + 1, s.ret, s.cast, s.is_void, index, &osr);
-    int written = fwrite(p, 1, fn_len, h->data) == fn_len;
+    int written = store_write(pp, p, fn_len) == 0;
     if (osr.ok) {
       /* not stored: __hot-compile makes it again from the function's text
        * (hot_rewrite_osr_variant; 87 MB of CPython's 237 MB store were these) */
       osr_off = HOT_OSR_REGENERATE, osr_len = (long)osr.variant_len;
       fputs(osr.frame, out);
     }
-    if (!written || add_func(h, &s, 1, off, (long)fn_len, osr_off, osr_len) != 0) {
+    if (!written || add_func(pp, &s, 1, off, (long)fn_len, osr_off, osr_len) != 0) {
       hot_osr_free(&osr);
       return "cannot write the store";
     }
@@ -355,31 +403,75 @@ static const char *instrument(struct hot_rewrite *h, int part, char *src, size_t
     return "no prelude in part 0";
   /* This part's functions' quick addresses, for wasmaot_hot_quick_table(). */
   fprintf(out, "\nvoid wasmaot_hot_quick_%d(void **table) {\n", part);
-  for (size_t i = first_index; i < h->nfuncs; i++)
-    fprintf(out, "  table[%zu] = (void *)&%s;\n", i, h->funcs[i].name);
+  for (size_t i = 0; i < pp->nfuncs; i++)
+    fprintf(out, "  table[%zu] = (void *)&%s;\n", pp->first + i, pp->funcs[i].name);
   fputs("}\n", out);
-  return ferror(out) || ferror(h->data) ? "cannot write the instrumented C" : NULL;
+  return ferror(out) || ferror(pp->store) ? "cannot write the instrumented C" : NULL;
 }
 
-void hot_rewrite_part(struct hot_rewrite *h, int part, const char *c_name) {
+/* The part's lines of the store's index, into PATH.idx. */
+static const char *write_index_lines(const struct part_pass *pp, const char *c_path) {
+  char path[2 * PATH_MAX + 8];
+  snprintf(path, sizeof path, "%s.idx", c_path);
+  FILE *f = fopen(path, "w");
+  if (!f)
+    return "cannot write the store's index";
+  for (size_t i = 0; i < pp->nfuncs; i++) {
+    const struct hot_func *fn = &pp->funcs[i];
+    fprintf(f, "f %zu %u %ld %ld %ld %ld %s %s\n", pp->first + i, fn->eligible, fn->offset,
+            fn->length, fn->osr_offset, fn->osr_length, fn->name, fn->cast);
+  }
+  return fclose(f) != 0 ? "cannot write the store's index" : NULL;
+}
+
+void hot_rewrite_part(const struct hot_rewrite *h, int part, size_t first, struct hot_part *r) {
+  memset(r, 0, sizeof *r);
+  const char *why = h->unsupported;
+  char path[2 * PATH_MAX], out_path[2 * PATH_MAX + 8];
+  part_path(h, part, path, sizeof path);
+  snprintf(out_path, sizeof out_path, "%s.hot", path);
+  struct part_pass pp = {NULL, h->region[part], h->region[part + 1], first, NULL, 0, 0, r};
+  size_t len = 0;
+  char *src = why ? NULL : read_whole(path, &len);
+  FILE *out = src ? fopen(out_path, "w") : NULL;
+  pp.store = out ? fopen(h->data_path, "r+") : NULL;
+  if (!why && !pp.store) {
+    why = "cannot read or write the generated C";
+  } else if (!why) {
+    setvbuf(out, g_part_buf, _IOFBF, sizeof g_part_buf);
+    setvbuf(pp.store, g_store_buf, _IOFBF, sizeof g_store_buf);
+    why = fseek(pp.store, STORE_HEAD_LEN + pp.pos, SEEK_SET) != 0
+              ? "cannot write the store"
+              : instrument(&pp, part, src, len, out);
+    if (!why)
+      why = write_index_lines(&pp, path);
+  }
+  if (out && fclose(out) != 0 && !why)
+    why = "cannot write the instrumented C";
+  if (pp.store && fclose(pp.store) != 0 && !why)
+    why = "cannot write the store";
+  r->nfuncs = pp.nfuncs;
+  if (why)
+    snprintf(r->why, sizeof r->why, "%s", why);
+  for (size_t i = 0; i < pp.nfuncs; i++)
+    free(pp.funcs[i].name), free(pp.funcs[i].cast);
+  free(pp.funcs);
+  free(src);
+}
+
+void hot_rewrite_add(struct hot_rewrite *h, int part, size_t expected, const struct hot_part *r) {
   if (h->unsupported)
     return;
-  char path[2 * PATH_MAX], out_path[2 * PATH_MAX + 8];
-  snprintf(path, sizeof path, "%s/%s", h->dir, c_name);
-  snprintf(out_path, sizeof out_path, "%s.hot", path);
-  size_t len;
-  char *src = read_whole(path, &len);
-  FILE *out = src ? fopen(out_path, "w") : NULL;
-  if (out)
-    setvbuf(out, g_part_buf, _IOFBF, sizeof g_part_buf);
-  if (!out) {
-    h->unsupported = "cannot read or write the generated C";
-  } else {
-    h->unsupported = instrument(h, part, src, len, out);
-    if (fclose(out) != 0 && !h->unsupported)
-      h->unsupported = "cannot write the instrumented C";
+  if (r->why[0]) {
+    snprintf(h->why, sizeof h->why, "%s", r->why);
+    h->unsupported = h->why;
+  } else if (r->nfuncs != expected) {
+    h->unsupported = "a part holds other functions than counted";
   }
-  free(src);
+  h->nfuncs += r->nfuncs;
+  h->struct_abi |= r->struct_abi;
+  if (part == 0)
+    h->prelude_offset = r->prelude_offset, h->prelude_length = r->prelude_length;
 }
 
 int hot_rewrite_osr_variant(const char *fn, size_t fn_len, size_t index, char **variant,
@@ -430,12 +522,14 @@ static int append_file(FILE *to, const char *path, long *length) {
 
 int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int nheaders, char *err,
                        size_t errlen) {
-  /* The headers go into the data too; then the index after it. */
+  /* The headers go into the data too, after the parts' spans; then the index after it. */
   long header_off[4] = {0}, header_len[4] = {0};
+  if (fseek(h->data, STORE_HEAD_LEN + h->region[h->nparts], SEEK_SET) != 0)
+    return set_error(err, errlen, "tier-up store: cannot write %s", h->data_path);
   for (int i = 0; i < nheaders && i < 4; i++) {
     char path[2 * PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", h->dir, headers[i]);
-    header_off[i] = data_pos(h);
+    header_off[i] = ftell(h->data) - STORE_HEAD_LEN;
     if (append_file(h->data, path, &header_len[i]) != 0)
       return set_error(err, errlen, "tier-up store: cannot copy %s", headers[i]);
   }
@@ -444,10 +538,7 @@ int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int n
   /* The instrumented parts over the originals; part 0 gets the tables. */
   for (int i = 0; i < h->nparts; i++) {
     char path[2 * PATH_MAX], hot[2 * PATH_MAX + 8];
-    if (h->nparts > 1)
-      snprintf(path, sizeof path, "%s/guest_%d.c", h->dir, i);
-    else
-      snprintf(path, sizeof path, "%s/guest.c", h->dir);
+    part_path(h, i, path, sizeof path);
     snprintf(hot, sizeof hot, "%s.hot", path);
     if (rename(hot, path) != 0)
       return set_error(err, errlen, "tier-up: cannot rename %s: %s", hot, strerror(errno));
@@ -478,10 +569,15 @@ int hot_rewrite_finish(struct hot_rewrite *h, const char *const headers[], int n
   for (int i = 0; i < nheaders && i < 4; i++)
     fprintf(store, "file %s %ld %ld\n", headers[i], header_off[i], header_len[i]);
   fprintf(store, "prelude %ld %ld\n", h->prelude_offset, h->prelude_length);
-  for (size_t i = 0; i < h->nfuncs; i++)
-    fprintf(store, "f %zu %u %ld %ld %ld %ld %s %s\n", i, h->funcs[i].eligible, h->funcs[i].offset,
-            h->funcs[i].length, h->funcs[i].osr_offset, h->funcs[i].osr_length, h->funcs[i].name,
-            h->funcs[i].cast);
+  for (int i = 0; i < h->nparts; i++) {
+    char path[2 * PATH_MAX], idx[2 * PATH_MAX + 8];
+    long unused;
+    part_path(h, i, path, sizeof path);
+    snprintf(idx, sizeof idx, "%s.idx", path);
+    if (append_file(store, idx, &unused) != 0)
+      return set_error(err, errlen, "tier-up store: cannot copy %s", idx);
+    unlink(idx);
+  }
   fputs("end\n", store);
   int ok = index_at > 0 && fflush(store) == 0 && fseek(store, 0, SEEK_SET) == 0 &&
            fprintf(store, "wasmaot-hot 2 %020ld\n", index_at) == STORE_HEAD_LEN;
@@ -499,8 +595,6 @@ void hot_rewrite_free(struct hot_rewrite *h) {
     fclose(h->data);
   if (!h->kept && h->data_path[0])
     unlink(h->data_path);
-  for (size_t i = 0; i < h->nfuncs; i++)
-    free(h->funcs[i].name), free(h->funcs[i].cast);
-  free(h->funcs);
+  free(h->region);
   free(h);
 }

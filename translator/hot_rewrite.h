@@ -42,15 +42,36 @@
 
 struct hot_rewrite;
 
-/* A rewrite of nparts C files in dir (scratch), writing the store at store_path as it goes
- * (removed by hot_rewrite_free unless hot_rewrite_finish completed it); NULL when out of
- * memory. */
+/* A rewrite of nparts C files in dir (scratch: guest.c, or guest_0.c ...), writing the store at
+ * store_path (removed by hot_rewrite_free unless hot_rewrite_finish completed it); NULL when
+ * out of memory. Each part gets a span of the store's data as long as its C (what it stores
+ * is a part of its text), so that the parts can be instrumented at once, in any order. */
 struct hot_rewrite *hot_rewrite_begin(const char *dir, int nparts, int bounds_check,
                                       const char *store_path);
 
-/* Reads part `part` (dir/NAME) and prepares its instrumented text (nothing written yet).
- * A file that does not look as expected marks the whole module unsupported: not an error. */
-void hot_rewrite_part(struct hot_rewrite *h, int part, const char *c_name);
+/* What instrumenting one part found. */
+struct hot_part {
+  size_t nfuncs;                       /* wasm functions */
+  int struct_abi;                      /* see hot_rewrite_struct_abi */
+  long prelude_offset, prelude_length; /* part 0's prelude in the store */
+  char why[160];                       /* empty, or why the module is not supported */
+};
+
+/* Instruments part `part` into dir/NAME.hot, numbering its wasm functions from `first` (the
+ * wasm functions of the parts before it), its functions' text into its span of the store and
+ * its index lines into dir/NAME.idx. Changes nothing in h: the parts may be done by forked
+ * workers at once. A file that does not look as expected makes the module unsupported
+ * (r->why), not an error. */
+void hot_rewrite_part(const struct hot_rewrite *h, int part, size_t first, struct hot_part *r);
+
+/* Whether a line of generated C (without its newline) opens a function that the rewrite
+ * numbers if its body holds FUNC_PROLOGUE (a wasm function's): how c_rewrite counts a part's
+ * functions before the parts are instrumented. */
+int hot_rewrite_numbered(const char *line, size_t n);
+
+/* Takes part `part`'s outcome, checking that it numbered the `expected` functions it was
+ * counted to have (c_rewrite_stats.wasm_funcs). */
+void hot_rewrite_add(struct hot_rewrite *h, int part, size_t expected, const struct hot_part *r);
 
 /* The quick tier's compiler is not gcc or clang (tcc): wasm2c then defines a function type as
  * the array of its hash bytes (`const char x[]`), not as a pointer to them, and the hot code

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -676,39 +677,53 @@ struct part_rewrite {
   char err[512];
 };
 
-static void rewrite_part(const char *stem, int nparts, int i, const struct data_strip *ds,
-                         int separate_asm, struct part_rewrite *r) {
+struct rewrite_ctx {
+  const char *stem;
+  int nparts, separate_asm;
+  const struct data_strip *ds;
+};
+
+static void rewrite_part(int i, void *ctx, void *out) {
+  const struct rewrite_ctx *c = ctx;
+  struct part_rewrite *r = out;
   char part[NAME_MAX + 1], data_name[NAME_MAX + 8], data_path[2 * PATH_MAX];
   char c_path[2 * PATH_MAX], asm_path[2 * PATH_MAX + 8];
-  part_name(part, sizeof part, stem, nparts, i);
+  part_name(part, sizeof part, c->stem, c->nparts, i);
   snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, part);
   snprintf(data_name, sizeof data_name, "%s.data", part);
   snprintf(data_path, sizeof data_path, "%s/%s", g_tmp_dir, data_name);
   snprintf(asm_path, sizeof asm_path, "%s.s", data_path);
   /* Every part may hold init_memories (one does): each is given the active segments. */
-  r->rc = c_rewrite(c_path, data_path, data_name, separate_asm ? asm_path : NULL, ds->active,
-                    ds->nactive, &r->stats, r->err, sizeof r->err);
+  r->rc = c_rewrite(c_path, data_path, data_name, c->separate_asm ? asm_path : NULL, c->ds->active,
+                    c->ds->nactive, &r->stats, r->err, sizeof r->err);
 }
 
-/* What a worker reports of one part, through the pipe. */
+/* One piece of work on part i of a split module, its outcome into `out` (a record of the
+ * size given to parts_in_workers). */
+typedef void part_work(int i, void *ctx, void *out);
+
+/* What a worker reports of one part, through the pipe: the part's index, then its record. */
+enum { PART_RECORD_MAX = 1024 };
 struct part_record {
   int index;
-  struct part_rewrite r;
+  _Alignas(max_align_t) unsigned char outcome[PART_RECORD_MAX];
 };
+_Static_assert(sizeof(struct part_record) <= PIPE_BUF, "a record is written whole");
+_Static_assert(sizeof(struct part_rewrite) <= PART_RECORD_MAX, "a rewrite's record fits");
+_Static_assert(sizeof(struct hot_part) <= PART_RECORD_MAX, "an instrumentation's record fits");
 
-/* c_rewrite on every part, out[i] part i's outcome: split across `jobs` forked workers (each
+/* work(i, ctx, outs + i * size) for every part i: split across `jobs` forked workers (each
  * part is a pass over megabytes of C: CPython's 150 MB took 0.7-1 s in one process), or here
  * when there is one part or one job. -1 if a worker died without saying how its parts went. */
-static int rewrite_parts(const char *stem, int nparts, const struct data_strip *ds,
-                         int separate_asm, int jobs, struct part_rewrite *out) {
+static int parts_in_workers(const char *stem, int nparts, int jobs, part_work *work, void *ctx,
+                            void *outs, size_t size) {
   int workers = jobs < nparts ? jobs : nparts;
-  if (workers <= 1) {
+  unsigned char *out = outs;
+  if (workers <= 1 || size > PART_RECORD_MAX) {
     for (int i = 0; i < nparts; i++)
-      rewrite_part(stem, nparts, i, ds, separate_asm, &out[i]);
+      work(i, ctx, out + (size_t)i * size);
     return 0;
   }
-  for (int i = 0; i < nparts; i++)
-    out[i].rc = 1; /* not reported yet */
   /* The parts go to the workers through a pipe, largest first, each taken by the first worker
    * free (round robin left one worker with most of the C: svg-flatten's parts are 3-7 MB). */
   int fds[2], todo[2];
@@ -719,20 +734,22 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
     return -1;
   }
   int *order = malloc((size_t)nparts * sizeof *order);
-  long long *size = malloc((size_t)nparts * sizeof *size);
-  if (!order || !size || (size_t)nparts * sizeof(int) > PIPE_BUF * 16) {
-    free(order), free(size);
+  long long *psize = malloc((size_t)nparts * sizeof *psize);
+  char *reported = calloc((size_t)nparts, 1);
+  if (!order || !psize || !reported || (size_t)nparts * sizeof(int) > PIPE_BUF * 16) {
+    free(order), free(psize), free(reported);
     close(fds[0]), close(fds[1]), close(todo[0]), close(todo[1]);
     for (int i = 0; i < nparts; i++)
-      rewrite_part(stem, nparts, i, ds, separate_asm, &out[i]);
+      work(i, ctx, out + (size_t)i * size);
     return 0;
   }
-  parts_by_size(stem, nparts, order, size);
+  parts_by_size(stem, nparts, order, psize);
   /* every index fits in the pipe's buffer at once (64 KiB on Linux; checked above) */
   ssize_t queued = write(todo[1], order, (size_t)nparts * sizeof *order);
   close(todo[1]);
-  free(order), free(size);
+  free(order), free(psize);
   if (queued != (ssize_t)(nparts * sizeof(int))) {
+    free(reported);
     close(fds[0]), close(fds[1]), close(todo[0]);
     return -1;
   }
@@ -744,6 +761,7 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT), sigaddset(&stop, SIGTERM), sigaddset(&stop, SIGHUP);
   pid_t parent = getpid();
+  size_t rec_len = offsetof(struct part_record, outcome) + size; /* < PIPE_BUF: written whole */
   for (int w = 0; w < workers; w++) {
     sigprocmask(SIG_BLOCK, &stop, &old);
     pid_t pid = fork();
@@ -760,8 +778,8 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
         struct part_record rec;
         memset(&rec, 0, sizeof rec);
         rec.index = i;
-        rewrite_part(stem, nparts, i, ds, separate_asm, &rec.r);
-        if (write(fds[1], &rec, sizeof rec) != (ssize_t)sizeof rec)
+        work(i, ctx, rec.outcome);
+        if (write(fds[1], &rec, rec_len) != (ssize_t)rec_len)
           _exit(1);
       }
       _exit(0);
@@ -774,37 +792,39 @@ static int rewrite_parts(const char *stem, int nparts, const struct data_strip *
   }
   close(fds[1]);
   close(todo[0]);
-  /* One record per part; each write is smaller than PIPE_BUF, so it arrives whole. */
-  int reported = 0;
+  int nreported = 0;
   for (;;) {
     struct part_record rec;
-    ssize_t n = read(fds[0], &rec, sizeof rec);
+    ssize_t n = read(fds[0], &rec, rec_len);
     if (n < 0 && errno == EINTR)
       continue;
-    if (n != (ssize_t)sizeof rec)
+    if (n != (ssize_t)rec_len)
       break;
-    if (rec.index >= 0 && rec.index < nparts && out[rec.index].rc == 1) {
-      out[rec.index] = rec.r;
-      reported++;
+    if (rec.index >= 0 && rec.index < nparts && !reported[rec.index]) {
+      memcpy(out + (size_t)rec.index * size, rec.outcome, size);
+      reported[rec.index] = 1;
+      nreported++;
     }
   }
   close(fds[0]);
+  free(reported);
   for (int w = 0; w < started; w++) {
     while (waitpid(g_workers[w], NULL, 0) < 0 && errno == EINTR)
       ;
     g_workers[w] = 0;
   }
-  return started == workers && reported == nparts ? 0 : -1;
+  return started == workers && nreported == nparts ? 0 : -1;
 }
 
 /* wasm2c + data segments out, in the scratch directory: `in_path` becomes STEM.c and STEM.h,
  * or split into nparts files STEM_0.c ... with STEM.h and STEM-impl.h; the data segments of
  * each PART.c go into PART.data, and the headers get what wasm2c left out of them. With
  * separate_asm (tcc builds), each PART.c that has data gets PART.data.s to assemble, and
- * has_asm[part] says so. *needs: the C_NEEDS_* of the whole module. */
+ * has_asm[part] says so. *needs: the C_NEEDS_* of the whole module; wasm_funcs (if not NULL):
+ * each part's number of wasm functions. */
 static int translate(const char *in_path, const char *module_name, const char *stem, int nparts,
                      const struct data_strip *ds, int separate_asm, int jobs, char *has_asm,
-                     int *needs, char *err, size_t errlen) {
+                     size_t *wasm_funcs, int *needs, char *err, size_t errlen) {
   char c_path[2 * PATH_MAX], h_path[2 * PATH_MAX];
   snprintf(c_path, sizeof c_path, "%s/%s.c", g_tmp_dir, stem);
   static struct pipeline_cmd cmd;
@@ -819,7 +839,8 @@ static int translate(const char *in_path, const char *module_name, const char *s
   struct part_rewrite *done = calloc((size_t)nparts, sizeof *done);
   if (!done)
     return set_error(err, errlen, "out of memory");
-  if (rewrite_parts(stem, nparts, ds, separate_asm, jobs, done) != 0) {
+  struct rewrite_ctx ctx = {stem, nparts, separate_asm, ds};
+  if (parts_in_workers(stem, nparts, jobs, rewrite_part, &ctx, done, sizeof *done) != 0) {
     free(done);
     return set_error(err, errlen, "cannot rewrite the generated C (a worker failed)");
   }
@@ -832,6 +853,8 @@ static int translate(const char *in_path, const char *module_name, const char *s
     filled += done[i].stats.active_filled;
     has_asm[i] = (char)done[i].stats.asm_written;
     *needs |= done[i].stats.needs;
+    if (wasm_funcs)
+      wasm_funcs[i] = done[i].stats.wasm_funcs;
   }
   free(done);
   if (filled != ds->nactive)
@@ -950,41 +973,63 @@ static int keep_generated_c(const char *dir, const char *stem, int nparts, char 
 
 /* In-run tier-up (hot_rewrite.h): instruments the translated parts in the scratch directory
  * and writes the store beside out_path (OUT.hot.wasmaot-tmp-PID, g_tmp_hot). A module whose C is
- * not as expected is built without tier-up (*made = 0), not refused. */
+ * not as expected is built without tier-up (*made = 0), not refused. The parts are done by the
+ * rewrite workers (CPython: 150 MB of C read, 280 MB written; in one process that was a second
+ * with a core idle). wasm_funcs: each part's count of wasm functions (c_rewrite's). */
+struct hot_ctx {
+  const struct hot_rewrite *h;
+  const size_t *first; /* per part: the index of its first wasm function */
+};
+
+static void hot_part_work(int i, void *ctx, void *out) {
+  const struct hot_ctx *c = ctx;
+  hot_rewrite_part(c->h, i, c->first[i], out);
+}
+
 static int hot_instrument(const struct build_options *o, int nparts, int tcc_compiles,
-                          const char *out_path, int *made, char *err, size_t errlen) {
+                          const size_t *wasm_funcs, const char *out_path, int *made, char *err,
+                          size_t errlen) {
   *made = 0;
   /* Written beside its destination (the executable's store, OUT.hot: up to the size of the
    * generated C), renamed into place with the executable (hot_keep_store). */
   snprintf(g_tmp_hot, sizeof g_tmp_hot, "%s.hot.wasmaot-tmp-%ld", out_path, (long)getpid());
   struct hot_rewrite *h =
       hot_rewrite_begin(g_tmp_dir, nparts, effective_bounds(o) == BOUNDS_CHECK, g_tmp_hot);
-  if (!h)
+  size_t *first = calloc((size_t)nparts, sizeof *first);
+  struct hot_part *done = calloc((size_t)nparts, sizeof *done);
+  if (!h || !first || !done) {
+    hot_rewrite_free(h), free(first), free(done);
+    g_tmp_hot[0] = 0;
     return set_error(err, errlen, "out of memory");
+  }
   if (tcc_compiles)
     hot_rewrite_types_array(h);
-  for (int i = 0; i < nparts; i++) {
-    char part[NAME_MAX + 1], name[NAME_MAX + 8];
-    part_name(part, sizeof part, "guest", nparts, i);
-    snprintf(name, sizeof name, "%s.c", part);
-    hot_rewrite_part(h, i, name);
-  }
+  for (int i = 1; i < nparts; i++)
+    first[i] = first[i - 1] + wasm_funcs[i - 1];
+  struct hot_ctx ctx = {h, first};
   int rc = 0;
+  if (parts_in_workers("guest", nparts, o->jobs, hot_part_work, &ctx, done, sizeof *done) != 0) {
+    rc = set_error(err, errlen, "cannot instrument the generated C (a worker failed)");
+  } else {
+    for (int i = 0; i < nparts; i++)
+      hot_rewrite_add(h, i, wasm_funcs[i], &done[i]);
+  }
   const char *why = NULL;
-  if (!hot_rewrite_supported(h, &why) && getenv("WASMAOT_HOT_DEBUG"))
+  if (rc == 0 && !hot_rewrite_supported(h, &why) && getenv("WASMAOT_HOT_DEBUG"))
     fprintf(stderr, "wasmaot: no in-run tier-up for this module: %s\n", why ? why : "no functions");
   /* tcc returns a struct mixing integers and floats otherwise than gcc/clang (c_rewrite.h):
    * hot code calling tcc's for multi-value results would read them wrong. */
   int abi_clash = tcc_compiles && hot_rewrite_struct_abi(h);
-  if (abi_clash && getenv("WASMAOT_HOT_DEBUG"))
+  if (rc == 0 && abi_clash && getenv("WASMAOT_HOT_DEBUG"))
     fprintf(stderr,
             "wasmaot: no in-run tier-up for this module: multi-value functions under tcc\n");
-  if (hot_rewrite_supported(h, NULL) && !abi_clash) {
+  if (rc == 0 && hot_rewrite_supported(h, NULL) && !abi_clash) {
     const char *headers[] = {"guest.h", "guest-impl.h"};
     rc = hot_rewrite_finish(h, headers, nparts > 1 ? 2 : 1, err, errlen);
     *made = rc == 0;
   }
   hot_rewrite_free(h); /* removes the store unless finished */
+  free(first), free(done);
   if (!*made)
     g_tmp_hot[0] = 0;
   return rc;
@@ -1017,10 +1062,11 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   char *has_asm = calloc((size_t)nparts, 1);
   int *order = calloc((size_t)nparts, sizeof *order);
   long long *part_size = calloc((size_t)nparts, sizeof *part_size);
+  size_t *wasm_funcs = calloc((size_t)nparts, sizeof *wasm_funcs);
   static struct pipeline_cmd host, link;
   struct data_strip ds = {0};
   int rc = -1, needs = 0;
-  if (!parts || !jobs || !what || !objs || !has_asm || !order || !part_size) {
+  if (!parts || !jobs || !what || !objs || !has_asm || !order || !part_size || !wasm_funcs) {
     set_error(err, errlen, "out of memory");
     goto done;
   }
@@ -1052,15 +1098,16 @@ int pipeline_build(const char *in_path, const uint8_t *bytes, size_t len, const 
   snprintf(host_o, sizeof host_o, "%s/host_main.o", g_tmp_dir);
 
   /* wasm2c is always run with module name "guest": host_main.c relies on it. */
-  if (translate(wasm_copy, "guest", "guest", nparts, &ds, o->tcc, o->jobs, has_asm, &needs, err,
-                errlen) != 0) {
+  if (translate(wasm_copy, "guest", "guest", nparts, &ds, o->tcc, o->jobs, has_asm, wasm_funcs,
+                &needs, err, errlen) != 0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }
   if (import_glue_write(guest_h, &m, o->unknown_imports, glue_h, err, errlen) != 0)
     goto out;
   int hot_made = 0;
-  if (o->hot && hot_instrument(o, nparts, o->tcc && !needs, out_path, &hot_made, err, errlen) != 0)
+  if (o->hot && hot_instrument(o, nparts, o->tcc && !needs, wasm_funcs, out_path, &hot_made, err,
+                               errlen) != 0)
     goto out;
   struct build_options g = guest_options(o, needs);
   int njobs = 0, nobjs = 0;
@@ -1115,6 +1162,7 @@ out:
   end_scratch();
 done:
   free(parts), free(jobs), free(what), free(objs), free(has_asm), free(order), free(part_size);
+  free(wasm_funcs);
   data_strip_free(&ds);
   wasm_module_free(&m);
   return rc;
@@ -1158,8 +1206,8 @@ int pipeline_compile_guest(const char *in_path, const uint8_t *bytes, size_t len
    * of them at once itself). */
   char has_asm = 0;
   int needs = 0;
-  if (translate(wasm_copy, module_name, stem, 1, &ds, o->tcc, 1, &has_asm, &needs, err, errlen) !=
-      0) {
+  if (translate(wasm_copy, module_name, stem, 1, &ds, o->tcc, 1, &has_asm, NULL, &needs, err,
+                errlen) != 0) {
     name_input_in_error(err, errlen, wasm_copy, in_path);
     goto out;
   }
