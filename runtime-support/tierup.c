@@ -62,11 +62,15 @@ enum { HOT_BATCH_MS = 20 };
  * its OSR variant: 10,000 ticks of a loop take well under a millisecond even on tcc's code;
  * the wait is lost to every round (svg-flatten runs 11). */
 enum { HOT_BETWEEN_ROUNDS_MS = 5 };
-/* The most functions one round compiles; $WASMAOT_HOT_ROUND_MAX. */
-enum { HOT_ROUND_MAX_DEFAULT = 8 };
-/* ... and bytes of C: flite's two biggest hot functions (95 and 145 KB of C) made a round of
- * 2.4 s that every function hot meanwhile waited for. A bigger function goes in a round alone. */
-enum { HOT_ROUND_MAX_BYTES = 64 * 1024 };
+/* The most functions one round compiles; $WASMAOT_HOT_ROUND_MAX. A round costs ~40 ms beside
+ * its functions (clang's start, the precompiled prelude, the link): svg-flatten's C++, whose
+ * time is spread over many small functions, ran its first run in 2.9 s with 16 a round, 3.1 s
+ * with 8 (flite and CPython alike either way; 2026-12-03). */
+enum { HOT_ROUND_MAX_DEFAULT = 16 };
+/* ... and bytes of C ($WASMAOT_HOT_ROUND_BYTES): flite's two biggest hot functions (95 and
+ * 145 KB of C) made a round of 2.4 s that every function hot meanwhile waited for. A bigger
+ * function goes in a round alone. */
+enum { HOT_ROUND_MAX_BYTES = 128 * 1024 };
 /* A function of more C than this compiles for seconds (CPython's interpreter loop, 3.9 MB of
  * C: 4.6 s at -O1, during which every function that got hot waited): it is taken only when no
  * smaller function is waiting. */
